@@ -1,0 +1,31 @@
+# The two set-up commands of the README. Each installs what it needs into .venv first.
+#   make demo   the main job: a smoke task x model grid on CPU and its leaderboard
+#   make test   the test suite (what CI runs)
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO_DIR ?= outputs/smoke
+
+.PHONY: install demo test bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet "setuptools>=69" wheel
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test]"
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/seqbench run -m experiment=smoke hydra/launcher=joblib hydra.launcher.n_jobs=2 hydra.sweep.dir=$(DEMO_DIR)
+	$(BIN)/seqbench leaderboard $(DEMO_DIR) --out $(DEMO_DIR)/leaderboard
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py --quick
+
+clean:
+	rm -rf $(VENV) outputs multirun build dist *.egg-info

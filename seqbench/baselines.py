@@ -1,0 +1,97 @@
+"""Baselines every task gets for free, derived from its spec and its data.
+
+* ``chance``: guessing uniformly among the symbols a target can take (accuracy 1/K,
+  cross-entropy ln K, perplexity K), known in closed form.
+* ``majority`` (labels and tags), ``unigram`` (language models) or ``position_frequency``
+  (decoded sequences): a memoryless predictor fitted on the *training* sample that ignores the
+  input, scored on the test split with the same metric code as the models.
+* ``mean`` (regression): always predict the training mean.
+
+Tasks add closed forms of their own (the copy-memory and adding baselines, entropy floors)
+through :meth:`seqbench.task.Task.analytic_baselines`.
+
+>>> import math
+>>> from seqbench.spec import Classes, TaskSpec, Vector
+>>> chance(TaskSpec("one_to_one", Vector(4), Classes(10), "accuracy"))["accuracy"]
+0.1
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+import torch
+
+from seqbench import metrics
+from seqbench.batch import Batch
+from seqbench.spec import PAD, Classes, Real, TaskSpec, Tokens
+
+if TYPE_CHECKING:
+    from seqbench.task import Task
+
+
+def n_target_symbols(spec: TaskSpec) -> int:
+    """How many values a target can take (padding excluded for token outputs)."""
+    if isinstance(spec.output, Tokens):
+        return spec.output.size - 1
+    assert isinstance(spec.output, Classes)
+    return spec.output.n
+
+
+def chance(spec: TaskSpec) -> dict[str, float]:
+    """Closed-form metrics of guessing uniformly at random."""
+    if isinstance(spec.output, Real):
+        return {}
+    k = n_target_symbols(spec)
+    ce = math.log(k)
+    if spec.kind == "lm":
+        return {"cross_entropy": ce, "bits_per_char": math.log2(k), "perplexity": float(k), "accuracy": 1 / k}
+    name = "token_accuracy" if spec.is_decoder_output else "accuracy"
+    return {name: 1 / k, "cross_entropy": ce}
+
+
+def generic(task: Task, train: Batch, test: Batch) -> dict[str, dict[str, float]]:
+    """Chance plus the memoryless predictor fitted on ``train`` and scored on ``test``."""
+    spec = task.spec
+    out: dict[str, dict[str, float]] = {}
+    if isinstance(spec.output, Real):
+        mean = float(train.targets.float().mean())
+        prediction = torch.full((test.size,), mean)
+        out["mean"] = task.summarize(task.score(prediction, test))
+        return out
+    out["chance"] = chance(spec)
+    size = spec.output.size
+    tokens = isinstance(spec.output, Tokens)
+    name = {"lm": "unigram", "tagging": "majority"}.get(spec.kind, "majority")
+    if test.target_mask is None:  # one label per example
+        logits = _log_frequencies(train.targets.numpy(), size, tokens)[None, :].expand(test.size, size)
+    elif spec.is_decoder_output:
+        name = "position_frequency"
+        logits = _position_log_frequencies(train, size, test.targets.shape[1], tokens)[None].expand(test.size, -1, -1)
+    else:  # tagging, lm: one distribution for every position
+        logits = _log_frequencies(train.targets[train.target_mask].numpy(), size, tokens)
+        logits = logits[None, None, :].expand(test.size, test.targets.shape[1], size)
+    out[name] = task.summarize(task.score(logits, test))
+    return out
+
+
+def _log_frequencies(values: np.ndarray, size: int, tokens: bool, smoothing: float = 1e-3) -> torch.Tensor:
+    """Smoothed log-frequencies (size,); padding gets no mass in token vocabularies."""
+    counts = np.bincount(values.reshape(-1), minlength=size).astype(np.float64) + smoothing
+    if tokens:
+        counts[PAD] = 0.0
+    with np.errstate(divide="ignore"):  # log(0) = -inf: padding is never predicted
+        return torch.from_numpy(np.log(counts / counts.sum())).float()  # (size,)
+
+
+def _position_log_frequencies(train: Batch, size: int, width: int, tokens: bool) -> torch.Tensor:
+    """Per-position symbol frequencies of training targets: (width, size) log-probabilities."""
+    targets, mask = train.targets.numpy(), train.target_mask.numpy()
+    overall = _log_frequencies(targets[mask], size, tokens)
+    rows = []
+    for t in range(width):
+        seen = targets[:, t][mask[:, t]] if t < targets.shape[1] else np.empty(0, dtype=np.int64)
+        rows.append(_log_frequencies(seen, size, tokens) if seen.size else overall)
+    return torch.stack(rows)

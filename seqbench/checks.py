@@ -1,0 +1,178 @@
+"""Conformance checks every task must pass: ``seqbench check TASK`` and the test suite.
+
+Each ``check_*`` function takes a task and raises :class:`CheckFailure` with a precise
+message when the task breaks its contract; :func:`check_task` runs them all and returns the
+failures, so a plugin author sees every problem at once.
+
+>>> from seqbench import make_task
+>>> check_task(make_task("parity"))
+[]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import torch
+
+from seqbench.batch import Batch
+from seqbench.spec import PAD, Classes, Real, Tokens, Vector
+from seqbench.task import Task
+
+
+class CheckFailure(AssertionError):
+    """A task broke its contract."""
+
+
+def _sample(task: Task, split: str, seed: int = 0, n: int = 16) -> Batch:
+    size = task.split_size(split)
+    return task.sample(task.rng(seed, split), min(n, size) if size else n, split)
+
+
+def _fail(condition: bool, message: str) -> None:
+    if not condition:
+        raise CheckFailure(message)
+
+
+def check_spec(task: Task) -> None:
+    """The spec is consistent with the kind: sequence sides and spaces fit together."""
+    spec = task.spec
+    _fail(spec.kind == task.kind, f"spec.kind={spec.kind!r} but the task declares kind={task.kind!r}")
+    if spec.is_sequence_input:
+        _fail(spec.lengths is not None, f"{spec.kind} task must declare spec.lengths")
+        _fail(isinstance(spec.input, (Tokens, Vector)), "sequence inputs must be Tokens or Vector steps")
+    else:
+        _fail(isinstance(spec.input, Vector), f"{spec.kind} inputs must be a Vector")
+    if spec.is_decoder_output:
+        _fail(isinstance(spec.output, Tokens) and spec.output.size > 2,
+              "decoder outputs must be Tokens with <pad> at 0 and <eos> at 1")
+    if spec.kind == "lm":
+        _fail(isinstance(spec.output, Tokens), "lm outputs must be Tokens")
+    if spec.kind in ("many_to_one", "one_to_one"):
+        _fail(isinstance(spec.output, (Classes, Real)), f"{spec.kind} outputs must be Classes or Real")
+    from seqbench.metrics import HIGHER_IS_BETTER
+
+    _fail(spec.primary_metric in HIGHER_IS_BETTER, f"unknown primary metric {spec.primary_metric!r}")
+    _fail(HIGHER_IS_BETTER[spec.primary_metric] == spec.higher_is_better,
+          f"spec.higher_is_better={spec.higher_is_better} contradicts the metric {spec.primary_metric!r}")
+
+
+def check_shapes(task: Task) -> None:
+    """Every split's batch has the shapes and dtypes its kind requires."""
+    spec = task.spec
+    for split in task.splits:
+        b = _sample(task, split)
+        where = f"split {split!r}"
+        _fail(isinstance(b, Batch), f"{where}: sample() must return a Batch, got {type(b).__name__}")
+        n = b.size
+        if spec.is_sequence_input:
+            want_dim = 2 if isinstance(spec.input, Tokens) else 3
+            _fail(b.inputs.dim() == want_dim, f"{where}: inputs must have {want_dim} dims, got {tuple(b.inputs.shape)}")
+            _fail(b.lengths is not None and tuple(b.lengths.shape) == (n,), f"{where}: lengths must be (B,)")
+            _fail(int(b.lengths.max()) == b.inputs.shape[1], f"{where}: inputs must be padded to the longest length")
+            low, high = task.lengths_for(split)
+            _fail(int(b.lengths.min()) >= low and int(b.lengths.max()) <= high,
+                  f"{where}: lengths {int(b.lengths.min())}..{int(b.lengths.max())} outside [{low}, {high}]")
+        else:
+            _fail(tuple(b.inputs.shape) == (n, spec.input.size),
+                  f"{where}: inputs must be (B, {spec.input.size}), got {tuple(b.inputs.shape)}")
+        if isinstance(spec.input, Tokens):
+            _fail(b.inputs.dtype == torch.long, f"{where}: token inputs must be int64, got {b.inputs.dtype}")
+        else:
+            _fail(b.inputs.dtype == torch.float32, f"{where}: vector inputs must be float32, got {b.inputs.dtype}")
+            if spec.is_sequence_input:
+                _fail(b.inputs.shape[2] == spec.input.size, f"{where}: input steps must have {spec.input.size} features")
+        if spec.is_sequence_output:
+            _fail(b.target_mask is not None and b.target_mask.dtype == torch.bool
+                  and b.target_mask.shape == b.targets.shape, f"{where}: sequence targets need a bool mask of their shape")
+            _fail(b.targets.dtype == torch.long, f"{where}: sequence targets must be int64")
+            if spec.kind in ("tagging", "lm"):
+                _fail(b.targets.shape[1] == b.inputs.shape[1], f"{where}: {spec.kind} targets must align with inputs")
+        elif isinstance(spec.output, Real):
+            _fail(tuple(b.targets.shape) == (n,) and b.targets.dtype == torch.float32,
+                  f"{where}: regression targets must be float32 (B,)")
+        else:
+            _fail(tuple(b.targets.shape) == (n,) and b.targets.dtype == torch.long, f"{where}: labels must be int64 (B,)")
+
+
+def check_values(task: Task) -> None:
+    """Token ids and labels lie inside their vocabularies; padding sits only where it should."""
+    spec = task.spec
+    for split in task.splits:
+        b = _sample(task, split)
+        where = f"split {split!r}"
+        if isinstance(spec.input, Tokens):
+            _fail(int(b.inputs.min()) >= 0 and int(b.inputs.max()) < spec.input.size,
+                  f"{where}: input ids must be in [0, {spec.input.size})")
+            inside = torch.arange(b.inputs.shape[1])[None, :] < b.lengths[:, None]
+            _fail(bool((b.inputs[inside] != PAD).all()), f"{where}: <pad> (id 0) inside an input's length")
+            _fail(bool((b.inputs[~inside] == PAD).all()), f"{where}: inputs must be <pad> (id 0) past their length")
+        if isinstance(spec.output, Real):
+            _fail(bool(torch.isfinite(b.targets).all()), f"{where}: regression targets must be finite")
+            continue
+        targets = b.targets[b.target_mask] if b.target_mask is not None else b.targets
+        size = spec.output.size
+        _fail(int(targets.min()) >= 0 and int(targets.max()) < size, f"{where}: targets must be in [0, {size})")
+        if isinstance(spec.output, Tokens) and spec.is_sequence_output:
+            _fail(bool((targets != PAD).all()), f"{where}: a <pad> target (id 0) is not masked out")
+        if spec.is_decoder_output:
+            ends = b.targets[torch.arange(b.size), b.target_mask.sum(1) - 1]
+            _fail(bool((ends == 1).all()), f"{where}: every decoder target must end in <eos> (id 1)")
+
+
+def check_determinism(task: Task) -> None:
+    """The same seed gives an identical batch; another seed gives another one."""
+    for split in task.splits:
+        a, b = _sample(task, split, seed=0), _sample(task, split, seed=0)
+        _fail(a.fingerprint() == b.fingerprint(), f"split {split!r}: the same seed gave different batches")
+        c = _sample(task, split, seed=1)
+        size = task.split_size(split)
+        if size is None or size > 16:
+            _fail(a.fingerprint() != c.fingerprint(), f"split {split!r}: seeds 0 and 1 gave the same batch "
+                  "(does the task ignore the generator it is given?)")
+    train, val = _sample(task, "train"), _sample(task, "val")
+    _fail(train.fingerprint() != val.fingerprint(), "train and val gave the same batch: splits must use their own streams")
+
+
+def check_long_inputs(task: Task) -> None:
+    """``test_ood`` inputs are longer than every training input."""
+    if "test_ood" not in task.splits:
+        return
+    ood = _sample(task, "test_ood")
+    _fail(int(ood.lengths.min()) > task.spec.lengths[1],
+          f"test_ood lengths start at {int(ood.lengths.min())}, not above the training maximum {task.spec.lengths[1]}")
+
+
+def check_batch_size(task: Task) -> None:
+    """``sample(rng, n)`` returns exactly n examples, for n = 1 and a larger n."""
+    for n in (1, 7):
+        b = task.sample(task.rng(0, "train"), n, "train")
+        _fail(b.size == n, f"sample(n={n}) returned {b.size} examples")
+
+
+def check_baselines(task: Task) -> None:
+    """Baselines compute to finite numbers on the test split."""
+    train, test = _sample(task, "train", n=64), _sample(task, "test", n=64)
+    for name, values in task.baselines(train, test).items():
+        for metric, value in values.items():
+            _fail(np.isfinite(value), f"baseline {name!r} gave a non-finite {metric}")
+
+
+CHECKS: tuple[Callable[[Task], None], ...] = (
+    check_spec, check_shapes, check_values, check_determinism, check_long_inputs, check_batch_size,
+    check_baselines,
+)
+
+
+def check_task(task: Task) -> list[str]:
+    """Run every check; return one message per failed check (empty when the task conforms)."""
+    failures = []
+    for check in CHECKS:
+        try:
+            check(task)
+        except CheckFailure as exc:
+            failures.append(f"{check.__name__}: {exc}")
+        except Exception as exc:  # noqa: BLE001 - a crash inside a plugin is a failure to report
+            failures.append(f"{check.__name__}: raised {type(exc).__name__}: {exc}")
+    return failures

@@ -1,0 +1,127 @@
+"""``seqbench run``: Hydra composes the configuration, :func:`run_experiment` does the work.
+
+At start-up every registered task and model (built-in or plugin) gets a config node in
+Hydra's ConfigStore with its knobs and defaults, so ``task=NAME`` works for a task that
+only registered an entry point, and ``task=glob(*)`` sweeps include it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import hydra
+from hydra.core.config_store import ConfigStore
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import DictConfig, OmegaConf
+
+from seqbench.registry import MODELS, TASKS
+from seqbench.train import TRAINER_OPTIONS
+
+_registered = False
+
+
+def register_configs() -> None:
+    """Store a config node for every registered task and model, and the trainer's defaults."""
+    global _registered
+    if _registered:
+        return
+    store = ConfigStore.instance()
+    tasks, task_problems = TASKS.load_all()
+    models, model_problems = MODELS.load_all()
+    for problem in task_problems + model_problems:
+        print(f"seqbench: warning: {problem}", file=sys.stderr)
+    for name, cls in tasks.items():
+        store.store(group="task", name=name, node={"name": name, **{k.name: k.default for k in cls.knobs}})
+    for name, definition in models.items():
+        store.store(group="model", name=name, node={"name": name, **{k.name: k.default for k in definition.options}})
+    store.store(group="trainer", name="base", node={k.name: k.default for k in TRAINER_OPTIONS})
+    _registered = True
+
+
+def _threads_for_job() -> int | None:
+    """Cores per job: all of them for one job at a time, a share under a parallel launcher."""
+    launcher = HydraConfig.get().launcher
+    n_jobs = launcher.get("n_jobs") if "joblib" in str(launcher.get("_target_", "")).lower() else None
+    if n_jobs is None:
+        return None
+    cores = os.cpu_count() or 1
+    workers = cores if n_jobs < 0 else min(n_jobs, cores)
+    return max(1, cores // workers)
+
+
+def job(cfg: DictConfig) -> str:
+    """One job of a run or sweep: write result.json into the job's output directory."""
+    from seqbench.experiment import completed, config_hash, run_experiment
+
+    hydra_cfg = HydraConfig.get()
+    out_dir = Path(hydra_cfg.runtime.output_dir)
+    task = OmegaConf.to_container(cfg.task, resolve=True)
+    model = OmegaConf.to_container(cfg.model, resolve=True)
+    trainer = OmegaConf.to_container(cfg.trainer, resolve=True)
+    threads = _threads_for_job()
+    if threads is not None and trainer.get("threads") is None:
+        trainer["threads"] = threads
+    label = f"{task['name']} x {model['name']} seed {cfg.seed}"
+    if cfg.resume and completed(out_dir, config_hash(task, model, trainer, cfg.seed, cfg.device)):
+        print(f"[seqbench] {label}: skipped, ok result already in {out_dir}", flush=True)
+        return "ok"
+    job_number = hydra_cfg.job.get("num", 0) or 0
+    record = run_experiment(task, model, trainer, seed=cfg.seed, device=cfg.device, out_dir=out_dir,
+                            job_number=job_number)
+    print(f"[seqbench] {label}: {_summary(record)} -> {out_dir / 'result.json'}", flush=True)
+    return record["status"]
+
+
+def _summary(record: dict[str, Any]) -> str:
+    if record["status"] != "ok":
+        return f"{record['status'].upper()}: {record['error']}"
+    primary = record["primary_metric"]
+    value = record["metrics"]["test"][primary]
+    chance = record.get("baselines", {}).get("test", {}).get("chance", {}).get(primary)
+    extra = f" (chance {chance:.3f})" if chance is not None else ""
+    return f"ok, test {primary} {value:.3f}{extra}, {record['train_seconds']:.1f}s"
+
+
+_statuses: list[str] = []
+
+
+@hydra.main(version_base="1.3", config_path="pkg://seqbench.conf", config_name="config")
+def _app(cfg: DictConfig) -> None:
+    _statuses.append(job(cfg))
+
+
+def _hydra(app, argv: list[str], prog: str) -> None:
+    saved = sys.argv
+    sys.argv = [prog, *argv]
+    try:
+        app()
+    finally:
+        sys.argv = saved
+
+
+def run(argv: list[str]) -> int:
+    """``seqbench run [-m] overrides...``; exit 1 when any job did not end ``ok``."""
+    register_configs()
+    from seqbench.cli.overrides import check_overrides
+
+    check_overrides(argv)
+    _statuses.clear()
+    _hydra(_app, argv, "seqbench-run")
+    from seqbench.cli.callbacks import sweep_statuses
+
+    statuses = _statuses + sweep_statuses()
+    bad = [s for s in statuses if s not in ("ok", "not_applicable")]
+    if bad:
+        print(f"seqbench: {len(bad)} of {len(statuses)} runs did not finish ok "
+              f"({', '.join(sorted(set(bad)))}); see their result.json", file=sys.stderr)
+        return 1
+    return 0
+
+
+def gradflow(argv: list[str]) -> int:
+    from seqbench.errors import SeqbenchError
+
+    raise SeqbenchError("seqbench gradflow is not available yet")

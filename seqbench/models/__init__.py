@@ -1,0 +1,29 @@
+"""Models: registered :class:`ModelDef` families built from a task's spec.
+
+>>> from seqbench import make_model, make_task
+>>> model = make_model("lstm", make_task("reverse").spec, hidden_size=16)
+>>> type(model).__name__
+'EncoderDecoder'
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from torch import nn
+
+from seqbench.models.base import ModelDef, count_parameters
+from seqbench.registry import MODELS
+from seqbench.spec import TaskSpec
+
+__all__ = ["ModelDef", "count_parameters", "make_model", "model_def"]
+
+
+def model_def(name: str) -> ModelDef:
+    """The registered definition of ``name`` (UnknownNameError lists the known ones)."""
+    return MODELS.get(name)
+
+
+def make_model(name: str, spec: TaskSpec, **options: Any) -> nn.Module:
+    """Build model ``name`` sized for ``spec``; options are validated against its declaration."""
+    return model_def(name).build(spec, **options)

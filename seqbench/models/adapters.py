@@ -1,0 +1,215 @@
+"""Adapters: what a recurrent core needs around it for each kind of task.
+
+=============  =============================  ============================================
+kind           adapter                        output
+=============  =============================  ============================================
+many_to_one    :class:`SequenceClassifier`    (B, K) logits, or (B,) values for regression
+one_to_one     :class:`SequenceClassifier`    the vector read as one step; (B, K) logits
+tagging, lm    :class:`SequenceTagger`        (B, T, K) logits, one per input step
+one_to_many    :class:`VectorToSequence`      (B, T_out, V) logits from a :class:`TokenDecoder`
+seq2seq        :class:`EncoderDecoder`        (B, T_out, V) logits from a :class:`TokenDecoder`
+=============  =============================  ============================================
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from seqbench.batch import Batch
+from seqbench.models.cores import RecurrentCore, State
+from seqbench.spec import Real, TaskSpec, Tokens, Vector
+
+
+class InputEncoder(nn.Module):
+    """Token ids -> embeddings (B, T, E); per-step vectors pass through (B, T, F)."""
+
+    def __init__(self, space: Tokens | Vector, embedding_size: int) -> None:
+        super().__init__()
+        if isinstance(space, Tokens):
+            self.embed: nn.Module = nn.Embedding(space.size, embedding_size, padding_idx=0)
+            self.output_size = embedding_size
+        else:
+            self.embed = nn.Identity()
+            self.output_size = space.size
+
+    def forward(self, inputs: torch.Tensor) -> torch.Tensor:
+        return self.embed(inputs)
+
+
+def output_size(spec: TaskSpec) -> int:
+    return 1 if isinstance(spec.output, Real) else spec.output.size
+
+
+class SequenceClassifier(nn.Module):
+    """Many to one: classify (or regress from) the final state of the last layer."""
+
+    def __init__(self, spec: TaskSpec, cell: str, hidden_size: int, embedding_size: int,
+                 num_layers: int, bidirectional: bool, dropout: float) -> None:
+        super().__init__()
+        self.one_step = spec.kind == "one_to_one"
+        self.encoder = InputEncoder(spec.input, embedding_size)
+        self.core = RecurrentCore(cell, self.encoder.output_size, hidden_size, num_layers, bidirectional, dropout)
+        self.dropout = nn.Dropout(dropout)
+        self.head = nn.Linear(self.core.output_size, output_size(spec))
+        self.regression = isinstance(spec.output, Real)
+
+    def forward(self, batch: Batch) -> torch.Tensor:
+        inputs = batch.inputs[:, None, :] if self.one_step else batch.inputs  # (B, T, ...)
+        _, state = self.core(self.encoder(inputs), batch.lengths)
+        out = self.head(self.dropout(self.core.top_state(state)))  # (B, K)
+        return out.squeeze(-1) if self.regression else out
+
+
+class SequenceTagger(nn.Module):
+    """Aligned many to many (tagging) and language models: a head at every step."""
+
+    def __init__(self, spec: TaskSpec, cell: str, hidden_size: int, embedding_size: int,
+                 num_layers: int, bidirectional: bool, dropout: float) -> None:
+        super().__init__()
+        self.encoder = InputEncoder(spec.input, embedding_size)
+        self.core = RecurrentCore(cell, self.encoder.output_size, hidden_size, num_layers, bidirectional, dropout)
+        self.dropout = nn.Dropout(dropout)
+        self.head = nn.Linear(self.core.output_size, output_size(spec))
+        self.carries_state = not bidirectional  # truncated BPTT may pass state across chunks
+        self.last_state: State | None = None
+
+    def forward(self, batch: Batch, state: State | None = None) -> torch.Tensor:
+        out, self.last_state = self.core(self.encoder(batch.inputs), batch.lengths, state)  # (B, T, D*H)
+        return self.head(self.dropout(out))  # (B, T, K)
+
+
+class TokenDecoder(nn.Module):
+    """Generates tokens one at a time from an initial state and a context vector.
+
+    Each step reads the previous token (BOS first) and the context. During training the
+    previous token is the target's with probability ``teacher_forcing`` and the model's own
+    greedy choice otherwise; at evaluation it is always the model's own choice, so targets are
+    never seen.
+    """
+
+    def __init__(self, cell: str, vocab: int, embedding_size: int, context_size: int,
+                 hidden_size: int, num_layers: int, dropout: float) -> None:
+        super().__init__()
+        self.vocab, self.bos = vocab, vocab  # BOS is one index past the output vocabulary
+        self.embed = nn.Embedding(vocab + 1, embedding_size)
+        self.core = RecurrentCore(cell, embedding_size + context_size, hidden_size, num_layers, False, dropout)
+        self.dropout = nn.Dropout(dropout)
+        self.head = nn.Linear(hidden_size, vocab)
+
+    def forward(self, state: State, context: torch.Tensor, steps: int,
+                targets: torch.Tensor | None = None, teacher_forcing: float = 0.0) -> torch.Tensor:
+        """state (L, B, H) [pair for LSTM], context (B, C) -> logits (B, steps, V)."""
+        batch = context.shape[0]
+        bos = torch.full((batch, 1), self.bos, dtype=torch.long, device=context.device)
+        if targets is not None and teacher_forcing >= 1.0:  # all steps at once
+            previous = torch.cat([bos, targets[:, : steps - 1]], dim=1)  # (B, steps)
+            x = torch.cat([self.embed(previous), context[:, None, :].expand(-1, steps, -1)], dim=-1)
+            out, _ = self.core(x, None, state)
+            return self.head(self.dropout(out))
+        token, logits = bos[:, 0], []
+        for t in range(steps):
+            x = torch.cat([self.embed(token), context], dim=-1)[:, None, :]  # (B, 1, E+C)
+            out, state = self.core(x, None, state)
+            step_logits = self.head(self.dropout(out[:, 0]))  # (B, V)
+            logits.append(step_logits)
+            token = step_logits.argmax(-1)
+            if targets is not None and teacher_forcing > 0.0:
+                forced = torch.rand(batch, device=context.device) < teacher_forcing
+                token = torch.where(forced, targets[:, t], token)
+        return torch.stack(logits, dim=1)
+
+
+class TeacherForcing:
+    """The teacher-forcing ratio over training: constant, or decaying (scheduled sampling).
+
+    >>> TeacherForcing(1.0, "linear").ratio(0.25)
+    0.75
+    """
+
+    SCHEDULES = ("constant", "linear", "exponential")
+
+    def __init__(self, start: float, schedule: str = "constant") -> None:
+        self.start, self.schedule = start, schedule
+
+    def ratio(self, progress: float) -> float:
+        """The ratio at ``progress`` in [0, 1] of the training steps.
+
+        ``linear`` decays to 0 at the end; ``exponential`` to 1 % of the start.
+        """
+        if self.schedule == "linear":
+            return self.start * (1.0 - progress)
+        if self.schedule == "exponential":
+            return self.start * 0.01**progress
+        return self.start
+
+
+class _Decoding(nn.Module):
+    """Shared parts of the two decoder adapters: teacher forcing and step count."""
+
+    teacher: TeacherForcing
+
+    def begin_step(self, step: int, total: int) -> None:
+        """Called by the trainer before each step so scheduled sampling can decay."""
+        self.ratio = self.teacher.ratio(step / max(total, 1))
+
+    def _decode(self, state: State, context: torch.Tensor, batch: Batch) -> torch.Tensor:
+        steps = batch.targets.shape[1]  # the padded target width: a shape, never values
+        if self.training:
+            return self.decoder(state, context, steps, batch.targets, getattr(self, "ratio", self.teacher.start))
+        return self.decoder(state, context, steps)
+
+
+class VectorToSequence(_Decoding):
+    """One to many: the input vector sets the decoder's first state and is its context."""
+
+    def __init__(self, spec: TaskSpec, cell: str, hidden_size: int, embedding_size: int,
+                 num_layers: int, dropout: float, teacher_forcing: float, schedule: str) -> None:
+        super().__init__()
+        features = spec.input.size
+        self.cell, self.num_layers, self.hidden_size = cell, num_layers, hidden_size
+        self.context = nn.Sequential(nn.Linear(features, hidden_size), nn.Tanh())
+        self.init_state = nn.Linear(hidden_size, num_layers * hidden_size)
+        self.decoder = TokenDecoder(cell, spec.output.size, embedding_size, hidden_size, hidden_size,
+                                    num_layers, dropout)
+        self.teacher = TeacherForcing(teacher_forcing, schedule)
+
+    def forward(self, batch: Batch) -> torch.Tensor:
+        context = self.context(batch.inputs.float())  # (B, H)
+        h0 = torch.tanh(self.init_state(context)).view(-1, self.num_layers, self.hidden_size).transpose(0, 1)
+        state: State = (h0.contiguous(), torch.zeros_like(h0)) if self.cell == "lstm" else h0.contiguous()
+        return self._decode(state, context, batch)
+
+
+class EncoderDecoder(_Decoding):
+    """Sequence to sequence: an encoder (stacked, maybe bidirectional) bridged to a decoder."""
+
+    def __init__(self, spec: TaskSpec, cell: str, hidden_size: int, embedding_size: int, num_layers: int,
+                 bidirectional: bool, dropout: float, teacher_forcing: float, schedule: str) -> None:
+        super().__init__()
+        self.cell = cell
+        self.encoder_input = InputEncoder(spec.input, embedding_size)
+        self.encoder = RecurrentCore(cell, self.encoder_input.output_size, hidden_size, num_layers,
+                                     bidirectional, dropout)
+        directions = self.encoder.directions
+        # the bridge maps each layer's (forward, backward) final states to the decoder's state
+        self.bridge = nn.Linear(directions * hidden_size, hidden_size)
+        self.bridge_cell = nn.Linear(directions * hidden_size, hidden_size) if cell == "lstm" else None
+        self.decoder = TokenDecoder(cell, spec.output.size, embedding_size, self.encoder.output_size,
+                                    hidden_size, num_layers, dropout)
+        self.teacher = TeacherForcing(teacher_forcing, schedule)
+
+    def _bridge(self, h: torch.Tensor, linear: nn.Linear) -> torch.Tensor:
+        layers, directions = self.encoder.num_layers, self.encoder.directions
+        h = h.view(layers, directions, h.shape[1], h.shape[2])  # (L, D, B, H)
+        h = torch.cat(list(h.unbind(1)), dim=-1)  # (L, B, D*H)
+        return torch.tanh(linear(h)).contiguous()  # (L, B, H)
+
+    def forward(self, batch: Batch) -> torch.Tensor:
+        encoded, final = self.encoder(self.encoder_input(batch.inputs), batch.lengths)
+        context = self.encoder.top_state(final)  # (B, D*H)
+        if self.cell == "lstm":
+            state: State = (self._bridge(final[0], self.bridge), self._bridge(final[1], self.bridge_cell))
+        else:
+            state = self._bridge(final, self.bridge)
+        return self._decode(state, context, batch)

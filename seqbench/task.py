@@ -1,0 +1,234 @@
+"""The task base class: a generator of batches that owns its loss, metrics and baselines.
+
+A task is configured once with validated knobs and then samples as many batches as asked
+from a ``numpy.random.Generator`` it is handed; it never touches global random state. Each
+split draws from its own seed stream (:meth:`Task.rng`), so the same seed gives the same
+data and train, val and test streams are independent.
+
+Subclasses set ``name``, ``kind``, ``version``, ``description`` and ``knobs``, build their
+:class:`~seqbench.spec.TaskSpec` in :meth:`Task.build_spec` and their examples in
+:meth:`Task.generate`. See ``tasks/parity.py`` for a complete task in 60 lines.
+"""
+
+from __future__ import annotations
+
+import zlib
+from abc import ABC, abstractmethod
+from typing import Any, ClassVar
+
+import numpy as np
+import torch
+
+from seqbench import baselines as _baselines
+from seqbench import metrics as _metrics
+from seqbench.batch import Batch
+from seqbench.errors import ConfigError
+from seqbench.knobs import Knob, validate_knobs
+from seqbench.spec import PAD, Classes, Real, TaskSpec, Tokens
+
+SPLITS: tuple[str, ...] = ("train", "val", "test", "test_ood")
+
+
+class Task(ABC):
+    """Base class of every task, built-in or plugin."""
+
+    name: ClassVar[str]
+    kind: ClassVar[str]
+    version: ClassVar[int] = 1
+    description: ClassVar[str] = ""
+    knobs: ClassVar[tuple[Knob, ...]] = ()
+
+    def __init__(self, **values: Any) -> None:
+        self.params: dict[str, Any] = validate_knobs("task", self.knobs, values)
+        for key, value in self.params.items():
+            setattr(self, key, value)
+        self.check_params()
+        self.spec: TaskSpec = self.build_spec()
+        if self.spec.kind != self.kind:
+            raise TypeError(f"task {self.name!r} declares kind {self.kind!r} but its spec says {self.spec.kind!r}")
+
+    # ----------------------------------------------------------------- to override
+    def check_params(self) -> None:
+        """Check relations between knobs (``min_length <= length``); raise ConfigError."""
+
+    @abstractmethod
+    def build_spec(self) -> TaskSpec:
+        """Return the task's spec, derived from its knobs."""
+
+    @abstractmethod
+    def generate(self, rng: np.random.Generator, n: int, split: str) -> Batch:
+        """Return ``n`` fresh examples of ``split`` drawn with ``rng`` (vectorised)."""
+
+    def split_size(self, split: str) -> int | None:
+        """Number of distinct examples in a finite split, or None for an unbounded generator."""
+        return None
+
+    def analytic_baselines(self, split: str) -> dict[str, dict[str, float]]:
+        """Baselines known in closed form (entropy floors, ...); extends the generic ones."""
+        return {}
+
+    # ----------------------------------------------------------------- sampling
+    @property
+    def splits(self) -> tuple[str, ...]:
+        """The splits this task has: ``test_ood`` only where inputs have a length range."""
+        return SPLITS if self.spec.ood_lengths is not None else SPLITS[:3]
+
+    def rng(self, seed: int, split: str) -> np.random.Generator:
+        """The generator for one split: independent streams per (task, seed, split).
+
+        >>> from seqbench import make_task
+        >>> task = make_task("parity")
+        >>> bool(task.rng(0, "train").integers(1 << 30) == task.rng(0, "train").integers(1 << 30))
+        True
+        """
+        self._check_split(split)
+        return np.random.default_rng([seed, SPLITS.index(split), zlib.crc32(self.name.encode())])
+
+    def sample(self, rng: np.random.Generator, n: int, split: str = "train") -> Batch:
+        """Draw ``n`` examples of ``split``; the same generator state gives the same batch."""
+        self._check_split(split)
+        if not isinstance(n, (int, np.integer)) or n < 1:
+            raise ConfigError(f"n={n}: must be an integer >= 1")
+        size = self.split_size(split)
+        if size is not None and n > size and split != "train":
+            raise ConfigError(f"n={n}: split {split!r} of task {self.name!r} has only {size} examples")
+        return self.generate(rng, int(n), split)
+
+    def lengths_for(self, split: str) -> tuple[int, int]:
+        """The (inclusive) input length range of a split."""
+        assert self.spec.lengths is not None, f"task {self.name} has no lengths"
+        if split == "test_ood":
+            assert self.spec.ood_lengths is not None
+            return self.spec.ood_lengths
+        return self.spec.lengths
+
+    def _check_split(self, split: str) -> None:
+        if split not in self.splits:
+            raise ConfigError(f"split={split!r}: task {self.name!r} has splits {', '.join(self.splits)}")
+
+    # ----------------------------------------------------------------- scoring
+    def loss(self, output: torch.Tensor, batch: Batch) -> torch.Tensor:
+        """Training loss of a model output on a batch (a scalar tensor)."""
+        return _metrics.loss(self.spec, output, batch)
+
+    def score(self, output: torch.Tensor, batch: Batch) -> dict[str, np.ndarray]:
+        """Per-example and per-token records from which :meth:`summarize` computes metrics."""
+        return _metrics.collect(self.spec, output, batch)
+
+    def summarize(self, records: dict[str, np.ndarray]) -> dict[str, float]:
+        """Metrics (name -> number) of concatenated :meth:`score` records."""
+        return _metrics.summarize(self.spec, records)
+
+    def baselines(self, train: Batch, test: Batch, split: str = "test") -> dict[str, dict[str, float]]:
+        """Every baseline's metrics on ``test``: chance, majority/memoryless, closed forms.
+
+        Predictors that learn anything (the majority class, per-position frequencies, the
+        training mean) see only ``train``; they are scored on ``test`` with the same metric
+        code the models use.
+        """
+        out = _baselines.generic(self, train, test)
+        out.update(self.analytic_baselines(split))
+        return out
+
+    # ----------------------------------------------------------------- display
+    def show(self, batch: Batch, i: int = 0) -> str:
+        """One example as text, padding shown as ``·`` and masked targets as ``_``."""
+        data = batch.numpy()
+        parts = [f"input:  {self._render(self.spec.input, data['inputs'][i])}"]
+        target = data["targets"][i]
+        mask = data.get("target_mask")
+        parts.append(f"target: {self._render(self.spec.output, target, None if mask is None else mask[i])}")
+        if mask is not None:
+            parts.append("mask:   " + " ".join("1" if m else "0" for m in mask[i]))
+        return "\n".join(parts)
+
+    @staticmethod
+    def _render(space, values, mask=None) -> str:
+        values = np.asarray(values)
+        if isinstance(space, Tokens) and values.ndim == 1:
+            shown = ["·" if v == PAD else space.symbols[v] for v in values]
+        elif isinstance(space, Classes) and values.ndim == 1:
+            shown = [str(v) for v in values]
+        elif isinstance(space, (Classes, Tokens)):
+            shown = [space.symbols[int(values)] if isinstance(space, Tokens) else str(int(values))]
+        elif isinstance(space, Real) or values.ndim == 0:
+            shown = [f"{float(values):.3f}"]
+        else:
+            shown = [f"{v:.2g}" for v in values.reshape(values.shape[0], -1)[:, 0]] if values.ndim > 1 \
+                else [f"{v:.2g}" for v in values]
+        if mask is not None:
+            shown = [s if m else "_" for s, m in zip(shown, mask)]
+        return " ".join(shown)
+
+    def describe(self) -> dict[str, Any]:
+        """JSON-friendly description for ``seqbench tasks --json``."""
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "version": self.version,
+            "description": self.description,
+            "primary_metric": self.spec.primary_metric,
+            "higher_is_better": self.spec.higher_is_better,
+            "knobs": {k.name: k.describe() for k in self.knobs},
+            "spec": self.spec.describe(),
+        }
+
+
+class SequenceTask(Task, ABC):
+    """A task whose inputs have a length: knobs for the training and out-of-distribution ranges.
+
+    Training, ``val`` and ``test`` lengths are uniform in ``[min_length, length]``;
+    ``test_ood`` lengths are uniform in ``[length + 1, ood_length]`` (train short, test long,
+    as in the Chomsky-hierarchy benchmark).
+    """
+
+    def check_params(self) -> None:
+        if self.min_length > self.length:
+            raise ConfigError(f"task.min_length={self.min_length}: must be <= task.length={self.length}")
+        if self.ood_length is None:
+            self.ood_length = self.params["ood_length"] = 2 * self.length
+        if self.ood_length <= self.length:
+            raise ConfigError(f"task.ood_length={self.ood_length}: must be > task.length={self.length}")
+
+    def sample_lengths(self, rng: np.random.Generator, n: int, split: str) -> np.ndarray:
+        low, high = self.lengths_for(split)
+        return rng.integers(low, high + 1, size=n)
+
+
+def length_knobs(length: int = 16, min_length: int = 1) -> tuple[Knob, ...]:
+    """The three length knobs of a :class:`SequenceTask`, with task-specific defaults."""
+    return (
+        Knob("min_length", min_length, low=1, high=100_000, help="shortest training input"),
+        Knob("length", length, low=1, high=100_000, help="longest training input"),
+        Knob("ood_length", None, low=2, high=200_000, type=int, optional=True,
+             help="longest test_ood input (default: 2 x length)"),
+    )
+
+
+def padding_mask(lengths: np.ndarray, width: int) -> np.ndarray:
+    """``mask[i, t]`` is True for ``t < lengths[i]``: shape (n, width).
+
+    >>> padding_mask(np.array([1, 3]), 3).astype(int).tolist()
+    [[1, 0, 0], [1, 1, 1]]
+    """
+    return np.arange(width)[None, :] < np.asarray(lengths)[:, None]
+
+
+def to_batch(inputs: np.ndarray, targets: np.ndarray, lengths: np.ndarray | None = None,
+             target_mask: np.ndarray | None = None) -> Batch:
+    """Wrap numpy arrays as a :class:`Batch` (token ids as int64, features as float32)."""
+
+    def tensor(a: np.ndarray) -> torch.Tensor:
+        a = np.ascontiguousarray(a)
+        if a.dtype == np.bool_:
+            return torch.from_numpy(a)
+        if np.issubdtype(a.dtype, np.integer):
+            return torch.from_numpy(a.astype(np.int64, copy=False))
+        return torch.from_numpy(a.astype(np.float32, copy=False))
+
+    return Batch(
+        inputs=tensor(inputs),
+        targets=tensor(targets),
+        lengths=None if lengths is None else tensor(lengths),
+        target_mask=None if target_mask is None else tensor(target_mask.astype(bool)),
+    )

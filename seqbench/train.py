@@ -1,0 +1,195 @@
+"""One trainer for every kind of task: ``fit(model, task, ...)``.
+
+Nothing here knows a task or model by name. The task supplies batches, the loss and the
+metrics; the model maps a batch to outputs. What differs by kind lives in small strategies:
+decoders expose ``begin_step`` (scheduled teacher forcing), and the step itself is a
+:class:`StepStrategy` (whole sequences, or truncated backpropagation through time).
+
+>>> from seqbench import fit, make_model, make_task
+>>> task = make_task("parity", length=4)
+>>> model = make_model("gru", task.spec, hidden_size=8)
+>>> result = fit(model, task, seed=0, steps=2, eval_every=1, eval_size=16, batch_size=8)
+>>> result.status, sorted(result.metrics)
+('ok', ['test', 'test_ood', 'val'])
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import os
+import random
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from seqbench import metrics as _metrics
+from seqbench.batch import Batch, count_tokens
+from seqbench.knobs import Knob, validate_knobs
+from seqbench.task import Task
+
+TRAINER_OPTIONS: tuple[Knob, ...] = (
+    Knob("steps", 1000, low=1, high=10_000_000, help="optimisation steps (the budget)"),
+    Knob("batch_size", 64, low=1, high=65_536, help="examples per training step"),
+    Knob("lr", 1e-3, low=1e-8, high=10.0, help="Adam learning rate"),
+    Knob("clip", "norm", choices=("norm", "value", "none"), help="gradient clipping: global norm, per value, or off"),
+    Knob("clip_value", 1.0, low=1e-6, high=1e6, help="the clipping threshold"),
+    Knob("eval_every", 100, low=1, high=10_000_000, help="evaluate on val every N steps"),
+    Knob("eval_size", 512, low=1, high=1_000_000, help="examples in each evaluation split"),
+    Knob("eval_batch_size", 256, low=1, high=65_536, help="examples per evaluation forward pass"),
+    Knob("target", None, type=float, optional=True,
+         help="stop early once val's primary metric reaches this value"),
+    Knob("tbptt", None, low=1, high=1_000_000, type=int, optional=True,
+         help="truncated backpropagation through time: chunk length k (tagging and lm)"),
+    Knob("threads", None, low=1, high=1024, type=int, optional=True,
+         help="torch CPU threads (default: all cores)"),
+)
+
+
+@dataclass
+class FitResult:
+    """What training produced; :mod:`seqbench.experiment` turns it into a result record."""
+
+    status: str  # "ok" or "diverged"
+    metrics: dict[str, dict[str, float]]
+    by_length: dict[str, dict[str, Any]]
+    steps: int
+    best_step: int
+    train_seconds: float
+    tokens_per_second: float
+    history: list[dict[str, float]] = field(default_factory=list)
+    error: str | None = None
+    dataset_fingerprint: dict[str, str] = field(default_factory=dict)
+
+
+def seed_everything(seed: int, threads: int | None = None) -> None:
+    """Seed Python, numpy and torch, and fix torch's thread count (every job, every launcher)."""
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    torch.set_num_threads(threads or os.cpu_count() or 1)
+
+
+def make_eval_sets(task: Task, seed: int, size: int) -> dict[str, Batch]:
+    """Fixed evaluation batches for every split but train, each from its own seed stream."""
+    sets = {}
+    for split in task.splits[1:]:
+        available = task.split_size(split)
+        n = min(size, available) if available else size
+        sets[split] = task.sample(task.rng(seed, split), n, split)
+    return sets
+
+
+@torch.no_grad()
+def evaluate(model: nn.Module, task: Task, batch: Batch, device: torch.device,
+             chunk: int = 256) -> tuple[dict[str, float], dict[str, Any] | None]:
+    """Metrics of ``model`` on ``batch`` (evaluated in chunks), and accuracy by length."""
+    was_training = model.training
+    model.eval()
+    records = []
+    for start in range(0, batch.size, chunk):
+        part = batch.slice(start, start + chunk).to(device)
+        records.append(task.score(model(part), part))
+    model.train(was_training)
+    records = _metrics.concat(records)
+    return task.summarize(records), _metrics.by_length(task.spec, records)
+
+
+class StepStrategy:
+    """Forward and backward for one training batch; returns the loss as a float."""
+
+    def __call__(self, model: nn.Module, task: Task, batch: Batch) -> float:
+        loss = task.loss(model(batch), batch)
+        if torch.isfinite(loss):
+            loss.backward()
+        return float(loss.detach())
+
+
+def fit(model: nn.Module, task: Task, seed: int = 0, device: str = "cpu",
+        strategy: StepStrategy | None = None, eval_sets: dict[str, Batch] | None = None,
+        **options: Any) -> FitResult:
+    """Train ``model`` on ``task`` with Adam; select the best ``val`` checkpoint; test it.
+
+    Options are :data:`TRAINER_OPTIONS` (validated). ``eval_sets`` (split -> batch) defaults
+    to :func:`make_eval_sets` of the seed. A non-finite loss or gradient ends the
+    run with status ``diverged``, keeping the best checkpoint seen before it.
+    """
+    o = validate_knobs("trainer", TRAINER_OPTIONS, options)
+    seed_everything(seed, o["threads"])
+    dev = torch.device(device)
+    model.to(dev).train()
+    if strategy is None:
+        from seqbench.tbptt import choose_strategy  # kind-specific step strategies
+        strategy = choose_strategy(task, o["tbptt"])
+    optimizer = torch.optim.Adam(model.parameters(), lr=o["lr"])
+    if eval_sets is None:
+        eval_sets = make_eval_sets(task, seed, o["eval_size"])
+    train_rng = task.rng(seed, "train")
+    primary, higher = task.spec.primary_metric, task.spec.higher_is_better
+    params = [p for p in model.parameters() if p.requires_grad]
+
+    best_value, best_step, best_state = -math.inf if higher else math.inf, 0, None
+    history: list[dict[str, float]] = []
+    status, error, last_finite, tokens, train_seconds, step = "ok", None, None, 0, 0.0, 0
+    from tqdm.auto import tqdm  # progress bar on terminals only (disable=None)
+
+    bar = tqdm(total=o["steps"], disable=None, leave=False, desc=f"{task.name}")
+    for step in range(1, o["steps"] + 1):
+        started = time.perf_counter()
+        batch = task.sample(train_rng, o["batch_size"], "train").to(dev)
+        if hasattr(model, "begin_step"):
+            model.begin_step(step - 1, o["steps"])
+        optimizer.zero_grad(set_to_none=True)
+        loss = strategy(model, task, batch)
+        grad_ok = math.isfinite(loss) and _clip(params, o["clip"], o["clip_value"])
+        if not grad_ok:
+            status = "diverged"
+            what = "loss" if not math.isfinite(loss) else "gradient norm"
+            error = f"non-finite {what} at step {step}; last finite loss {last_finite}"
+            break
+        optimizer.step()
+        train_seconds += time.perf_counter() - started
+        tokens += count_tokens(batch)
+        last_finite = loss
+        bar.update(1)
+        if step % o["eval_every"] == 0 or step == o["steps"]:
+            val, _ = evaluate(model, task, eval_sets["val"], dev, o["eval_batch_size"])
+            value = val[primary]
+            history.append({"step": step, "train_loss": loss, **{f"val_{k}": v for k, v in val.items()}})
+            bar.set_postfix(loss=f"{loss:.3f}", **{primary: f"{value:.3f}"})
+            if (value > best_value) if higher else (value < best_value):
+                best_value, best_step = value, step
+                best_state = copy.deepcopy(model.state_dict())
+            if o["target"] is not None and ((value >= o["target"]) if higher else (value <= o["target"])):
+                break
+    bar.close()
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    results, by_length = {}, {}
+    for split, batch in eval_sets.items():
+        results[split], lengths = evaluate(model, task, batch, dev, o["eval_batch_size"])
+        if lengths is not None:
+            by_length[split] = lengths
+    completed = step if status == "ok" else step - 1
+    return FitResult(
+        status=status, metrics=results, by_length=by_length, steps=completed, best_step=best_step,
+        train_seconds=train_seconds, tokens_per_second=tokens / train_seconds if train_seconds else 0.0,
+        history=history, error=error,
+        dataset_fingerprint={split: b.fingerprint() for split, b in eval_sets.items()},
+    )
+
+
+def _clip(params: list[torch.Tensor], how: str, value: float) -> bool:
+    """Clip gradients in place; False when any gradient is not finite."""
+    grads = [p.grad for p in params if p.grad is not None]
+    if how == "norm":
+        norm = torch.nn.utils.clip_grad_norm_(params, value)
+        return bool(torch.isfinite(norm))
+    finite = all(bool(torch.isfinite(g).all()) for g in grads)
+    if how == "value" and finite:
+        torch.nn.utils.clip_grad_value_(params, value)
+    return finite

@@ -1,0 +1,65 @@
+"""``digits`` (one_to_one): scikit-learn's 8x8 handwritten digits, flattened."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+from seqbench.knobs import Knob
+from seqbench.spec import Classes, TaskSpec, Vector
+from seqbench.task import Task, to_batch
+
+SPLIT_SEED = 20251028  # fixed: the split is part of the task's definition, not of a run
+
+
+@lru_cache(maxsize=1)
+def _load() -> tuple[np.ndarray, np.ndarray]:
+    from sklearn.datasets import load_digits  # ships with scikit-learn; nothing is downloaded
+
+    data = load_digits()
+    return (data.data / 16.0).astype(np.float32), data.target.astype(np.int64)
+
+
+class Digits(Task):
+    """64 pixel intensities in [0, 1] in, the digit 0-9 out (1,797 images in all).
+
+    The images are split once, by a fixed permutation, into train (60 %), val and test
+    (20 % each); training batches are drawn from the train part with replacement and
+    optional Gaussian pixel noise.
+
+    >>> import numpy as np
+    >>> task = Digits()
+    >>> batch = task.sample(np.random.default_rng(0), 2, "test")
+    >>> tuple(batch.inputs.shape), batch.targets.tolist()
+    ((2, 64), [7, 3])
+    """
+
+    name = "digits"
+    kind = "one_to_one"
+    version = 1
+    description = "8x8 digit image (flattened) -> digit class"
+    knobs = (
+        Knob("noise", 0.0, low=0.0, high=10.0, help="std of Gaussian noise added to training pixels"),
+    )
+
+    def build_spec(self) -> TaskSpec:
+        return TaskSpec(kind="one_to_one", input=Vector(64), output=Classes(10), primary_metric="accuracy")
+
+    def _indices(self, split: str) -> np.ndarray:
+        n = len(_load()[1])
+        order = np.random.default_rng(SPLIT_SEED).permutation(n)
+        cut1, cut2 = int(0.6 * n), int(0.8 * n)
+        return {"train": order[:cut1], "val": order[cut1:cut2], "test": order[cut2:]}[split]
+
+    def split_size(self, split: str) -> int | None:
+        return len(self._indices(split))
+
+    def generate(self, rng: np.random.Generator, n: int, split: str):
+        images, labels = _load()
+        pool = self._indices(split)
+        chosen = rng.choice(pool, size=n, replace=(split == "train"))  # eval splits: distinct images
+        x = images[chosen]
+        if split == "train" and self.noise > 0:
+            x = x + rng.normal(0.0, self.noise, size=x.shape).astype(np.float32)
+        return to_batch(x, labels[chosen])

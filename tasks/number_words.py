@@ -1,0 +1,133 @@
+"""``number_words`` (one_to_many): an integer in, its English name out, character by character."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+from seqbench.knobs import Knob
+from seqbench.spec import EOS, TaskSpec, Tokens, Vector
+from seqbench.task import Task, padding_mask, to_batch
+
+ONES = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+        "fifteen sixteen seventeen eighteen nineteen").split()
+TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
+CHARACTERS = tuple(" abcdefghijklmnopqrstuvwxyz")
+
+
+def words(number: int) -> str:
+    """English words for 0 <= number < 1,000,000, without "and" or hyphens.
+
+    >>> words(312), words(40), words(100_017)
+    ('three hundred twelve', 'forty', 'one hundred thousand seventeen')
+    """
+    if number < 20:
+        return ONES[number]
+    if number < 100:
+        return TENS[number // 10] + ("" if number % 10 == 0 else " " + ONES[number % 10])
+    if number < 1000:
+        rest = number % 100
+        return ONES[number // 100] + " hundred" + ("" if rest == 0 else " " + words(rest))
+    rest = number % 1000
+    return words(number // 1000) + " thousand" + ("" if rest == 0 else " " + words(rest))
+
+
+def _spell_table(values: range) -> tuple[np.ndarray, np.ndarray]:
+    """Character ids (len(values), width) of each value's words, and the word lengths."""
+    spelled = [words(v) for v in values]
+    lengths = np.array([len(s) for s in spelled])
+    table = np.zeros((len(spelled), int(lengths.max())), dtype=np.int64)
+    for row, text in enumerate(spelled):  # 1,000 rows at most, built once
+        table[row, : len(text)] = [CHARACTERS.index(c) + 2 for c in text]
+    return table, lengths
+
+
+@lru_cache(maxsize=1)
+def _below_thousand() -> tuple[np.ndarray, np.ndarray]:
+    return _spell_table(range(1000))
+
+
+def spell(numbers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Output ids (n, width) of each number's words followed by EOS, and lengths (EOS included).
+
+    Numbers of a thousand or more are assembled, vectorised, from the table below a thousand:
+    ``words(high) + " thousand" + (" " + words(low) if low else "")``.
+    """
+    table, lengths = _below_thousand()
+    high, low = numbers // 1000, numbers % 1000
+    thousand = np.array([CHARACTERS.index(c) + 2 for c in " thousand"])
+    space = np.array([CHARACTERS.index(" ") + 2])
+    # pieces in order: (ids per row, length per row); a zero length drops the piece
+    has_high, has_low = high > 0, (high == 0) | (low > 0)
+    pieces = [
+        (table[high], np.where(has_high, lengths[high], 0)),
+        (np.broadcast_to(thousand, (len(numbers), len(thousand))), np.where(has_high, len(thousand), 0)),
+        (np.broadcast_to(space, (len(numbers), 1)), np.where(has_high & has_low, 1, 0)),
+        (table[low], np.where(has_low, lengths[low], 0)),
+    ]
+    total = sum(n for _, n in pieces) + 1  # + EOS
+    width = int(total.max())
+    out = np.zeros((len(numbers), width), dtype=np.int64)
+    position = np.arange(width)[None, :]
+    start = np.zeros(len(numbers), dtype=np.int64)
+    for ids, n in pieces:
+        inside = (position >= start[:, None]) & (position < (start + n)[:, None])
+        offset = np.clip(position - start[:, None], 0, ids.shape[1] - 1)
+        out = np.where(inside, np.take_along_axis(np.asarray(ids), offset, axis=1), out)
+        start = start + n
+    out[np.arange(len(numbers)), start] = EOS
+    return out, total
+
+
+class NumberWords(Task):
+    """The digits of a number (one-hot, most significant first) in; its words out.
+
+    >>> import numpy as np
+    >>> task = NumberWords(max_value=99)
+    >>> batch = task.sample(np.random.default_rng(1), 2)
+    >>> batch.inputs.view(2, 2, 10).argmax(-1).tolist()  # the digits of 47 and 51
+    [[4, 7], [5, 1]]
+    >>> print(task.show(batch, 0))
+    input:  0 0 0 0 1 0 0 0 0 0 0 0 0 0 0 0 0 1 0 0
+    target: f o r t y   s e v e n <eos>
+    mask:   1 1 1 1 1 1 1 1 1 1 1 1
+    >>> print(task.show(batch, 1))
+    input:  0 0 0 0 0 1 0 0 0 0 0 1 0 0 0 0 0 0 0 0
+    target: f i f t y   o n e <eos> _ _
+    mask:   1 1 1 1 1 1 1 1 1 1 0 0
+    """
+
+    name = "number_words"
+    kind = "one_to_many"
+    version = 1
+    description = "integer (one-hot digits) -> its English words as characters"
+    knobs = (Knob("max_value", 999, low=1, high=999_999, help="largest number; numbers are uniform in [0, max]"),)
+
+    @property
+    def n_digits(self) -> int:
+        return len(str(self.max_value))
+
+    def build_spec(self) -> TaskSpec:
+        return TaskSpec(kind="one_to_many", input=Vector(10 * self.n_digits),
+                        output=Tokens(("<pad>", "<eos>") + CHARACTERS), primary_metric="token_accuracy",
+                        max_output_length=self.longest_output())
+
+    def longest_output(self) -> int:
+        """The longest target (EOS included) over every number in [0, max_value]."""
+        _, lengths = _below_thousand()
+        top_high, top_low = divmod(self.max_value, 1000)
+        longest = int(lengths[: min(self.max_value, 999) + 1].max())
+        if top_high:
+            full = int(lengths[1:top_high].max()) + 10 + int(lengths[1:].max()) if top_high > 1 else 0
+            last = int(lengths[top_high]) + 9 + (1 + int(lengths[1 : top_low + 1].max()) if top_low else 0)
+            longest = max(longest, full, last)
+        return longest + 1
+
+    def generate(self, rng: np.random.Generator, n: int, split: str):
+        numbers = rng.integers(0, self.max_value + 1, size=n)  # (n,)
+        places = 10 ** np.arange(self.n_digits - 1, -1, -1)  # most significant first
+        digits = (numbers[:, None] // places[None, :]) % 10  # (n, n_digits)
+        one_hot = np.eye(10, dtype=np.float32)[digits].reshape(n, -1)  # (n, 10 * n_digits)
+        targets, lengths = spell(numbers)  # (n, width), (n,)
+        return to_batch(one_hot, targets, None, padding_mask(lengths, targets.shape[1]))
