@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
 
             return run(rest)
         if command == "gradflow":
-            from seqbench.cli.run import gradflow
+            from seqbench.cli.gradflow import main as gradflow
 
             return gradflow(rest)
         from seqbench.cli import commands

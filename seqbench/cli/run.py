@@ -119,9 +119,3 @@ def run(argv: list[str]) -> int:
               f"({', '.join(sorted(set(bad)))}); see their result.json", file=sys.stderr)
         return 1
     return 0
-
-
-def gradflow(argv: list[str]) -> int:
-    from seqbench.errors import SeqbenchError
-
-    raise SeqbenchError("seqbench gradflow is not available yet")
