@@ -28,6 +28,7 @@ from typing import Any
 import torch
 
 from seqbench.errors import NotApplicableError, SeqbenchError
+from seqbench.memory import peak_rss_mb, reset_peak
 from seqbench.models import count_parameters, model_def
 from seqbench.registry import TASKS
 from seqbench.results import RESULT_FILE, SCHEMA, read_result, write_result
@@ -69,8 +70,7 @@ def completed(out_dir: str | Path, digest: str) -> bool:
 
 
 def run_experiment(task: dict[str, Any], model: dict[str, Any], trainer: dict[str, Any], seed: int = 0,
-                   device: str = "cpu", out_dir: str | Path = ".", job_number: int = 0,
-                   threads: int | None = None) -> dict[str, Any]:
+                   device: str = "cpu", out_dir: str | Path = ".", job_number: int = 0) -> dict[str, Any]:
     """Run one (task, model, trainer, seed) and write ``out_dir/result.json``; return the record.
 
     ``task`` and ``model`` are plain mappings with a ``name`` and the knobs or options to set.
@@ -78,8 +78,6 @@ def run_experiment(task: dict[str, Any], model: dict[str, Any], trainer: dict[st
     task_knobs = {k: v for k, v in task.items() if k != "name"}
     model_opts = {k: v for k, v in model.items() if k != "name"}
     trainer = dict(trainer)
-    if threads is not None and trainer.get("threads") is None:
-        trainer["threads"] = threads
     record: dict[str, Any] = {
         "schema": SCHEMA, "task": task["name"], "model": model["name"], "seed": seed,
         "task_params": task_knobs, "model_params": model_opts, "trainer_params": trainer,
@@ -89,6 +87,7 @@ def run_experiment(task: dict[str, Any], model: dict[str, Any], trainer: dict[st
         "versions": versions(), "git_commit": git_commit(), "device": device,
         "n_params": None, "steps": 0, "train_seconds": 0.0, "tokens_per_second": 0.0,
     }
+    record["peak_rss_scope"] = reset_peak()
     try:
         _run(record, task["name"], task_knobs, model["name"], model_opts, trainer, seed, device, job_number)
     except NotApplicableError as exc:
@@ -102,6 +101,7 @@ def run_experiment(task: dict[str, Any], model: dict[str, Any], trainer: dict[st
         if isinstance(exc, MemoryError) or "out of memory" in str(exc).lower():
             message = f"{OOM_HINT} ({message})"
         record.update(status="failed", error=message, traceback=traceback.format_exc())
+    record["peak_rss_mb"] = peak_rss_mb()
     write_result(out_dir, record)
     return record
 
@@ -115,6 +115,7 @@ def _run(record: dict[str, Any], task_name: str, task_knobs: dict, model_name: s
     task = task_cls(**task_knobs)
     record.update(task_version=task.version, kind=task.kind, task_params=task.params,
                   primary_metric=task.spec.primary_metric, higher_is_better=task.spec.higher_is_better,
+                  lengths=task.spec.lengths, ood_lengths=task.spec.ood_lengths,
                   model_params=definition.validate(model_opts), trainer_params=trainer_opts)
     device = resolve_device(device, job_number)
     record["device"] = device if device == "cpu" else f"{device} ({torch.cuda.get_device_name(device)})"

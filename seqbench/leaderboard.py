@@ -3,7 +3,8 @@
 :func:`results_frame` flattens records into one row per run (the raw ``results.csv``);
 :func:`task_table` aggregates a task's runs per model over seeds (mean, std and n; the std
 of a single seed is missing, never 0) and appends the task's baseline rows;
-:func:`render_markdown` joins the tables into ``leaderboard.md``.
+:func:`overview` ranks models across tasks. :mod:`seqbench.report` renders these tables as
+``leaderboard.md``/``.html`` with plots.
 
 >>> records = [{"task": "parity", "model": "lstm", "seed": s, "status": "ok", "primary_metric": "accuracy",
 ...             "higher_is_better": True, "metrics": {"test": {"accuracy": a}}} for s, a in [(0, 0.9), (1, 1.0)]]
@@ -16,7 +17,6 @@ from __future__ import annotations
 
 import json
 import math
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -137,41 +137,44 @@ def _baseline_rows(records: list[dict], task_label: str, frame: pd.DataFrame, me
     return rows
 
 
-def to_markdown(table: pd.DataFrame) -> str:
-    return table.astype(object).where(table.notna(), "").to_markdown(index=False)  # via tabulate
+def overview(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
+    """(task x model mean primary metric, task x model rank, mean rank per model).
+
+    Ranks are within each task (1 = best, ties share the average rank); a model that did not
+    run ``ok`` on a task has no rank there, and its mean rank is over the tasks it ran.
+    """
+    ok = frame[frame["status"] == "ok"].copy()
+    ok["primary"] = [row.get(f"test/{row['primary_metric']}") for _, row in ok.iterrows()]
+    values = ok.pivot_table(index="task_label", columns="model_label", values="primary", aggfunc="mean",
+                            dropna=False)
+    tasks = sorted(frame["task_label"].unique())
+    models = sorted(frame["model_label"].unique())
+    values = values.reindex(index=tasks, columns=models)
+    higher = frame.groupby("task_label")["higher_is_better"].first().reindex(tasks).fillna(True)
+    ranks = pd.DataFrame({t: values.loc[t].rank(ascending=not bool(higher[t])) for t in tasks}).T
+    ranks = ranks.reindex(index=tasks, columns=models)
+    return values, ranks, ranks.mean(axis=0).sort_values()
 
 
-def render_markdown(frame: pd.DataFrame, records: list[dict], skipped: list[tuple[str, str]]) -> str:
-    """The whole ``leaderboard.md``: one section per task, then any skipped files."""
-    parts = ["# seqbench leaderboard", "",
-             "Test-split metrics, mean ± std over seeds (n = runs with status ok; std of one seed is n/a).",
-             "↑ higher is better, ↓ lower is better; the best model on the primary metric is in bold.", ""]
-    for task_label in sorted(frame["task_label"].unique()):
-        runs = frame[frame["task_label"] == task_label]
-        kind = runs["kind"].dropna().iloc[0] if runs["kind"].notna().any() else "?"
-        primary = runs["primary_metric"].dropna().iloc[0] if runs["primary_metric"].notna().any() else "?"
-        parts += [f"## {task_label} ({kind}; primary metric: {primary})", "",
-                  to_markdown(task_table(frame, task_label, records)), ""]
-        failures = runs[runs["status"].isin(["failed", "diverged", "not_applicable"])]
-        for _, run in failures.iterrows():
-            parts.append(f"- {run['model_label']} seed {run['seed']}: **{run['status']}**: {run['error']}")
-        if len(failures):
-            parts.append("")
-    if skipped:
-        parts += ["## Skipped result files", ""] + [f"- `{path}`: {reason}" for path, reason in skipped] + [""]
-    return "\n".join(parts)
+def overview_table(values: pd.DataFrame, mean_rank: pd.Series) -> pd.DataFrame:
+    """The overview as a display table: formatted values plus a mean-rank row."""
+    table = values.map(lambda v: _fmt(v)).astype(object)
+    table.loc["mean rank (lower is better)"] = [_fmt(mean_rank.get(m), 2) for m in values.columns]
+    table.index.name = "task \\ model"
+    return table.reset_index()
 
 
-def build(folders: list[str], out: str | None = None) -> tuple[str, pd.DataFrame, list[tuple[str, str]]]:
-    """Load every result below ``folders``; write ``leaderboard.md`` and ``results.csv`` to ``out``."""
-    from seqbench.results import load_results
-
-    records, skipped = load_results(folders)
-    frame = results_frame(records)
-    markdown = render_markdown(frame, records, skipped) if len(frame) else "# seqbench leaderboard\n\nNo results found.\n"
-    if out is not None:
-        target = Path(out)
-        target.mkdir(parents=True, exist_ok=True)
-        (target / "leaderboard.md").write_text(markdown, encoding="utf-8")
-        frame.drop(columns=["path"]).to_csv(target / "results.csv", index=False)
-    return markdown, frame, skipped
+def length_series(records: list[dict], task_label: str, frame: pd.DataFrame) -> dict[str, dict[int, float]]:
+    """Mean per-length score of each model over its ok runs, test and test_ood lengths joined."""
+    rows = frame[(frame["task_label"] == task_label) & (frame["status"] == "ok")]
+    by_path = dict(zip(rows["path"], rows["model_label"]))
+    sums: dict[str, dict[int, list[float]]] = {}
+    for r in records:
+        model = by_path.get(r.get("path"))
+        if model is None:
+            continue
+        for split in ("test", "test_ood"):
+            for length, value in ((r.get("by_length") or {}).get(split) or {}).get("values", {}).items():
+                if value is not None:
+                    sums.setdefault(model, {}).setdefault(int(length), []).append(value)
+    return {m: {L: sum(v) / len(v) for L, v in points.items()} for m, points in sums.items()}

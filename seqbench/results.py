@@ -23,7 +23,12 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-SCHEMA = 1
+SCHEMA = 2
+#: What each schema version added; :func:`migrate` brings older records up to date.
+SCHEMA_HISTORY = {
+    1: "first version",
+    2: "peak_rss_mb, peak_rss_scope and config_hash (for resume)",
+}
 RESULT_FILE = "result.json"
 STATUSES = ("ok", "diverged", "failed", "not_applicable")
 
@@ -91,6 +96,7 @@ def read_result(path: str | os.PathLike) -> dict[str, Any]:
             raise ValueError(f"key '{key}' has type {type(record[key]).__name__}")
     if record["schema"] > SCHEMA or record["schema"] < 1:
         raise ValueError(f"unknown schema {record['schema']} (this seqbench reads 1 to {SCHEMA})")
+    record = migrate(record)
     if record["status"] not in STATUSES:
         raise ValueError(f"unknown status {record['status']!r}")
     for split, values in record["metrics"].items():
@@ -99,6 +105,15 @@ def read_result(path: str | os.PathLike) -> dict[str, Any]:
         ):
             raise ValueError(f"metrics of split '{split}' are not a mapping of numbers")
     record.setdefault("path", str(path))
+    return record
+
+
+def migrate(record: dict[str, Any]) -> dict[str, Any]:
+    """Bring a record of an older schema up to :data:`SCHEMA` (fields it lacked become None)."""
+    if record["schema"] < 2:
+        for key in ("peak_rss_mb", "peak_rss_scope", "config_hash"):
+            record.setdefault(key, None)
+    record["schema_read_as"] = SCHEMA
     return record
 
 

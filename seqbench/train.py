@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import copy
 import math
-import os
 import random
 import time
 from dataclasses import dataclass, field
@@ -45,8 +44,9 @@ TRAINER_OPTIONS: tuple[Knob, ...] = (
          help="stop early once val's primary metric reaches this value"),
     Knob("tbptt", None, low=1, high=1_000_000, type=int, optional=True,
          help="truncated backpropagation through time: chunk length k (tagging and lm)"),
-    Knob("threads", None, low=1, high=1024, type=int, optional=True,
-         help="torch CPU threads (default: all cores)"),
+    Knob("threads", 1, low=1, high=1024,
+         help="torch CPU threads; 1 keeps numbers identical under every launcher and lets parallel "
+              "jobs use one core each (raise it for one big model)"),
 )
 
 
@@ -66,12 +66,16 @@ class FitResult:
     dataset_fingerprint: dict[str, str] = field(default_factory=dict)
 
 
-def seed_everything(seed: int, threads: int | None = None) -> None:
-    """Seed Python, numpy and torch, and fix torch's thread count (every job, every launcher)."""
+def seed_everything(seed: int, threads: int = 1) -> None:
+    """Seed Python, numpy and torch, and fix torch's thread count (every job, every launcher).
+
+    Reductions in torch's CPU kernels are split by thread, so the thread count is part of what
+    makes two runs give bit-identical numbers.
+    """
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
-    torch.set_num_threads(threads or os.cpu_count() or 1)
+    torch.set_num_threads(threads)
 
 
 def make_eval_sets(task: Task, seed: int, size: int) -> dict[str, Batch]:
@@ -104,9 +108,10 @@ class StepStrategy:
 
     def __call__(self, model: nn.Module, task: Task, batch: Batch) -> float:
         loss = task.loss(model(batch), batch)
-        if torch.isfinite(loss):
+        value = float(loss.detach())  # the step's one read of the loss (a device sync on GPUs)
+        if math.isfinite(value):
             loss.backward()
-        return float(loss.detach())
+        return value
 
 
 def fit(model: nn.Module, task: Task, seed: int = 0, device: str = "cpu",
@@ -140,7 +145,9 @@ def fit(model: nn.Module, task: Task, seed: int = 0, device: str = "cpu",
     bar = tqdm(total=o["steps"], disable=None, leave=False, desc=f"{task.name}")
     for step in range(1, o["steps"] + 1):
         started = time.perf_counter()
-        batch = task.sample(train_rng, o["batch_size"], "train").to(dev)
+        batch = task.sample(train_rng, o["batch_size"], "train")
+        batch_tokens = count_tokens(batch)  # counted before the copy to the device: no sync
+        batch = batch.to(dev)
         if hasattr(model, "begin_step"):
             model.begin_step(step - 1, o["steps"])
         optimizer.zero_grad(set_to_none=True)
@@ -153,7 +160,7 @@ def fit(model: nn.Module, task: Task, seed: int = 0, device: str = "cpu",
             break
         optimizer.step()
         train_seconds += time.perf_counter() - started
-        tokens += count_tokens(batch)
+        tokens += batch_tokens
         last_finite = loss
         bar.update(1)
         if step % o["eval_every"] == 0 or step == o["steps"]:

@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from seqbench.experiment import run_experiment
-from seqbench.leaderboard import build, results_frame, task_table
+from seqbench.leaderboard import results_frame, task_table
+from seqbench.report import build
 from seqbench.results import SCHEMA, load_results, write_result
 
 TINY = {"steps": 4, "eval_every": 2, "eval_size": 16, "batch_size": 8}

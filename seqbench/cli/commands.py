@@ -87,7 +87,7 @@ def leaderboard(argv: list[str]) -> int:
     parser.add_argument("--out", help="write leaderboard.md, results.csv (and more) into this folder")
     args = parser.parse_args(argv)
     from seqbench.errors import SeqbenchError
-    from seqbench.leaderboard import build
+    from seqbench.report import build
 
     from pathlib import Path
 

@@ -56,7 +56,38 @@ def check_overrides(argv: list[str]) -> None:
         if sub not in valid:
             hint = closest(sub, valid)
             did_you_mean = f"; did you mean '{group}.{hint}'?" if hint else ""
-            raise ConfigError(f"{key}: unknown key{did_you_mean} Valid keys of {group}: {', '.join(valid)}")
+            raise ConfigError(f"{key}: unknown key{did_you_mean} Valid keys of {group}: {', '.join(valid)}. "
+                              f"Hydra says: {_hydra_message(arg)}")
+    for arg in argv:
+        if arg.startswith(("-", "+", "~")) or "=" not in arg:
+            continue
+        key = arg.split("=", 1)[0]
+        if "." not in key and "/" not in key and key not in TOP_LEVEL:
+            hint = closest(key, TOP_LEVEL)
+            did_you_mean = f"; did you mean '{hint}'?" if hint else ""
+            raise ConfigError(f"{key}: unknown key{did_you_mean} Valid top-level keys: {', '.join(TOP_LEVEL)}. "
+                              f"Hydra says: {_hydra_message(arg)}")
+
+
+TOP_LEVEL = ("task", "model", "trainer", "experiment", "seed", "device", "resume", "hydra")
+
+
+def _hydra_message(override: str) -> str:
+    """The first line of what Hydra itself reports for a single bad override."""
+    from hydra import compose, initialize_config_module
+    from hydra.core.global_hydra import GlobalHydra
+
+    GlobalHydra.instance().clear()
+    try:
+        with initialize_config_module(config_module="seqbench.conf", version_base="1.3"):
+            compose(config_name="config", overrides=[override])
+    except Exception as exc:  # noqa: BLE001 - we only want its message
+        first = str(exc).splitlines()[0].strip()
+        cause = str(exc.__cause__).splitlines()[0].strip() if exc.__cause__ else ""
+        return f"{first} {cause}".strip()
+    finally:
+        GlobalHydra.instance().clear()
+    return "(no error from Hydra)"
 
 
 def _yaml_options(group: str) -> list[str]:

@@ -7,7 +7,6 @@ only registered an entry point, and ``task=glob(*)`` sweeps include it.
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -41,17 +40,6 @@ def register_configs() -> None:
     _registered = True
 
 
-def _threads_for_job() -> int | None:
-    """Cores per job: all of them for one job at a time, a share under a parallel launcher."""
-    launcher = HydraConfig.get().launcher
-    n_jobs = launcher.get("n_jobs") if "joblib" in str(launcher.get("_target_", "")).lower() else None
-    if n_jobs is None:
-        return None
-    cores = os.cpu_count() or 1
-    workers = cores if n_jobs < 0 else min(n_jobs, cores)
-    return max(1, cores // workers)
-
-
 def job(cfg: DictConfig) -> str:
     """One job of a run or sweep: write result.json into the job's output directory."""
     from seqbench.experiment import completed, config_hash, run_experiment
@@ -61,9 +49,6 @@ def job(cfg: DictConfig) -> str:
     task = OmegaConf.to_container(cfg.task, resolve=True)
     model = OmegaConf.to_container(cfg.model, resolve=True)
     trainer = OmegaConf.to_container(cfg.trainer, resolve=True)
-    threads = _threads_for_job()
-    if threads is not None and trainer.get("threads") is None:
-        trainer["threads"] = threads
     label = f"{task['name']} x {model['name']} seed {cfg.seed}"
     if cfg.resume and completed(out_dir, config_hash(task, model, trainer, cfg.seed, cfg.device)):
         print(f"[seqbench] {label}: skipped, ok result already in {out_dir}", flush=True)
@@ -112,7 +97,7 @@ def run(argv: list[str]) -> int:
     _hydra(_app, argv, "seqbench-run")
     from seqbench.cli.callbacks import sweep_statuses
 
-    statuses = _statuses + sweep_statuses()
+    statuses = sweep_statuses() or list(_statuses)  # a sweep's files, else the single run's status
     bad = [s for s in statuses if s not in ("ok", "not_applicable")]
     if bad:
         print(f"seqbench: {len(bad)} of {len(statuses)} runs did not finish ok "
