@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DIR ?= outputs/smoke
 
-.PHONY: install demo test bench clean
+.PHONY: install demo test bench clean leaderboard
 
 install: $(STAMP)
 
@@ -29,3 +29,9 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) outputs multirun build dist *.egg-info
+
+# The committed leaderboard: every task x every model x 3 seeds (see leaderboards/README.md).
+LEADERBOARD_RUNS ?= outputs/leaderboard
+leaderboard: $(STAMP)
+	-$(BIN)/seqbench run -m experiment=leaderboard hydra/launcher=joblib hydra.launcher.n_jobs=2 hydra.sweep.dir=$(LEADERBOARD_RUNS)
+	$(BIN)/seqbench leaderboard $(LEADERBOARD_RUNS) --out leaderboards/main --raw

@@ -70,10 +70,13 @@ def completed(out_dir: str | Path, digest: str) -> bool:
 
 
 def run_experiment(task: dict[str, Any], model: dict[str, Any], trainer: dict[str, Any], seed: int = 0,
-                   device: str = "cpu", out_dir: str | Path = ".", job_number: int = 0) -> dict[str, Any]:
+                   device: str = "cpu", out_dir: str | Path = ".", job_number: int = 0,
+                   save_model: bool = False) -> dict[str, Any]:
     """Run one (task, model, trainer, seed) and write ``out_dir/result.json``; return the record.
 
     ``task`` and ``model`` are plain mappings with a ``name`` and the knobs or options to set.
+    ``save_model`` also writes the selected weights as ``out_dir/model.pt``
+    (see :mod:`seqbench.checkpoint`).
     """
     task_knobs = {k: v for k, v in task.items() if k != "name"}
     model_opts = {k: v for k, v in model.items() if k != "name"}
@@ -89,7 +92,12 @@ def run_experiment(task: dict[str, Any], model: dict[str, Any], trainer: dict[st
     }
     record["peak_rss_scope"] = reset_peak()
     try:
-        _run(record, task["name"], task_knobs, model["name"], model_opts, trainer, seed, device, job_number)
+        model_module = _run(record, task["name"], task_knobs, model["name"], model_opts, trainer, seed, device,
+                            job_number)
+        if save_model:
+            from seqbench.checkpoint import save_weights
+
+            record["weights"] = save_weights(model_module, out_dir).name
     except NotApplicableError as exc:
         record.update(status="not_applicable", error=str(exc))
     except torch.OutOfMemoryError as exc:
@@ -107,7 +115,7 @@ def run_experiment(task: dict[str, Any], model: dict[str, Any], trainer: dict[st
 
 
 def _run(record: dict[str, Any], task_name: str, task_knobs: dict, model_name: str, model_opts: dict,
-         trainer: dict, seed: int, device: str, job_number: int) -> None:
+         trainer: dict, seed: int, device: str, job_number: int):
     # validate everything before any training starts
     task_cls = TASKS.get(task_name)
     definition = model_def(model_name)
@@ -121,6 +129,7 @@ def _run(record: dict[str, Any], task_name: str, task_knobs: dict, model_name: s
     record["device"] = device if device == "cpu" else f"{device} ({torch.cuda.get_device_name(device)})"
     seed_everything(seed, trainer_opts["threads"])  # the model's initial weights depend on the seed
     model = definition.build(task.spec, **model_opts)
+    record["model_params"] = model.build_options  # with the hidden size a param_budget chose
     record["n_params"] = count_parameters(model)
     eval_sets = make_eval_sets(task, seed, trainer_opts["eval_size"])
     result = fit(model, task, seed=seed, device=device, eval_sets=eval_sets, **trainer_opts)
@@ -131,6 +140,7 @@ def _run(record: dict[str, Any], task_name: str, task_knobs: dict, model_name: s
         dataset_fingerprint=result.dataset_fingerprint,
     )
     record["baselines"] = task_baselines(task, seed, eval_sets)
+    return model
 
 
 def task_baselines(task, seed: int, eval_sets: dict) -> dict[str, dict[str, dict[str, float]]]:

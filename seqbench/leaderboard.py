@@ -27,12 +27,13 @@ RUN_COLUMNS = ["task", "task_label", "kind", "model", "model_label", "seed", "st
                "higher_is_better", "n_params", "steps", "train_seconds", "tokens_per_second", "error", "path"]
 
 
-def _label(name: str, params: dict[str, Any], varying: list[str]) -> str:
+def run_label(name: str, params: dict[str, Any], varying: list[str]) -> str:
+    """``name (key=value, ...)`` for the keys that vary between the runs being compared."""
     shown = [f"{k}={params.get(k)}" for k in varying]
     return f"{name} ({', '.join(shown)})" if shown else name
 
 
-def _varying(records: list[dict], group: str, params: str) -> dict[str, list[str]]:
+def varying_keys(records: list[dict], group: str, params: str) -> dict[str, list[str]]:
     """For each task (or model) name, the parameter keys whose values differ between runs."""
     values: dict[str, dict[str, set]] = {}
     for r in records:
@@ -43,16 +44,16 @@ def _varying(records: list[dict], group: str, params: str) -> dict[str, list[str
 
 def results_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
     """One row per run: identity, status, cost, and ``split/metric`` columns."""
-    task_vary = _varying(records, "task", "task_params")
+    task_vary = varying_keys(records, "task", "task_params")
     model_vary = {}
     for task in {r["task"] for r in records}:
-        for name, keys in _varying([r for r in records if r["task"] == task], "model", "model_params").items():
+        for name, keys in varying_keys([r for r in records if r["task"] == task], "model", "model_params").items():
             model_vary[(task, name)] = keys
     rows = []
     for r in records:
         row = {c: r.get(c) for c in RUN_COLUMNS}
-        row["task_label"] = _label(r["task"], r.get("task_params") or {}, task_vary.get(r["task"], []))
-        row["model_label"] = _label(r["model"], r.get("model_params") or {}, model_vary.get((r["task"], r["model"]), []))
+        row["task_label"] = run_label(r["task"], r.get("task_params") or {}, task_vary.get(r["task"], []))
+        row["model_label"] = run_label(r["model"], r.get("model_params") or {}, model_vary.get((r["task"], r["model"]), []))
         for split, values in (r.get("metrics") or {}).items():
             for metric, value in values.items():
                 row[f"{split}/{metric}"] = value

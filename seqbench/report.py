@@ -34,18 +34,23 @@ def sections(frame: pd.DataFrame, records: list[dict], skipped: list[tuple[str, 
         primary = runs["primary_metric"].dropna().iloc[0] if runs["primary_metric"].notna().any() else "?"
         notes = [f"{run['model_label']} seed {run['seed']}: **{run['status']}**: {run['error']}"
                  for _, run in runs.iterrows() if run["status"] != "ok"]
-        figure = figure_name(task_label) if _has_ood(records, set(runs["path"])) else None
+        paths = set(runs["path"])
+        figures = [figure_name(task_label, "length")] if _has_ood(records, paths) else []
+        figures += [figure_name(task_label, "curves")] if _has_history(records, paths) else []
         out.append({"heading": f"{task_label} ({kind}; primary metric: {primary})",
-                    "table": task_table(frame, task_label, records), "notes": notes,
-                    "figures": [figure] if figure else []})
+                    "table": task_table(frame, task_label, records), "notes": notes, "figures": figures})
     if skipped:
         out.append({"heading": "Skipped result files", "table": None,
                     "notes": [f"`{path}`: {reason}" for path, reason in skipped], "figures": []})
     return out
 
 
-def figure_name(task_label: str) -> str:
-    return "length_" + "".join(c if c.isalnum() or c in "-_" else "_" for c in task_label) + ".png"
+def figure_name(task_label: str, what: str) -> str:
+    return f"{what}_" + "".join(c if c.isalnum() or c in "-_" else "_" for c in task_label) + ".png"
+
+
+def _has_history(records: list[dict], paths: set) -> bool:
+    return any(r.get("history") and r.get("status") == "ok" for r in records if r.get("path") in paths)
 
 
 def _has_ood(records: list[dict], paths: set) -> bool:
@@ -84,16 +89,23 @@ def render_html(parts: list[dict]) -> str:
             f"<style>{style}</style></head><body>{''.join(body)}</body></html>\n")
 
 
-def build(folders: list[str], out: str | None = None) -> tuple[str, pd.DataFrame, list[tuple[str, str]]]:
+def build(folders: list[str], out: str | None = None,
+          copy_raw: bool = False) -> tuple[str, pd.DataFrame, list[tuple[str, str]]]:
     """Load every result below ``folders``; write the leaderboard into ``out`` when given.
 
     ``out`` receives ``leaderboard.md``, ``leaderboard.html``, ``results.csv`` (one row per run),
-    ``overview.png`` (task x model heatmap of ranks) and ``length_<task>.png`` (accuracy by length)
-    for tasks with a ``test_ood`` split.
+    ``overview.png`` (task x model heatmap of ranks), ``curves_<task>.png`` (learning curves) and
+    ``length_<task>.png`` (accuracy by length) for tasks with a ``test_ood`` split. ``copy_raw`` also copies every record read into
+    ``out/raw/`` (one folder per run), from which the same tables can be rebuilt.
     """
     from seqbench.results import load_results
 
     records, skipped = load_results(folders)
+    probes = [r for r in records if r.get("record_type", "run") != "run"]
+    records = [r for r in records if r.get("record_type", "run") == "run"]
+    skipped = skipped + [(r["path"], f"not a training run ({r['record_type']} record)") for r in probes]
+    if copy_raw and out is not None:
+        records = _copy_raw(records, Path(out) / "raw")
     frame = results_frame(records)
     parts = sections(frame, records, skipped)
     markdown = render_markdown(parts)
@@ -108,13 +120,35 @@ def build(folders: list[str], out: str | None = None) -> tuple[str, pd.DataFrame
     return markdown, frame, skipped
 
 
+def _copy_raw(records: list[dict], target: Path) -> list[dict]:
+    """Copy each record's file to ``target/<its run folder name>/result.json``; point records there."""
+    import shutil
+
+    copied = []
+    for record in records:
+        source = Path(record["path"])
+        folder = target / source.parent.name
+        if folder.exists() and (folder / source.name).resolve() != source.resolve():
+            folder = target / f"{source.parent.parent.name}_{source.parent.name}"
+        folder.mkdir(parents=True, exist_ok=True)
+        if (folder / source.name).resolve() != source.resolve():
+            shutil.copyfile(source, folder / source.name)
+        copied.append({**record, "path": str(folder / source.name)})
+    return copied
+
+
 def _write_figures(target: Path, frame: pd.DataFrame, records: list[dict]) -> None:
     from seqbench import plots
 
     values, ranks, _ = overview(frame)
     plots.overview_heatmap(values, ranks, target / "overview.png")
+    from seqbench.curves import plot_learning_curves
+
     for task_label in sorted(frame["task_label"].unique()):
         paths = set(frame.loc[frame["task_label"] == task_label, "path"])
+        if _has_history(records, paths):
+            runs = [r for r in records if r.get("path") in paths and r.get("history") and r["status"] == "ok"]
+            plot_learning_curves(runs, target / figure_name(task_label, "curves"))
         if not _has_ood(records, paths):
             continue
         chosen = [r for r in records if r.get("path") in paths and (r.get("by_length") or {}).get("test")]
@@ -123,4 +157,4 @@ def _write_figures(target: Path, frame: pd.DataFrame, records: list[dict]) -> No
         metric = chosen[0]["by_length"]["test"]["metric"]
         train_max = (chosen[0].get("lengths") or [None, None])[1]
         plots.length_curves(length_series(records, task_label, frame), metric, train_max,
-                            f"{task_label}: {metric} by input length", target / figure_name(task_label))
+                            f"{task_label}: {metric} by input length", target / figure_name(task_label, "length"))

@@ -108,3 +108,13 @@ def test_cuda_jobs_spread_over_gpus(monkeypatch):
     assert [resolve_device("cuda", n) for n in range(6)] == ["cuda:0", "cuda:1", "cuda:2", "cuda:3",
                                                              "cuda:0", "cuda:1"]
     assert resolve_device("cuda:2", 5) == "cuda:2" and resolve_device("cpu", 3) == "cpu"
+
+
+def test_optuna_sweeper_tunes_on_val_and_records_every_trial(tmp_path):
+    pytest.importorskip("hydra_plugins.hydra_optuna_sweeper")
+    seqbench_cli("run", "-m", "hparams_search=parity_lstm", "hydra.sweeper.n_trials=2", "trainer.steps=10",
+                 "trainer.eval_every=5", "trainer.eval_size=32", f"hydra.sweep.dir={tmp_path}")
+    records = _records(tmp_path)
+    assert len(records) == 2 and all(r["status"] == "ok" for r in records)
+    best = (tmp_path / "optimization_results.yaml").read_text()
+    assert f"best_value: {max(r['metrics']['val']['accuracy'] for r in records)}" in best

@@ -1,6 +1,7 @@
 """seqbench installed from a wheel (not editable) still finds its configs and built-in tasks."""
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -9,9 +10,13 @@ from conftest import ROOT
 
 
 def test_wheel_install_into_a_fresh_venv_finds_tasks_and_configs(tmp_path):
+    # build from a copy, so no build leftovers (an egg-info with stale entry points) land in the checkout
+    source = tmp_path / "src"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "outputs", "multirun", "build", "dist", "*.egg-info", "__pycache__", ".hypothesis"))
     wheels = tmp_path / "wheels"
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-                    "-w", str(wheels), str(ROOT)], check=True, capture_output=True, timeout=600)
+                    "-w", str(wheels), str(source)], check=True, capture_output=True, timeout=600)
     wheel = next(wheels.glob("seqbench-*.whl"))
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)

@@ -38,6 +38,7 @@ def test_quick_tour_commands_run_in_order(tmp_path):
         if command.startswith("seqbench "):
             seqbench_cli(*shlex.split(command)[1:], cwd=tmp_path)
     assert (tmp_path / "multirun" / "tour" / "leaderboard" / "leaderboard.md").exists()
+    assert (tmp_path / "multirun" / "optuna" / "optimization_results.yaml").exists()
 
 
 def test_python_examples_run(tmp_path, monkeypatch):

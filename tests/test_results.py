@@ -74,3 +74,29 @@ def test_a_failing_job_records_failed_and_the_error(tmp_path):
     record = run_experiment({"name": "parity"}, {"name": "gru", "hidden_size": -1}, TINY, out_dir=tmp_path)
     assert record["status"] == "failed" and "model.hidden_size=-1" in record["error"]
     assert json.loads((tmp_path / "result.json").read_text())["status"] == "failed"
+
+
+def test_saved_weights_reload_and_code_in_a_pickle_is_refused(tmp_path):
+    import pickle
+
+    import torch
+
+    from seqbench.checkpoint import load_run, load_weights
+
+    record = run_experiment({"name": "parity", "length": 4}, {"name": "gru", "hidden_size": 8}, TINY,
+                            out_dir=tmp_path / "run", save_model=True)
+    assert record["weights"] == "model.pt"
+    task, model = load_run(tmp_path / "run")
+    from seqbench.train import evaluate, make_eval_sets
+
+    test_set = make_eval_sets(task, 0, TINY["eval_size"])["test"]
+    metrics, _ = evaluate(model, task, test_set, torch.device("cpu"))
+    assert metrics == record["metrics"]["test"]  # the reloaded weights are the selected ones
+
+    class Evil:
+        def __reduce__(self):
+            return (print, ("this must never run",))
+
+    (tmp_path / "evil.pt").write_bytes(pickle.dumps({"weight": Evil()}))
+    with pytest.raises(pickle.UnpicklingError):
+        load_weights(tmp_path / "evil.pt")

@@ -84,7 +84,9 @@ def leaderboard(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="seqbench leaderboard",
                                      description="Tables from every result.json below the given folders.")
     parser.add_argument("folders", nargs="+", help="folders holding result.json files (searched recursively)")
-    parser.add_argument("--out", help="write leaderboard.md, results.csv (and more) into this folder")
+    parser.add_argument("--out", help="write leaderboard.md, .html, results.csv and plots into this folder")
+    parser.add_argument("--raw", action="store_true",
+                        help="also copy every result.json read into OUT/raw/, so the tables can be rebuilt")
     args = parser.parse_args(argv)
     from seqbench.errors import SeqbenchError
     from seqbench.report import build
@@ -94,7 +96,9 @@ def leaderboard(argv: list[str]) -> int:
     missing = [f for f in args.folders if not Path(f).exists()]
     if missing:
         raise SeqbenchError(f"no such folder: {missing[0]}")
-    markdown, frame, skipped = build(args.folders, args.out)
+    if args.raw and not args.out:
+        raise SeqbenchError("--raw needs --out: the raw results are copied into OUT/raw/")
+    markdown, frame, skipped = build(args.folders, args.out, copy_raw=args.raw)
     print(markdown)
     for path, reason in skipped:
         print(f"seqbench: warning: skipped {path}: {reason}", file=sys.stderr)

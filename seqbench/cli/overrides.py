@@ -46,7 +46,7 @@ def check_overrides(argv: list[str]) -> None:
             valid = [k.name for k in TRAINER_OPTIONS]
         else:
             registry = TASKS if group == "task" else MODELS
-            if not chosen[group] and any(a.startswith("experiment=") for a in argv):
+            if not chosen[group] and any(a.startswith(("experiment=", "hparams_search=")) for a in argv):
                 continue  # the experiment may choose another task or model than the default
             names = chosen[group] or ([_default(group)] if _default(group) else [])
             valid = sorted({k.name for n in names if n in registry
@@ -69,7 +69,8 @@ def check_overrides(argv: list[str]) -> None:
                               f"Hydra says: {_hydra_message(arg)}")
 
 
-TOP_LEVEL = ("task", "model", "trainer", "experiment", "seed", "device", "resume", "hydra")
+TOP_LEVEL = ("task", "model", "trainer", "experiment", "hparams_search", "seed", "device", "resume", "save_model",
+             "hydra")
 
 
 def _hydra_message(override: str) -> str:

@@ -40,9 +40,14 @@ def register_configs() -> None:
     _registered = True
 
 
-def job(cfg: DictConfig) -> str:
-    """One job of a run or sweep: write result.json into the job's output directory."""
+def job(cfg: DictConfig) -> tuple[str, float]:
+    """One job of a run or sweep: write result.json into the job's output directory.
+
+    Returns the status and the objective a hyperparameter sweeper optimises: the primary
+    metric on ``val`` (never ``test``), NaN when the run did not finish ok.
+    """
     from seqbench.experiment import completed, config_hash, run_experiment
+    from seqbench.results import read_result
 
     hydra_cfg = HydraConfig.get()
     out_dir = Path(hydra_cfg.runtime.output_dir)
@@ -52,12 +57,19 @@ def job(cfg: DictConfig) -> str:
     label = f"{task['name']} x {model['name']} seed {cfg.seed}"
     if cfg.resume and completed(out_dir, config_hash(task, model, trainer, cfg.seed, cfg.device)):
         print(f"[seqbench] {label}: skipped, ok result already in {out_dir}", flush=True)
-        return "ok"
+        return "ok", _objective(read_result(out_dir / "result.json"))
     job_number = hydra_cfg.job.get("num", 0) or 0
     record = run_experiment(task, model, trainer, seed=cfg.seed, device=cfg.device, out_dir=out_dir,
-                            job_number=job_number)
+                            job_number=job_number, save_model=cfg.save_model)
     print(f"[seqbench] {label}: {_summary(record)} -> {out_dir / 'result.json'}", flush=True)
-    return record["status"]
+    return record["status"], _objective(record)
+
+
+def _objective(record: dict[str, Any]) -> float:
+    if record["status"] != "ok":
+        return float("nan")
+    value = record["metrics"].get("val", {}).get(record["primary_metric"])
+    return float("nan") if value is None else float(value)
 
 
 def _summary(record: dict[str, Any]) -> str:
@@ -74,8 +86,10 @@ _statuses: list[str] = []
 
 
 @hydra.main(version_base="1.3", config_path="pkg://seqbench.conf", config_name="config")
-def _app(cfg: DictConfig) -> None:
-    _statuses.append(job(cfg))
+def _app(cfg: DictConfig) -> float:
+    status, objective = job(cfg)
+    _statuses.append(status)
+    return objective  # what hydra-optuna-sweeper optimises
 
 
 def _hydra(app, argv: list[str], prog: str) -> None:

@@ -9,6 +9,9 @@ tagging, lm    :class:`SequenceTagger`        (B, T, K) logits, one per input st
 one_to_many    :class:`VectorToSequence`      (B, T_out, V) logits from a :class:`TokenDecoder`
 seq2seq        :class:`EncoderDecoder`        (B, T_out, V) logits from a :class:`TokenDecoder`
 =============  =============================  ============================================
+
+An encoder-decoder built with ``attention=True`` re-reads the encoder's states at every
+decoding step through :class:`~seqbench.models.attention.AdditiveAttention`.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import torch
 from torch import nn
 
 from seqbench.batch import Batch
+from seqbench.models.attention import AdditiveAttention, Memory
 from seqbench.models.cores import RecurrentCore, State
 from seqbench.spec import Real, TaskSpec, Tokens, Vector
 
@@ -85,38 +89,50 @@ class TokenDecoder(nn.Module):
     Each step reads the previous token (BOS first) and the context. During training the
     previous token is the target's with probability ``teacher_forcing`` and the model's own
     greedy choice otherwise; at evaluation it is always the model's own choice, so targets are
-    never seen.
+    never seen. With ``attention`` the context is recomputed at every step by attending from
+    the previous state over the encoder's states (a :class:`~seqbench.models.attention.Memory`),
+    and the head reads the state and that context.
     """
 
     def __init__(self, cell: str, vocab: int, embedding_size: int, context_size: int,
-                 hidden_size: int, num_layers: int, dropout: float) -> None:
+                 hidden_size: int, num_layers: int, dropout: float,
+                 attention: AdditiveAttention | None = None) -> None:
         super().__init__()
         self.vocab, self.bos = vocab, vocab  # BOS is one index past the output vocabulary
         self.embed = nn.Embedding(vocab + 1, embedding_size)
         self.core = RecurrentCore(cell, embedding_size + context_size, hidden_size, num_layers, False, dropout)
         self.dropout = nn.Dropout(dropout)
-        self.head = nn.Linear(hidden_size, vocab)
+        self.attention = attention
+        self.head = nn.Linear(hidden_size + (context_size if attention is not None else 0), vocab)
+        self.last_attention: torch.Tensor | None = None  # (B, steps, S) weights of the last pass
 
     def forward(self, state: State, context: torch.Tensor, steps: int,
-                targets: torch.Tensor | None = None, teacher_forcing: float = 0.0) -> torch.Tensor:
+                targets: torch.Tensor | None = None, teacher_forcing: float = 0.0,
+                memory: Memory | None = None) -> torch.Tensor:
         """state (L, B, H) [pair for LSTM], context (B, C) -> logits (B, steps, V)."""
         batch = context.shape[0]
         bos = torch.full((batch, 1), self.bos, dtype=torch.long, device=context.device)
-        if targets is not None and teacher_forcing >= 1.0:  # all steps at once
+        if targets is not None and teacher_forcing >= 1.0 and self.attention is None:  # all steps at once
             previous = torch.cat([bos, targets[:, : steps - 1]], dim=1)  # (B, steps)
             x = torch.cat([self.embed(previous), context[:, None, :].expand(-1, steps, -1)], dim=-1)
             out, _ = self.core(x, None, state)
             return self.head(self.dropout(out))
-        token, logits = bos[:, 0], []
+        token, logits, weights = bos[:, 0], [], []
         for t in range(steps):
+            if self.attention is not None:
+                query = (state[0] if isinstance(state, tuple) else state)[-1]  # (B, H) top layer
+                context, step_weights = self.attention(query, memory)  # (B, C), (B, S)
+                weights.append(step_weights)
             x = torch.cat([self.embed(token), context], dim=-1)[:, None, :]  # (B, 1, E+C)
             out, state = self.core(x, None, state)
-            step_logits = self.head(self.dropout(out[:, 0]))  # (B, V)
+            features = out[:, 0] if self.attention is None else torch.cat([out[:, 0], context], dim=-1)
+            step_logits = self.head(self.dropout(features))  # (B, V)
             logits.append(step_logits)
             token = step_logits.argmax(-1)
             if targets is not None and teacher_forcing > 0.0:
                 forced = torch.rand(batch, device=context.device) < teacher_forcing
                 token = torch.where(forced, targets[:, t], token)
+        self.last_attention = torch.stack(weights, dim=1).detach() if weights else None
         return torch.stack(logits, dim=1)
 
 
@@ -153,11 +169,13 @@ class _Decoding(nn.Module):
         """Called by the trainer before each step so scheduled sampling can decay."""
         self.ratio = self.teacher.ratio(step / max(total, 1))
 
-    def _decode(self, state: State, context: torch.Tensor, batch: Batch) -> torch.Tensor:
+    def _decode(self, state: State, context: torch.Tensor, batch: Batch,
+                memory: Memory | None = None) -> torch.Tensor:
         steps = batch.targets.shape[1]  # the padded target width: a shape, never values
         if self.training:
-            return self.decoder(state, context, steps, batch.targets, getattr(self, "ratio", self.teacher.start))
-        return self.decoder(state, context, steps)
+            return self.decoder(state, context, steps, batch.targets, getattr(self, "ratio", self.teacher.start),
+                                memory=memory)
+        return self.decoder(state, context, steps, memory=memory)
 
 
 class VectorToSequence(_Decoding):
@@ -175,17 +193,22 @@ class VectorToSequence(_Decoding):
         self.teacher = TeacherForcing(teacher_forcing, schedule)
 
     def forward(self, batch: Batch) -> torch.Tensor:
-        context = self.context(batch.inputs.float())  # (B, H)
+        context = self.context(batch.inputs.to(self.init_state.weight.dtype))  # (B, H)
         h0 = torch.tanh(self.init_state(context)).view(-1, self.num_layers, self.hidden_size).transpose(0, 1)
         state: State = (h0.contiguous(), torch.zeros_like(h0)) if self.cell == "lstm" else h0.contiguous()
         return self._decode(state, context, batch)
 
 
 class EncoderDecoder(_Decoding):
-    """Sequence to sequence: an encoder (stacked, maybe bidirectional) bridged to a decoder."""
+    """Sequence to sequence: an encoder (stacked, maybe bidirectional) bridged to a decoder.
+
+    With ``attention`` the decoder attends over the top encoder layer's outputs at every step
+    (both directions concatenated for a bidirectional encoder; padding excluded).
+    """
 
     def __init__(self, spec: TaskSpec, cell: str, hidden_size: int, embedding_size: int, num_layers: int,
-                 bidirectional: bool, dropout: float, teacher_forcing: float, schedule: str) -> None:
+                 bidirectional: bool, dropout: float, teacher_forcing: float, schedule: str,
+                 attention: bool = False) -> None:
         super().__init__()
         self.cell = cell
         self.encoder_input = InputEncoder(spec.input, embedding_size)
@@ -195,8 +218,9 @@ class EncoderDecoder(_Decoding):
         # the bridge maps each layer's (forward, backward) final states to the decoder's state
         self.bridge = nn.Linear(directions * hidden_size, hidden_size)
         self.bridge_cell = nn.Linear(directions * hidden_size, hidden_size) if cell == "lstm" else None
+        attend = AdditiveAttention(hidden_size, self.encoder.output_size, hidden_size) if attention else None
         self.decoder = TokenDecoder(cell, spec.output.size, embedding_size, self.encoder.output_size,
-                                    hidden_size, num_layers, dropout)
+                                    hidden_size, num_layers, dropout, attend)
         self.teacher = TeacherForcing(teacher_forcing, schedule)
 
     def _bridge(self, h: torch.Tensor, linear: nn.Linear) -> torch.Tensor:
@@ -212,4 +236,6 @@ class EncoderDecoder(_Decoding):
             state: State = (self._bridge(final[0], self.bridge), self._bridge(final[1], self.bridge_cell))
         else:
             state = self._bridge(final, self.bridge)
-        return self._decode(state, context, batch)
+        attention = self.decoder.attention
+        memory = attention.memory(encoded, batch.lengths) if attention is not None else None  # (B, S, D*H)
+        return self._decode(state, context, batch, memory)

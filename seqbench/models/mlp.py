@@ -21,6 +21,7 @@ from torch import nn
 
 from seqbench.batch import Batch
 from seqbench.errors import NotApplicableError
+from seqbench.features import check_dense_fits
 from seqbench.knobs import Knob
 from seqbench.models.adapters import output_size
 from seqbench.models.base import ModelDef
@@ -39,13 +40,9 @@ class MLP(nn.Module):
                  dropout: float) -> None:
         super().__init__()
         self.positions = spec.max_input_length  # None for vector inputs
-        if isinstance(spec.input, Tokens):
-            self.embed: nn.Module | None = nn.Embedding(spec.input.size, embedding_size, padding_idx=0)
-            step_size = embedding_size
-        else:
-            self.embed = None
-            step_size = spec.input.size
-        in_features = step_size * (self.positions or 1)
+        tokens = isinstance(spec.input, Tokens)
+        self.embed: nn.Module | None = nn.Embedding(spec.input.size, embedding_size, padding_idx=0) if tokens else None
+        in_features = first_layer_inputs(spec, embedding_size)
         layers: list[nn.Module] = []
         for _ in range(num_layers):
             layers += [nn.Linear(in_features, hidden_size), nn.ReLU(), nn.Dropout(dropout)]
@@ -78,6 +75,12 @@ class MLP(nn.Module):
         return out[:, : batch.targets.shape[1]]
 
 
+def first_layer_inputs(spec: TaskSpec, embedding_size: int) -> int:
+    """Inputs of the first layer: the flattened (padded) input, token positions embedded."""
+    step_size = embedding_size if isinstance(spec.input, Tokens) else spec.input.size
+    return step_size * (spec.max_input_length or 1)
+
+
 def build_mlp(spec: TaskSpec, o: dict[str, Any]) -> nn.Module:
     if spec.kind == "lm":
         raise NotApplicableError(
@@ -85,6 +88,9 @@ def build_mlp(spec: TaskSpec, o: dict[str, Any]) -> nn.Module:
             "characters it is asked to predict")
     if spec.is_decoder_output and spec.max_output_length is None:
         raise NotApplicableError("the task does not bound its output length, which an mlp needs")
+    if torch.get_default_device().type != "meta":  # meta builds (parameter counting) allocate nothing
+        # refuse, from the calculation, a first layer whose training state cannot fit in memory
+        check_dense_fits(first_layer_inputs(spec, o["embedding_size"]), o["hidden_size"])
     return MLP(spec, **o)
 
 

@@ -1,8 +1,9 @@
 """The recurrent model families: ``rnn_tanh``, ``rnn_relu``, ``rnn_sigmoid``, ``lstm``, ``gru``.
 
 Each is a :class:`~seqbench.models.base.ModelDef` whose builder picks the adapter the task's
-kind needs (:mod:`seqbench.models.adapters`). Stacking (``num_layers``) and
-``bidirectional`` are options of every family; combinations that make no sense are refused:
+kind needs (:mod:`seqbench.models.adapters`). Stacking (``num_layers``), ``bidirectional``,
+``param_budget`` and, for seq2seq, ``attention`` are options of every family; combinations
+that make no sense are refused:
 
 >>> from seqbench import make_model, make_task
 >>> make_model("lstm", make_task("markov_lm").spec, bidirectional=True)
@@ -39,6 +40,8 @@ RECURRENT_OPTIONS: tuple[Knob, ...] = (
          help="decoders: probability of feeding the true previous token during training"),
     Knob("teacher_forcing_schedule", "constant", choices=TeacherForcing.SCHEDULES,
          help="decoders: how the teacher-forcing ratio decays over training (scheduled sampling)"),
+    Knob("attention", False,
+         help="seq2seq: the decoder attends over the encoder's states at every step (additive attention)"),
 )
 
 
@@ -50,6 +53,11 @@ def build_recurrent(cell: str, spec: TaskSpec, o: dict[str, Any]) -> nn.Module:
         raise NotApplicableError(
             "a bidirectional model cannot be a language model: its backward direction reads the "
             "characters it is asked to predict")
+    if o["attention"] and spec.kind != "seq2seq":
+        raise NotApplicableError(
+            f"attention=true lets a decoder look back at an encoder's states at every step; a {spec.kind} "
+            + ("decoder starts from one vector, so there is no sequence of states to attend over"
+               if spec.kind == "one_to_many" else "model has no decoder") + " (seq2seq tasks only)")
     if spec.kind in ("many_to_one", "one_to_one"):
         return SequenceClassifier(spec, bidirectional=o["bidirectional"], **core)
     if spec.kind in ("tagging", "lm"):
@@ -61,7 +69,7 @@ def build_recurrent(cell: str, spec: TaskSpec, o: dict[str, Any]) -> nn.Module:
                 "a one_to_many decoder cannot be bidirectional: it generates left to right and the "
                 "future tokens do not exist yet")
         return VectorToSequence(spec, **core, **decoding)
-    return EncoderDecoder(spec, bidirectional=o["bidirectional"], **core, **decoding)
+    return EncoderDecoder(spec, bidirectional=o["bidirectional"], attention=o["attention"], **core, **decoding)
 
 
 def _family(name: str, cell: str, description: str) -> ModelDef:

@@ -1,0 +1,147 @@
+"""``seqbench gradflow KEY=VALUE ...``: the gradient-flow probe from the command line.
+
+Hydra composes ``conf/gradflow.yaml`` (the normal config plus a ``gradflow`` node) with the
+overrides; :func:`seqbench.gradflow.run_gradflow` does the work. The command prints a table of
+``||dLoss/dh_t||`` at initialisation and after training, and writes into the output folder
+``result.json`` (the usual record plus a ``gradflow`` section) and ``gradflow.png``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import sys
+from pathlib import Path
+from typing import Any
+
+from omegaconf import DictConfig, OmegaConf
+
+from seqbench.errors import ConfigError
+
+USAGE = """usage: seqbench gradflow [KEY=VALUE ...]
+
+Measures ||dLoss/dh_t|| for every time step t of a recurrent model (first layer), at
+initialisation and after training, and ||dLoss/dW_hh||. Hydra overrides as in `seqbench run`:
+  task=parity model=rnn_sigmoid seed=0 trainer.steps=300
+  gradflow.length=100            sequence length of the probe (null: the task's own lengths)
+  gradflow.batch_size=64         examples in the probe batch
+  gradflow.recurrent_scale=1.0   multiply every W_hh at initialisation (try 4 with model=rnn_relu)
+  gradflow.train=true            false: probe at initialisation only
+  gradflow.out_dir=DIR           default outputs/gradflow/<date>/<time>_<task>_<model>
+"""
+
+
+def compose_config(argv: list[str]) -> DictConfig:
+    """The composed ``gradflow`` config for these overrides (ConfigError on a bad one)."""
+    from hydra import compose, initialize_config_module
+    from hydra.errors import HydraException
+    from omegaconf.errors import OmegaConfBaseException
+
+    from seqbench.cli.overrides import check_overrides
+    from seqbench.cli.run import register_configs
+
+    register_configs()
+    check_overrides(argv)
+    try:
+        with initialize_config_module(config_module="seqbench.conf", version_base="1.3"):
+            return compose(config_name="gradflow", overrides=argv)
+    except (HydraException, OmegaConfBaseException) as exc:
+        raise ConfigError(str(exc).splitlines()[0]) from None
+
+
+def main(argv: list[str]) -> int:
+    if any(a in ("-h", "--help") for a in argv):
+        print(USAGE)
+        return 0
+    if any(a.startswith("-") for a in argv):
+        raise ConfigError(f"{next(a for a in argv if a.startswith('-'))}: seqbench gradflow runs one "
+                          f"configuration; it takes KEY=VALUE overrides only")
+    cfg = compose_config(argv)
+    record = gradflow_record(cfg)
+    out_dir = Path(cfg.gradflow.out_dir or default_out_dir(record["task"], record["model"]))
+    from seqbench.curves import plot_gradient_profiles
+    from seqbench.results import write_result
+
+    section = record["gradflow"]
+    profiles = {f"{when} (first/last {section[when]['first_last_ratio']:.2e})": section[when]["step_norms"]
+                for when in ("init", "trained") if when in section}
+    title = f"{record['model']} on {record['task']}: W_hh x {section['recurrent_scale']:g}, seed {record['seed']}"
+    section["plot"] = plot_gradient_profiles(profiles, out_dir / "gradflow.png", title).name
+    path = write_result(out_dir, record)
+    print(table(section))
+    print(f"[seqbench] gradflow {record['model']} on {record['task']}: {record['status']} -> {path}, "
+          f"{out_dir / section['plot']}")
+    return 0 if record["status"] == "ok" else 1
+
+
+def gradflow_record(cfg: DictConfig) -> dict[str, Any]:
+    """Build the task and model from ``cfg``, run the probe, and return the result record."""
+    from seqbench.experiment import git_commit, versions
+    from seqbench.gradflow import run_gradflow, with_length
+    from seqbench.models import count_parameters, model_def
+    from seqbench.registry import TASKS
+    from seqbench.results import SCHEMA
+    from seqbench.train import TRAINER_OPTIONS, seed_everything
+    from seqbench.knobs import validate_knobs
+
+    task_cfg = OmegaConf.to_container(cfg.task, resolve=True)
+    model_cfg = OmegaConf.to_container(cfg.model, resolve=True)
+    options = OmegaConf.to_container(cfg.gradflow, resolve=True)
+    task_cls = TASKS.get(task_cfg.pop("name"))
+    task = task_cls(**with_length([k.name for k in task_cls.knobs], task_cfg, options["length"]))
+    trainer = validate_knobs("trainer", TRAINER_OPTIONS, OmegaConf.to_container(cfg.trainer, resolve=True))
+    definition = model_def(model_cfg.pop("name"))
+    seed_everything(cfg.seed, trainer["threads"])  # the initial weights depend on the seed
+    model = definition.build(task.spec, **model_cfg)
+    out = run_gradflow(task, model, seed=cfg.seed, batch_size=options["batch_size"],
+                       recurrent_scale=options["recurrent_scale"],
+                       trainer=trainer if options["train"] else None, device=cfg.device)
+    record: dict[str, Any] = {
+        "schema": SCHEMA, "record_type": "gradflow", "task": task.name, "task_version": task.version,
+        "kind": task.kind, "task_params": task.params, "model": definition.name, "model_params": model.build_options,
+        "trainer_params": trainer if options["train"] else None, "seed": cfg.seed, "device": cfg.device,
+        "n_params": count_parameters(model), "status": "ok", "error": None, "metrics": {},
+        "primary_metric": task.spec.primary_metric, "higher_is_better": task.spec.higher_is_better,
+        "gradflow": out["gradflow"], "versions": versions(), "git_commit": git_commit(),
+        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+    }
+    if "fit" in out:
+        fit = out["fit"]
+        record.update(status=fit.status, error=fit.error, metrics=fit.metrics, steps=fit.steps,
+                      best_step=fit.best_step, train_seconds=fit.train_seconds, history=fit.history)
+    return record
+
+
+def default_out_dir(task: str, model: str) -> Path:
+    now = _dt.datetime.now()
+    return Path("outputs") / "gradflow" / now.strftime("%Y-%m-%d") / f"{now.strftime('%H-%M-%S')}_{task}_{model}"
+
+
+def table(section: dict[str, Any], rows: int = 10) -> str:
+    """Norms at about ``rows`` evenly spaced steps (first and last included), then the summary.
+
+    >>> init = {"step_norms": [1e-4, 1e-2, 1.0], "first_last_ratio": 1e-4, "per_step_factor": 0.01,
+    ...         "weight_hh_grad_norm": 0.5}
+    >>> print(table({"init": init}, rows=2))
+    ||dLoss/dh_t||      at init
+    ----------------  ---------
+    t=1               1.000e-04
+    t=3               1.000e+00
+    first/last        1.000e-04
+    per step          1.000e-02
+    |dL/dW_hh|        5.000e-01
+    """
+    from tabulate import tabulate
+
+    phases = [w for w in ("init", "trained") if w in section]
+    steps = len(section["init"]["step_norms"])
+    shown = sorted({round(i * (steps - 1) / max(rows - 1, 1)) for i in range(rows)})
+    body = [[f"t={t + 1}", *[section[w]["step_norms"][t] for w in phases]] for t in shown]
+    body += [["first/last", *[section[w]["first_last_ratio"] for w in phases]],
+             ["per step", *[section[w]["per_step_factor"] for w in phases]],
+             ["|dL/dW_hh|", *[section[w]["weight_hh_grad_norm"] for w in phases]]]
+    headers = ["||dLoss/dh_t||", *[f"at {w}" if w == "init" else "after training" for w in phases]]
+    return tabulate(body, headers=headers, floatfmt=".3e")
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

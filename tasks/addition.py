@@ -1,0 +1,113 @@
+"""``addition`` (seq2seq): two numbers written as digits with a '+' -> their sum as digits."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from seqbench.errors import ConfigError
+from seqbench.knobs import Knob
+from seqbench.spec import EOS, TaskSpec, Tokens
+from seqbench.task import Task, padding_mask, to_batch
+from seqbench.tasks.reverse import with_eos
+
+DIGITS = tuple("0123456789")
+MAX_DIGITS = 18  # the sum of two 18-digit numbers (< 2e18) still fits in int64
+POWERS = 10 ** np.arange(MAX_DIGITS + 1, dtype=np.int64)  # 10**0 .. 10**18
+
+
+def n_digits(values: np.ndarray) -> np.ndarray:
+    """Decimal digits of each non-negative integer (0 has one digit).
+
+    >>> n_digits(np.array([0, 9, 10, 999, 1000])).tolist()
+    [1, 1, 2, 3, 4]
+    """
+    return (np.asarray(values)[:, None] >= POWERS[None, 1:]).sum(1) + 1
+
+
+def digit_at(values: np.ndarray, counts: np.ndarray, position: np.ndarray) -> np.ndarray:
+    """Digit ``position`` (0 = most significant) of each value with ``counts`` digits; -1 outside.
+
+    ``values``, ``counts`` (n,) and ``position`` (n, W) -> (n, W).
+
+    >>> digit_at(np.array([472]), np.array([3]), np.arange(4)[None, :]).tolist()
+    [[4, 7, 2, -1]]
+    """
+    exponent = counts[:, None] - 1 - position
+    inside = (exponent >= 0) & (position >= 0)
+    digits = (values[:, None] // POWERS[np.clip(exponent, 0, MAX_DIGITS)]) % 10
+    return np.where(inside, digits, -1)
+
+
+class Addition(Task):
+    """``a + b`` as a string of digits in, the digits of the sum (most significant first) and EOS out.
+
+    Each operand's digit count is uniform in ``[min_digits, digits]`` for training, ``val`` and
+    ``test``, and the operand is uniform among the numbers with that many digits (no leading
+    zeros; 0 counts as one digit). ``test_ood`` operands have ``digits + 1 .. ood_digits``
+    digits each, so its inputs are longer than any seen in training. Input ids: 0 padding,
+    1..10 the digits, 11 '+'; output ids: 0 padding, 1 EOS, 2..11 the digits.
+
+    >>> import numpy as np
+    >>> task = Addition(digits=3)
+    >>> batch = task.sample(np.random.default_rng(1), 2)
+    >>> print(task.show(batch, 0))
+    input:  1 3 + 2 2 · ·
+    target: 3 5 <eos> _ _
+    mask:   1 1 1 0 0
+    >>> print(task.show(batch, 1))
+    input:  8 4 0 + 9 5 3
+    target: 1 7 9 3 <eos>
+    mask:   1 1 1 1 1
+    """
+
+    name = "addition"
+    kind = "seq2seq"
+    version = 1
+    description = "'a+b' as digits -> the digits of the sum"
+    knobs = (
+        Knob("min_digits", 1, low=1, high=MAX_DIGITS - 1, help="fewest digits of a training operand"),
+        Knob("digits", 3, low=1, high=MAX_DIGITS - 1, help="most digits of a training operand"),
+        Knob("ood_digits", None, low=2, high=MAX_DIGITS, type=int, optional=True,
+             help=f"most digits of a test_ood operand (default: 2 x digits, at most {MAX_DIGITS})"),
+    )
+
+    def check_params(self) -> None:
+        if self.min_digits > self.digits:
+            raise ConfigError(f"task.min_digits={self.min_digits}: must be <= task.digits={self.digits}")
+        if self.ood_digits is None:
+            self.ood_digits = self.params["ood_digits"] = min(2 * self.digits, MAX_DIGITS)
+        if self.ood_digits <= self.digits:
+            raise ConfigError(f"task.ood_digits={self.ood_digits}: must be > task.digits={self.digits}")
+
+    def build_spec(self) -> TaskSpec:
+        return TaskSpec(kind="seq2seq", input=Tokens(("<pad>",) + DIGITS + ("+",)),
+                        output=Tokens(("<pad>", "<eos>") + DIGITS), primary_metric="token_accuracy",
+                        lengths=(2 * self.min_digits + 1, 2 * self.digits + 1),
+                        ood_lengths=(2 * self.digits + 3, 2 * self.ood_digits + 1),
+                        max_output_length=self.ood_digits + 2)  # a carry adds one digit, EOS another
+
+    def digit_range(self, split: str) -> tuple[int, int]:
+        """The (inclusive) range of operand digit counts in ``split``."""
+        return (self.digits + 1, self.ood_digits) if split == "test_ood" else (self.min_digits, self.digits)
+
+    def operands(self, rng: np.random.Generator, n: int, split: str) -> tuple[np.ndarray, np.ndarray]:
+        """Operands (n, 2) and their digit counts (n, 2)."""
+        low, high = self.digit_range(split)
+        counts = rng.integers(low, high + 1, size=(n, 2))
+        smallest = np.where(counts == 1, 0, POWERS[counts - 1])  # no leading zeros
+        return rng.integers(smallest, POWERS[counts]), counts
+
+    def generate(self, rng: np.random.Generator, n: int, split: str):
+        values, counts = self.operands(rng, n, split)  # (n, 2), (n, 2)
+        lengths = counts.sum(1) + 1  # a, '+', b
+        t = np.arange(int(lengths.max()))[None, :]
+        first = digit_at(values[:, 0], counts[:, 0], t)  # (n, W)
+        second = digit_at(values[:, 1], counts[:, 1], t - counts[:, :1] - 1)
+        plus = len(DIGITS) + 1
+        inputs = np.where(first >= 0, first + 1, np.where(t == counts[:, :1], plus, second + 1))
+        inputs = np.where(padding_mask(lengths, inputs.shape[1]), inputs, 0)
+        total = values.sum(1)
+        out_len = n_digits(total)
+        out = digit_at(total, out_len, np.arange(int(out_len.max()))[None, :])
+        targets, mask = with_eos(np.where(out >= 0, out + EOS + 1, 0), out_len)  # output ids: digit + 2
+        return to_batch(inputs, targets, lengths, mask)

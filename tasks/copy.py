@@ -1,0 +1,43 @@
+"""``copy`` (seq2seq): write the input string out again, unchanged."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from seqbench.knobs import Knob
+from seqbench.task import length_knobs
+from seqbench.tasks.reverse import LETTERS, Reverse
+
+
+class Copy(Reverse):
+    """A string of ``vocab_size`` symbols in, the same string and EOS out.
+
+    The encoder must squeeze the whole string into its final state and the decoder unroll it
+    in the same order, so the first symbols have to survive the longest; compare with
+    ``reverse``, where the symbol read last is written first. Inputs, outputs and the
+    ``test_ood`` split (longer strings) are as in ``reverse``.
+
+    >>> import numpy as np
+    >>> task = Copy(length=5, vocab_size=3)
+    >>> batch = task.sample(np.random.default_rng(0), 2)
+    >>> print(task.show(batch, 0))
+    input:  b a a a a
+    target: b a a a a <eos>
+    mask:   1 1 1 1 1 1
+    >>> print(task.show(batch, 1))
+    input:  a a c b ·
+    target: a a c b <eos> _
+    mask:   1 1 1 1 1 0
+    """
+
+    name = "copy"
+    kind = "seq2seq"
+    version = 1
+    description = "string -> the same string"
+    knobs = length_knobs(length=10) + (
+        Knob("vocab_size", 4, low=1, high=len(LETTERS), help="distinct symbols"),
+    )
+
+    def transform(self, symbols: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        """The identity: targets are the input symbols, padding kept at the end."""
+        return symbols.copy()

@@ -1,0 +1,45 @@
+"""``sort`` (seq2seq): write the input's symbols out in alphabetical order."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from seqbench.knobs import Knob
+from seqbench.spec import PAD
+from seqbench.task import length_knobs
+from seqbench.tasks.reverse import LETTERS, Reverse
+
+
+class Sort(Reverse):
+    """A string of ``vocab_size`` symbols in, its symbols sorted (with repeats) and EOS out.
+
+    Unlike ``copy`` and ``reverse`` the order of the input does not matter, only how often
+    each symbol occurs: a model can solve it with ``vocab_size`` counters instead of storing the
+    string. Inputs, outputs and the ``test_ood`` split (longer strings) are as in ``reverse``.
+
+    >>> import numpy as np
+    >>> task = Sort(length=5, vocab_size=3)
+    >>> batch = task.sample(np.random.default_rng(0), 2)
+    >>> print(task.show(batch, 0))
+    input:  b a a a a
+    target: a a a a b <eos>
+    mask:   1 1 1 1 1 1
+    >>> print(task.show(batch, 1))
+    input:  a a c b ·
+    target: a a b c <eos> _
+    mask:   1 1 1 1 1 0
+    """
+
+    name = "sort"
+    kind = "seq2seq"
+    version = 1
+    description = "string -> its symbols in sorted order"
+    knobs = length_knobs(length=10) + (
+        Knob("vocab_size", 8, low=1, high=len(LETTERS), help="distinct symbols"),
+    )
+
+    def transform(self, symbols: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        """Symbols sorted inside each length (padding, id 0, stays at the end)."""
+        last = np.iinfo(symbols.dtype).max
+        ordered = np.sort(np.where(symbols == PAD, last, symbols), axis=1)  # padding sorts last
+        return np.where(ordered == last, PAD, ordered)

@@ -1,0 +1,28 @@
+"""The committed leaderboards are exactly what seqbench computes from the committed raw results."""
+
+import pytest
+
+from conftest import ROOT
+from seqbench.report import build
+
+COMMITTED = ROOT / "leaderboards" / "main"
+
+
+def test_committed_leaderboard_regenerates_byte_for_byte(tmp_path):
+    if not (COMMITTED / "raw").is_dir():
+        pytest.fail("leaderboards/main/raw is missing: run `make leaderboard` and commit its output")
+    build([str(COMMITTED / "raw")], str(tmp_path))
+    for name in ("leaderboard.md", "leaderboard.html", "results.csv"):
+        assert (tmp_path / name).read_bytes() == (COMMITTED / name).read_bytes(), name
+
+
+def test_committed_leaderboard_covers_every_task_and_model_with_three_seeds():
+    import pandas as pd
+
+    from seqbench import MODELS, TASKS
+
+    runs = pd.read_csv(COMMITTED / "results.csv")
+    assert set(TASKS.names()) <= set(runs["task"])
+    assert set(MODELS.names()) <= set(runs["model"])
+    ran = runs[runs["status"] != "not_applicable"]
+    assert (ran.groupby(["task", "model_label"])["seed"].nunique() >= 3).all()
