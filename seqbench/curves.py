@@ -34,6 +34,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from seqbench.plots import save_figure  # noqa: E402
+
 
 def label_runs(records: list[dict[str, Any]]) -> list[str]:
     """One label per record: the model name and the options whose values differ between runs."""
@@ -96,12 +98,7 @@ def plot_learning_curves(records: list[dict[str, Any]], path: str | Path) -> Pat
                 ax.set_xlabel("training step")
         axes[row][0].set_yscale("log")
         axes[row][1].legend(fontsize=8)
-    fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def plot_gradient_profiles(profiles: dict[str, list[float]], path: str | Path, title: str) -> Path:
@@ -116,12 +113,7 @@ def plot_gradient_profiles(profiles: dict[str, list[float]], path: str | Path, t
     ax.set_title(title)
     ax.grid(True, which="major", alpha=0.3)
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def gradflow_profiles(records: list[dict[str, Any]], when: str = "init") -> dict[str, list[float]]:

@@ -19,6 +19,16 @@ import pandas as pd  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 
+def save_figure(fig, path: str | Path) -> Path:
+    """Lay out, write (parent folders created) and close a figure; return its path."""
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
 def overview_heatmap(values: pd.DataFrame, ranks: pd.DataFrame, path: Path) -> Path:
     """Heatmap of ``ranks`` (task x model, 1 = best) annotated with ``values``."""
     fig, ax = plt.subplots(figsize=(1.3 + 1.1 * len(values.columns), 1.0 + 0.45 * len(values.index)))
@@ -34,10 +44,7 @@ def overview_heatmap(values: pd.DataFrame, ranks: pd.DataFrame, path: Path) -> P
                     color="white" if not pd.isna(ranks.iat[i, j]) and ranks.iat[i, j] <= 1.5 else "black")
     fig.colorbar(image, ax=ax, label="rank within task (1 = best)")
     ax.set_title("Primary metric on the test split (colour: rank)")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def length_curves(curves: dict[str, dict[int, float]], metric: str, train_max: int | None, title: str,
@@ -55,7 +62,4 @@ def length_curves(curves: dict[str, dict[int, float]], metric: str, train_max: i
     ax.set_ylabel(metric)
     ax.set_title(title)
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)

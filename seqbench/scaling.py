@@ -190,10 +190,9 @@ def plot(frame: pd.DataFrame, extra: pd.DataFrame, memory: dict[str, int | None]
         ax.grid(True, which="major", alpha=0.3)
         ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.14))
     fig.suptitle(f"Image-size scaling on `shapes` (stars: {EXTRAPOLATE}, 1920x1080x3, from the calculator)")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    from seqbench.plots import save_figure
+
+    return save_figure(fig, path)
 
 
 def _square(runs: pd.DataFrame, model: str, task: str, side: int) -> dict[str, float | None]:
