@@ -154,13 +154,19 @@ def task_baselines(task, seed: int, eval_sets: dict) -> dict[str, dict[str, dict
 
 @lru_cache(maxsize=1)
 def versions() -> dict[str, str]:
-    import numpy
-    import sklearn
+    """Versions of the libraries behind the numbers (read from metadata: importing scikit-learn
+    only for its version would cost every job two seconds)."""
+    from importlib.metadata import PackageNotFoundError, version
 
     import seqbench
 
-    return {"seqbench": seqbench.__version__, "python": platform.python_version(), "torch": torch.__version__,
-            "numpy": numpy.__version__, "scikit-learn": sklearn.__version__}
+    out = {"seqbench": seqbench.__version__, "python": platform.python_version(), "torch": torch.__version__}
+    for package in ("numpy", "scikit-learn"):
+        try:
+            out[package] = version(package)
+        except PackageNotFoundError:
+            out[package] = "not installed"
+    return out
 
 
 @lru_cache(maxsize=1)

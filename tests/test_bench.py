@@ -1,0 +1,109 @@
+"""The benchmark runner keeps working: ``bench/run.py --smoke`` writes every figure.
+
+No timing is asserted anywhere; only that each figure is there, with a median, min and max
+where it is a ratio. The benchmark's own references (per-example generators, the plain
+sigmoid RNN) are checked against what they stand in for.
+"""
+
+import importlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from seqbench import make_task
+from seqbench.models.cores import SigmoidRNN
+from seqbench.registry import TASKS
+
+BENCH = Path(__file__).resolve().parents[1] / "bench"
+RATIOS = ("trainer_vs_bare", "sigmoid_vs_fused", "joblib_speedup")
+
+
+@pytest.fixture(scope="module")
+def bench_modules(monkeypatch_module):
+    monkeypatch_module.syspath_prepend(str(BENCH))  # bench/ is a folder of scripts, not a package
+    return importlib.import_module("naive"), importlib.import_module("reference")
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module():
+    with pytest.MonkeyPatch.context() as mp:
+        yield mp
+
+
+def test_smoke_run_writes_every_figure(tmp_path):
+    out = tmp_path / "bench.json"
+    done = subprocess.run([sys.executable, str(BENCH / "run.py"), "--smoke", "--json", str(out)],
+                          capture_output=True, text=True, timeout=600, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    data = json.loads(out.read_text())
+    figures = data["figures"]
+    for name in RATIOS:
+        assert {"median", "min", "max"} <= set(figures[name]), name
+        assert figures[name]["min"] <= figures[name]["median"] <= figures[name]["max"]
+    generation = figures["generation_vs_naive"]
+    assert generation["median_over_tasks"] > 0
+    assert set(generation["tasks"]) == set(TASKS.load_all()[0])  # every registered task is reported
+    assert all("share_of_step" in e for e in generation["tasks"].values())
+    assert figures["peak_rss_mb"]["value"] > 0
+    assert len(figures["scaling"]["points"]) >= 6
+    assert figures["trainer_vs_bare"]["same_final_parameters"]
+    assert len(data["loadavg"]["start"]) == 3 and set(data["targets"]) >= set(RATIOS)
+    assert "trainer_vs_bare" in done.stdout  # the table
+
+
+def test_every_naive_reference_matches_its_tasks_layout(bench_modules):
+    """Same tensors, dtypes and trailing shapes as the task's own batches, similar means."""
+    naive, _ = bench_modules
+    for name in sorted(naive.REFERENCES):
+        if name not in TASKS.names():
+            continue
+        task = make_task(name)
+        ours = task.sample(task.rng(0, "train"), 400, "train")
+        theirs = naive.REFERENCES[name](task, task.rng(0, "train"), 400, "train")
+        for field in ("inputs", "targets", "lengths", "target_mask"):
+            a, b = getattr(ours, field), getattr(theirs, field)
+            assert (a is None) == (b is None), (name, field)
+            if a is not None:
+                assert a.dtype == b.dtype and a.dim() == b.dim(), (name, field)
+                assert a.shape[0] == b.shape[0] and a.shape[2:] == b.shape[2:], (name, field)
+        for field in ("inputs", "targets"):
+            a, b = getattr(ours, field).double().mean(), getattr(theirs, field).double().mean()
+            assert abs(a - b) <= 0.1 * abs(a) + 0.05, (name, field, float(a), float(b))
+
+
+@pytest.mark.parametrize("bidirectional", [False, True])
+@pytest.mark.parametrize("lengths", [None, [6, 3, 1, 6]])
+def test_sigmoid_rnn_matches_the_plain_autograd_loop(bench_modules, bidirectional, lengths):
+    """The hand-written backward pass gives autograd's gradients (values, inputs, weights, h0)."""
+    _, reference = bench_modules
+    torch.manual_seed(0)
+    rnn = SigmoidRNN(3, 5, num_layers=2, bidirectional=bidirectional)
+    x = torch.randn(4, 6, 3, requires_grad=True)
+    h0 = torch.randn(2 * rnn.directions, 4, 5, requires_grad=True)
+    lengths = None if lengths is None else torch.tensor(lengths)
+    results = []
+    for forward in (rnn, lambda *a: reference.plain_sigmoid_rnn(rnn, *a)):
+        for t in [x, h0, *rnn.parameters()]:
+            t.grad = None
+        out, h = forward(x, lengths, h0)
+        (out * torch.linspace(-1, 1, out.numel()).view_as(out)).sum().add(h.square().sum()).backward()
+        results.append([out.detach(), h.detach(), x.grad, h0.grad, *[p.grad for p in rnn.parameters()]])
+    for ours, plain in zip(*results):
+        assert torch.allclose(ours, plain, atol=1e-6), (ours - plain).abs().max()
+
+
+def test_the_timing_helpers():
+    sys.path.insert(0, str(BENCH))
+    try:
+        timing = importlib.import_module("timing")
+    finally:
+        sys.path.remove(str(BENCH))
+    figure = timing.ratio_figure(lambda: 2.0, lambda: 1.0, repeats=3)
+    assert figure["median"] == figure["min"] == figure["max"] == 2.0
+    assert timing.seconds_per_call(lambda: None, min_seconds=0.001) > 0
+    assert np.isclose(timing.stats([1.0, 3.0, 2.0])["median"], 2.0)
