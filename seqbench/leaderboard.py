@@ -98,8 +98,8 @@ def task_table(frame: pd.DataFrame, task_label: str, records: list[dict] | None 
         if primary and f"test_ood/{primary}" in ok and runs[f"test_ood/{primary}"].notna().any():
             ood = ok[f"test_ood/{primary}"].dropna()
             row[f"ood {primary} {_arrow(primary)}"] = _fmt(ood.mean()) if len(ood) else "n/a"
-        row["n"] = len(ok)
-        row["params"] = int(group["n_params"].dropna().iloc[0]) if group["n_params"].notna().any() else None
+        row["n"] = str(len(ok))  # text: the baseline rows below leave these cells empty
+        row["params"] = f"{int(group['n_params'].dropna().iloc[0]):,}" if group["n_params"].notna().any() else "n/a"
         row["train s"] = _fmt(ok["train_seconds"].mean(), 1) if len(ok) else "n/a"
         row["tokens/s"] = f"{ok['tokens_per_second'].mean():,.0f}" if len(ok) else "n/a"
         row["status"] = ", ".join(f"{s} {c}" for s, c in group["status"].value_counts().sort_index().items())

@@ -53,9 +53,9 @@ def test_leaderboard_shows_single_seed_std_as_missing_and_skipped_files(tmp_path
     markdown, frame, skipped = build([str(tmp_path)], str(tmp_path / "out"))
     table = task_table(frame, "parity", load_results([tmp_path])[0])
     lstm = table[table["model"] == "lstm"].iloc[0]
-    assert lstm["accuracy ↑"].replace("*", "").endswith("± n/a") and lstm["n"] == 1
+    assert lstm["accuracy ↑"].replace("*", "").endswith("± n/a") and lstm["n"] == "1"
     gru = table[table["model"] == "gru"].iloc[0]
-    assert "n/a" not in gru["accuracy ↑"] and gru["n"] == 2
+    assert "n/a" not in gru["accuracy ↑"] and gru["n"] == "2"
     assert {"baseline: chance", "baseline: majority"} <= set(table["model"])
     assert "Skipped result files" in markdown and "broken/result.json" in markdown
     assert len(pd.read_csv(tmp_path / "out" / "results.csv")) == 3
