@@ -21,6 +21,15 @@ def _load() -> tuple[np.ndarray, np.ndarray]:
     return (data.data / 16.0).astype(np.float32), data.target.astype(np.int64)
 
 
+@lru_cache(maxsize=1)
+def _split_indices() -> dict[str, np.ndarray]:
+    """The fixed 60/20/20 split of the images' indices (computed once, not per draw)."""
+    n = len(_load()[1])
+    order = np.random.default_rng(SPLIT_SEED).permutation(n)
+    cut1, cut2 = int(0.6 * n), int(0.8 * n)
+    return {"train": order[:cut1], "val": order[cut1:cut2], "test": order[cut2:]}
+
+
 class Digits(Task):
     """64 pixel intensities in [0, 1] in, the digit 0-9 out (1,797 images in all).
 
@@ -47,10 +56,7 @@ class Digits(Task):
         return TaskSpec(kind="one_to_one", input=Vector(64), output=Classes(10), primary_metric="accuracy")
 
     def _indices(self, split: str) -> np.ndarray:
-        n = len(_load()[1])
-        order = np.random.default_rng(SPLIT_SEED).permutation(n)
-        cut1, cut2 = int(0.6 * n), int(0.8 * n)
-        return {"train": order[:cut1], "val": order[cut1:cut2], "test": order[cut2:]}[split]
+        return _split_indices()[split]
 
     def split_size(self, split: str) -> int | None:
         return len(self._indices(split))
