@@ -200,6 +200,7 @@ def test_sentiment_defeats_every_bag_of_words_model():
 
 def test_lstm_beats_the_majority_baseline_on_sentiment():
     task = make_task("sentiment")
+    torch.manual_seed(0)  # the initial weights too, not only fit's data: the test must not depend on order
     model = make_model("lstm", task.spec, hidden_size=32, embedding_size=16)
     result = fit(model, task, seed=0, steps=200, batch_size=32, lr=1e-2, eval_every=200, eval_size=512, threads=1)
     train = task.sample(task.rng(0, "train"), 2000)
@@ -251,6 +252,7 @@ def test_bidirectional_lstm_beats_unidirectional_on_pos_tagging():
     task = make_task("pos_tagging", length=12)
     scores = {}
     for name, options in (("lstm", {"hidden_size": 46}), ("bilstm", {"hidden_size": 32, "bidirectional": True})):
+        torch.manual_seed(0)  # initial weights independent of the tests that ran before
         model = make_model("lstm", task.spec, embedding_size=16, **options)
         result = fit(model, task, seed=0, steps=150, batch_size=32, lr=1e-2, eval_every=150, eval_size=256, threads=1)
         scores[name] = (result.metrics["test"]["accuracy"], count_parameters(model))
