@@ -51,6 +51,15 @@ class Task(ABC):
     def check_params(self) -> None:
         """Check relations between knobs (``min_length <= length``); raise ConfigError."""
 
+    def resolve_longer(self, key: str, base: str, default: int) -> None:
+        """Give knob ``key`` (an out-of-distribution size) its ``default`` when unset, and require
+        it to exceed knob ``base``: ``task.ood_length=8: must be > task.length=8``."""
+        if getattr(self, key) is None:
+            setattr(self, key, default)
+            self.params[key] = default
+        if getattr(self, key) <= getattr(self, base):
+            raise ConfigError(f"task.{key}={getattr(self, key)}: must be > task.{base}={getattr(self, base)}")
+
     @abstractmethod
     def build_spec(self) -> TaskSpec:
         """Return the task's spec, derived from its knobs."""
@@ -185,10 +194,7 @@ class SequenceTask(Task, ABC):
     def check_params(self) -> None:
         if self.min_length > self.length:
             raise ConfigError(f"task.min_length={self.min_length}: must be <= task.length={self.length}")
-        if self.ood_length is None:
-            self.ood_length = self.params["ood_length"] = 2 * self.length
-        if self.ood_length <= self.length:
-            raise ConfigError(f"task.ood_length={self.ood_length}: must be > task.length={self.length}")
+        self.resolve_longer("ood_length", "length", 2 * self.length)
 
     def sample_lengths(self, rng: np.random.Generator, n: int, split: str) -> np.ndarray:
         low, high = self.lengths_for(split)

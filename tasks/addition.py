@@ -74,10 +74,7 @@ class Addition(Task):
     def check_params(self) -> None:
         if self.min_digits > self.digits:
             raise ConfigError(f"task.min_digits={self.min_digits}: must be <= task.digits={self.digits}")
-        if self.ood_digits is None:
-            self.ood_digits = self.params["ood_digits"] = min(2 * self.digits, MAX_DIGITS)
-        if self.ood_digits <= self.digits:
-            raise ConfigError(f"task.ood_digits={self.ood_digits}: must be > task.digits={self.digits}")
+        self.resolve_longer("ood_digits", "digits", min(2 * self.digits, MAX_DIGITS))
 
     def build_spec(self) -> TaskSpec:
         return TaskSpec(kind="seq2seq", input=Tokens(("<pad>",) + DIGITS + ("+",)),

@@ -6,7 +6,6 @@ import numpy as np
 import torch
 
 from seqbench.batch import Batch
-from seqbench.errors import ConfigError
 from seqbench.knobs import Knob
 from seqbench.spec import TaskSpec, Tokens
 from seqbench.task import Task, to_batch
@@ -55,10 +54,7 @@ class CopyMemory(Task):
     )
 
     def check_params(self) -> None:
-        if self.ood_delay is None:
-            self.ood_delay = self.params["ood_delay"] = 2 * self.delay
-        if self.ood_delay <= self.delay:
-            raise ConfigError(f"task.ood_delay={self.ood_delay}: must be > task.delay={self.delay}")
+        self.resolve_longer("ood_delay", "delay", 2 * self.delay)
 
     def build_spec(self) -> TaskSpec:
         letters = tuple(LETTERS[: self.alphabet])

@@ -6,7 +6,6 @@ import math
 
 import numpy as np
 
-from seqbench.errors import ConfigError
 from seqbench.knobs import Knob
 from seqbench.pdfa import Automaton, from_word_graph
 from seqbench.spec import TaskSpec, Tokens
@@ -91,10 +90,7 @@ class GrammarLM(Task):
     )
 
     def check_params(self) -> None:
-        if self.ood_length is None:
-            self.ood_length = self.params["ood_length"] = 2 * self.length
-        if self.ood_length <= self.length:
-            raise ConfigError(f"task.ood_length={self.ood_length}: must be > task.length={self.length}")
+        self.resolve_longer("ood_length", "length", 2 * self.length)
         graph = sentence_graph(self.nouns, self.adjectives, self.verbs, self.p_adjective, self.p_transitive,
                                self.zipf)
         self.automaton: Automaton = from_word_graph(graph, "START")

@@ -52,10 +52,7 @@ class MarkovLM(Task):
         if self.vocab_size**self.order > 100_000:
             raise ConfigError(f"task.order={self.order}: vocab_size ** order = {self.vocab_size ** self.order} "
                               f"contexts; must be <= 100000")
-        if self.ood_length is None:
-            self.ood_length = self.params["ood_length"] = 2 * self.length
-        if self.ood_length <= self.length:
-            raise ConfigError(f"task.ood_length={self.ood_length}: must be > task.length={self.length}")
+        self.resolve_longer("ood_length", "length", 2 * self.length)
         if self.length + 1 < self.order:
             raise ConfigError(f"task.length={self.length}: must be >= task.order - 1 = {self.order - 1}")
         rng = np.random.default_rng(self.source_seed)
