@@ -165,9 +165,10 @@ class _Decoding(nn.Module):
 
     teacher: TeacherForcing
 
-    def begin_step(self, step: int, total: int) -> None:
-        """Called by the trainer before each step so scheduled sampling can decay."""
-        self.ratio = self.teacher.ratio(step / max(total, 1))
+    def begin_step(self, step: int, total_steps: int) -> None:
+        """Called by the trainer before each step so scheduled sampling can decay
+        (the :class:`~seqbench.models.hooks.ScheduledModel` hook)."""
+        self.ratio = self.teacher.ratio(step / max(total_steps, 1))
 
     def _decode(self, state: State, context: torch.Tensor, batch: Batch,
                 memory: Memory | None = None) -> torch.Tensor:

@@ -1,0 +1,58 @@
+"""Optional model hooks: what the trainer calls on a model when the model offers it.
+
+A model is an ``nn.Module`` mapping a :class:`~seqbench.batch.Batch` to outputs. Two optional
+behaviours are declared here as :class:`typing.Protocol` classes, so a plugin model takes part
+by having the attributes, with no base class to inherit; the trainer asks
+``isinstance(model, ScheduledModel)`` and ``isinstance(model, CarriesState)``.
+
+- :class:`ScheduledModel`: ``begin_step(step, total_steps)`` is called before every training
+  step (``step`` counts from 0), so a model can change its behaviour over training, e.g. decay
+  its teacher-forcing ratio (scheduled sampling).
+- :class:`CarriesState`: truncated backpropagation through time (``trainer.tbptt=k``) feeds a
+  long sequence in chunks. The model says ``carries_state = True``, accepts
+  ``forward(batch, state=...)`` (``None`` for the first chunk) and leaves the state at the end
+  of each chunk in ``last_state``; the trainer detaches it and passes it to the next chunk.
+
+This module imports no torch, so ``seqbench models`` can list models without it.
+
+>>> class Plain:
+...     def forward(self, batch): ...
+>>> class Decaying(Plain):
+...     def begin_step(self, step, total_steps): self.ratio = 1 - step / total_steps
+>>> isinstance(Plain(), ScheduledModel), isinstance(Decaying(), ScheduledModel)
+(False, True)
+>>> class Stateful:
+...     carries_state, last_state = True, None
+...     def forward(self, batch, state=None): ...
+>>> isinstance(Stateful(), CarriesState), isinstance(Plain(), CarriesState)
+(True, False)
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol, runtime_checkable
+
+__all__ = ["CarriesState", "ScheduledModel"]
+
+
+@runtime_checkable
+class ScheduledModel(Protocol):
+    """A model told where training is before each step."""
+
+    def begin_step(self, step: int, total_steps: int) -> None:
+        """Called before training step ``step`` (0-based) of ``total_steps``."""
+
+
+@runtime_checkable
+class CarriesState(Protocol):
+    """A model whose recurrent state can be carried from one chunk of a sequence to the next.
+
+    ``carries_state`` may be False on an instance that cannot carry it (a bidirectional model
+    reads each chunk backwards too); the trainer then refuses truncated BPTT with the reason.
+    """
+
+    carries_state: bool
+    last_state: Any  #: the state after the last forward pass (a tensor, or a tuple of tensors)
+
+    def forward(self, batch: Any, state: Any = None) -> Any:
+        """Outputs for ``batch``, starting from ``state`` (None: the model's initial state)."""
