@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from seqbench.leaderboard import length_series, overview, overview_table, results_frame, task_table
+from seqbench.leaderboard import length_series, overview, overview_table, results_frame, runs_of, task_table
+from seqbench.results import RunRecord
 
 INTRO = ("Test-split metrics, mean ± std over seeds (n = runs with status ok; the std of one seed is "
          "n/a, never 0). ↑ higher is better, ↓ lower is better; the best model on the task's primary "
@@ -21,7 +22,7 @@ INTRO = ("Test-split metrics, mean ± std over seeds (n = runs with status ok; t
          "fitted on training data, and closed forms such as entropy floors.")
 
 
-def sections(frame: pd.DataFrame, records: list[dict], skipped: list[tuple[str, str]]) -> list[dict]:
+def sections(frame: pd.DataFrame, records: list[RunRecord], skipped: list[tuple[str, str]]) -> list[dict]:
     """The leaderboard as a list of sections: a heading, an optional table, note lines, figures."""
     out: list[dict] = []
     if len(frame):
@@ -34,9 +35,9 @@ def sections(frame: pd.DataFrame, records: list[dict], skipped: list[tuple[str, 
         primary = runs["primary_metric"].dropna().iloc[0] if runs["primary_metric"].notna().any() else "?"
         notes = [f"{run['model_label']} seed {run['seed']}: **{run['status']}**: {run['error']}"
                  for _, run in runs.iterrows() if run["status"] != "ok"]
-        paths = set(runs["path"])
-        figures = [figure_name(task_label, "length")] if _has_ood(records, paths) else []
-        figures += [figure_name(task_label, "curves")] if _has_history(records, paths) else []
+        chosen = [r for r, _ in runs_of(records, frame, task_label)]
+        figures = [figure_name(task_label, "length")] if _has_ood(chosen) else []
+        figures += [figure_name(task_label, "curves")] if _has_history(chosen) else []
         out.append({"heading": f"{task_label} ({kind}; primary metric: {primary})",
                     "table": task_table(frame, task_label, records), "notes": notes, "figures": figures})
     if skipped:
@@ -49,16 +50,29 @@ def figure_name(task_label: str, what: str) -> str:
     return f"{what}_" + "".join(c if c.isalnum() or c in "-_" else "_" for c in task_label) + ".png"
 
 
-def _has_history(records: list[dict], paths: set) -> bool:
-    return any(r.get("history") and r.get("status") == "ok" for r in records if r.get("path") in paths)
+def _has_history(records: list[RunRecord]) -> bool:
+    return any(r.history and r.status == "ok" for r in records)
 
 
-def _has_ood(records: list[dict], paths: set) -> bool:
-    return any((r.get("by_length") or {}).get("test_ood") for r in records if r.get("path") in paths)
+def _has_ood(records: list[RunRecord]) -> bool:
+    return any(r.by_length.get("test_ood") for r in records)
 
 
 def _display(table: pd.DataFrame) -> pd.DataFrame:
     return table.astype(object).where(table.notna(), "")
+
+
+_MARKDOWN_SPECIAL = str.maketrans({"|": "\\|", "`": "\\`", "<": "&lt;", ">": "&gt;", "&": "&amp;", "*": "\\*",
+                                   "_": "\\_", "[": "\\[", "]": "\\]", "\\": "\\\\"})
+
+
+def escape_markdown(text: object) -> str:
+    """Text safe inside a markdown table cell: one line, no table or emphasis syntax, no HTML.
+
+    >>> escape_markdown("a|b\\n<script>`x`")
+    'a\\\\|b &lt;script&gt;\\\\`x\\\\`'
+    """
+    return " ".join(str(text).split()).translate(_MARKDOWN_SPECIAL)
 
 
 def render_markdown(parts: list[dict]) -> str:
@@ -138,11 +152,11 @@ def _copy_raw(records: list[dict], target: Path) -> list[dict]:
 
 
 def _write_figures(target: Path, frame: pd.DataFrame, records: list[dict]) -> None:
-    from seqbench import plots
+    from seqbench.analysis import plots
 
     values, ranks, _ = overview(frame)
     plots.overview_heatmap(values, ranks, target / "overview.png")
-    from seqbench.curves import plot_learning_curves
+    from seqbench.analysis.curves import plot_learning_curves
 
     for task_label in sorted(frame["task_label"].unique()):
         paths = set(frame.loc[frame["task_label"] == task_label, "path"])

@@ -7,7 +7,8 @@ import torch
 
 from conftest import seqbench_cli
 from seqbench import make_model, make_task
-from seqbench import features as F
+from seqbench import memory
+from seqbench.analysis import features as F
 from seqbench.cli.features import main as features_main
 from seqbench.errors import ConfigError, NotApplicableError
 from seqbench.models import count_parameters
@@ -94,7 +95,7 @@ def test_dense_check_refuses_before_allocating(monkeypatch):
         F.check_dense_fits(FRAME, 1000, available=24 * 10**9)
     F.check_dense_fits(784, 128, available=24 * 10**9)  # fits: no error
     # an mlp for a 64x64 colour image needs 16 x 12288 x 128 bytes for its first layer
-    monkeypatch.setattr(F, "machine_memory", lambda: {"total": 10**7, "available": 10**7})
+    monkeypatch.setattr(memory, "machine_memory", lambda: {"total": 10**7, "available": 10**7})
     spec = make_task("shapes", height=64).spec
     with pytest.raises(NotApplicableError, match="25.2 MB"):
         make_model("mlp", spec, hidden_size=128)

@@ -7,7 +7,7 @@ import torch
 
 from seqbench import make_model, make_task
 from seqbench.errors import NotApplicableError
-from seqbench.gradflow import probe, scale_recurrent, unrolled, unrolled_forward
+from seqbench.analysis.gradflow import probe, scale_recurrent, unrolled, unrolled_forward
 from seqbench.models.cores import RecurrentCore
 from seqbench.results import read_result
 

@@ -10,7 +10,7 @@ from seqbench import make_task
 from seqbench.checks import check_task
 from seqbench.errors import ConfigError
 from seqbench.experiment import run_experiment
-from seqbench.scaling import build as build_scaling
+from seqbench.analysis.scaling import build as build_scaling
 from seqbench.tasks.shapes import REACH
 
 

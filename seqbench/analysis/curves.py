@@ -8,8 +8,8 @@ over seeds, the range shaded), labelled by the model options that differ between
 
 Command line (no Hydra needed)::
 
-    python -m seqbench.curves multirun/teacher_forcing --out curves.png
-    python -m seqbench.curves outputs/gradflow --gradflow --out gradflow.png  # every probe, one plot
+    python -m seqbench.analysis.curves multirun/teacher_forcing --out curves.png
+    python -m seqbench.analysis.curves outputs/gradflow --gradflow --out gradflow.png  # every probe, one plot
 
 >>> records = [{"task": "reverse", "model": "gru", "seed": 0, "status": "ok", "primary_metric": "token_accuracy",
 ...             "model_params": {"teacher_forcing": tf},
@@ -28,13 +28,9 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-import matplotlib
+import numpy as np
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from seqbench.plots import save_figure  # noqa: E402
+from seqbench.analysis.plots import new_figure, save_figure
 
 
 def label_runs(records: list[dict[str, Any]]) -> list[str]:
@@ -83,7 +79,8 @@ def plot_learning_curves(records: list[dict[str, Any]], path: str | Path) -> Pat
     tasks = sorted({task for task, _ in groups})
     if not tasks:
         raise ValueError("no record has a learning curve (history)")
-    fig, axes = plt.subplots(len(tasks), 2, figsize=(10, 3.6 * len(tasks)), squeeze=False)
+    fig = new_figure((10, 3.6 * len(tasks)))
+    axes = fig.subplots(len(tasks), 2, squeeze=False)
     for row, task in enumerate(tasks):
         for (group_task, label), runs in groups.items():
             if group_task != task:
@@ -103,7 +100,8 @@ def plot_learning_curves(records: list[dict[str, Any]], path: str | Path) -> Pat
 
 def plot_gradient_profiles(profiles: dict[str, list[float]], path: str | Path, title: str) -> Path:
     """``profiles[label][t - 1] = ||dLoss/dh_t||``, on a log scale (exact zeros left out)."""
-    fig, ax = plt.subplots(figsize=(7, 4))
+    fig = new_figure((7, 4))
+    ax = fig.subplots()
     for label, norms in profiles.items():
         values = np.array(norms, dtype=float)
         ax.plot(np.arange(1, len(values) + 1), np.where(values > 0, values, np.nan), label=label)
@@ -133,7 +131,7 @@ def gradflow_profiles(records: list[dict[str, Any]], when: str = "init") -> dict
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m seqbench.curves",
+    parser = argparse.ArgumentParser(prog="python -m seqbench.analysis.curves",
                                      description="Learning curves of every result.json below the folders.")
     parser.add_argument("folders", nargs="+", help="folders holding result.json files (searched recursively)")
     parser.add_argument("--out", default="learning_curves.png", help="the PNG to write")
@@ -144,8 +142,9 @@ def main(argv: list[str] | None = None) -> int:
 
     from seqbench.results import load_results
 
-    records, skipped = load_results(args.folders)
-    for path, reason in skipped:
+    loaded = load_results(args.folders)
+    records = loaded.records
+    for path, reason in loaded.skipped:
         print(f"warning: skipped {path}: {reason}")
     if args.gradflow:
         for when in ("init", "trained"):

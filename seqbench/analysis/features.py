@@ -21,17 +21,19 @@ tests build them and compare with ``count_parameters``.
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from seqbench.errors import ConfigError, NotApplicableError
+from seqbench.errors import ConfigError
+# the memory numbers and the check the mlp runs before it allocates live in the core
+from seqbench.memory import ADAM_COPIES, BYTES, check_dense_fits, format_bytes, machine_memory
 
-#: Bytes per stored number.
-BYTES = {"fp32": 4, "bf16": 2}
-#: Copies of every weight that training with Adam keeps in fp32: weights, gradients, 2 moments.
-ADAM_COPIES = 4
+__all__ = [
+    "ADAM_COPIES", "BYTES", "GATES", "PRESETS", "Preset", "check_dense_fits", "conv_model", "conv_parameters",
+    "dense_parameters", "dense_training_bytes", "dense_weights", "format_bytes", "input_features",
+    "largest_dense_square", "machine_memory", "mlp_parameters", "recurrent_parameters", "report",
+    "row_reader_parameters", "video_frames",
+]
 #: Gate blocks per recurrent cell: each block is one (input + hidden) -> hidden affine map.
 GATES = {"tanh": 1, "relu": 1, "sigmoid": 1, "lstm": 4, "gru": 3}
 
@@ -186,42 +188,6 @@ def conv_model(channels: int, widths: tuple[int, ...] = (32, 64), kernel: int = 
 
 
 # ---------------------------------------------------------------------- this machine
-def machine_memory() -> dict[str, int | None]:
-    """Total and available memory of this machine in bytes (a cgroup limit lowers both).
-
-    Reads ``/proc/meminfo`` (Linux) and falls back to ``os.sysconf``; ``None`` where unknown.
-    """
-    total = available = None
-    try:
-        info = dict(line.split(":", 1) for line in Path("/proc/meminfo").read_text().splitlines() if ":" in line)
-        total = int(info["MemTotal"].split()[0]) * 1024
-        available = int(info.get("MemAvailable", info["MemFree"]).split()[0]) * 1024
-    except (OSError, KeyError, ValueError):
-        try:
-            page = os.sysconf("SC_PAGE_SIZE")
-            total = os.sysconf("SC_PHYS_PAGES") * page
-            available = os.sysconf("SC_AVPHYS_PAGES") * page
-        except (ValueError, OSError, AttributeError):
-            pass
-    limit = _cgroup_limit()
-    if limit is not None:
-        used, cap = limit
-        total = cap if total is None else min(total, cap)
-        available = cap - used if available is None else min(available, cap - used)
-    return {"total": total, "available": available}
-
-
-def _cgroup_limit() -> tuple[int, int] | None:
-    """(used, limit) bytes of this process's cgroup v2 memory limit, when one is set."""
-    folder = Path("/sys/fs/cgroup")
-    try:
-        limit = (folder / "memory.max").read_text().strip()
-        used = int((folder / "memory.current").read_text().strip())
-    except (OSError, ValueError):
-        return None
-    return None if limit == "max" else (used, int(limit))
-
-
 def largest_dense_square(hidden: int, channels: int, available: int) -> int:
     """The largest square side whose fully connected first layer can be trained in ``available`` bytes.
 
@@ -234,40 +200,6 @@ def largest_dense_square(hidden: int, channels: int, available: int) -> int:
     while side > 0 and dense_training_bytes(channels * side * side, hidden) > available:
         side -= 1
     return side
-
-
-def format_bytes(n: float) -> str:
-    """Bytes in decimal units.
-
-    >>> format_bytes(24883200000), format_bytes(1607680)
-    ('24.9 GB', '1.6 MB')
-    """
-    for unit, scale in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
-        if n >= scale:
-            return f"{n / scale:,.1f} {unit}"
-    return f"{n:,.0f} B"
-
-
-def check_dense_fits(features: int, hidden: int, available: int | None = None) -> None:
-    """Refuse (NotApplicableError) a fully connected first layer whose training state cannot fit.
-
-    ``available`` defaults to this machine's available memory; the training state is
-    :func:`dense_training_bytes` (fp32 weights, gradients and Adam's two moments).
-
-    >>> check_dense_fits(6220800, 1000, available=16 * 2**30)
-    Traceback (most recent call last):
-    ...
-    seqbench.errors.NotApplicableError: does not fit in memory: a fully connected first layer of 6220800 x 1000 ...
-    """
-    if available is None:
-        available = machine_memory()["available"]
-    need = dense_training_bytes(features, hidden)
-    if available is not None and need > available:
-        raise NotApplicableError(
-            f"does not fit in memory: a fully connected first layer of {features} x {hidden} has "
-            f"{dense_parameters(features, hidden):,} parameters; training it with Adam needs "
-            f"{format_bytes(need)} (fp32 weights, gradients, 2 moments) but this machine has "
-            f"{format_bytes(available)} available")
 
 
 # ---------------------------------------------------------------------- the whole report

@@ -2,11 +2,11 @@
 
 Reads the ``result.json`` files of ``experiment=image_scaling_mlp`` and
 ``experiment=image_scaling_lstm`` (tasks ``shapes`` and ``shapes_rows``), puts next to every
-run the calculator's parameter count and training-state memory (:mod:`seqbench.features`),
+run the calculator's parameter count and training-state memory (:mod:`seqbench.analysis.features`),
 extrapolates both to a 1080p colour frame, and writes ``scaling.md``, ``scaling.csv`` and
 ``scaling.png`` (log-log, with this machine's memory drawn as a line)::
 
-    python -m seqbench.scaling leaderboards/image_scaling/raw --out leaderboards/image_scaling
+    python -m seqbench.analysis.scaling leaderboards/image_scaling/raw --out leaderboards/image_scaling
 
 >>> calculated("lstm", {"hidden_size": 64, "num_layers": 1, "bidirectional": False},
 ...            "shapes_rows", height=1080, width=1920, channels=3)["n_params_calc"]
@@ -22,7 +22,7 @@ from typing import Any
 
 import pandas as pd
 
-from seqbench import features as F
+from seqbench.analysis import features as F
 from seqbench.results import load_results
 
 TASKS = ("shapes", "shapes_rows")
@@ -141,19 +141,18 @@ def markdown(frame: pd.DataFrame, extra: pd.DataFrame, memory: dict[str, int | N
                      f"moments{verdict}.")
     lines += ["", "Measured: `n_params`, `train_seconds` and `peak_rss_mb` of each `result.json` (peak resident "
               "memory of the whole run: data, baselines and evaluation included). Calculated: "
-              "`seqbench.features` (16 bytes per parameter for fp32 weights, gradients and two Adam moments).", ""]
+              "`seqbench.analysis.features` (16 bytes per parameter for fp32 weights, gradients and two Adam moments).", ""]
     return "\n".join(lines)
 
 
 def plot(frame: pd.DataFrame, extra: pd.DataFrame, memory: dict[str, int | None], path: Path) -> Path:
     """Log-log: parameters, memory and seconds per step against pixels per image."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     import numpy as np
 
-    fig, axes = plt.subplots(1, 3, figsize=(15, 6.4))
+    from seqbench.analysis.plots import new_figure, save_figure
+
+    fig = new_figure((15, 6.4))
+    axes = fig.subplots(1, 3)
     colours = {m: f"C{i}" for i, m in enumerate(sorted(frame["model"].unique()))}
     sides = np.unique(np.geomspace(4, 2 * max(frame["height"].max(), 2048), 60).astype(int))
     for (model, task), runs in frame.groupby(["model", "task"]):
@@ -190,8 +189,6 @@ def plot(frame: pd.DataFrame, extra: pd.DataFrame, memory: dict[str, int | None]
         ax.grid(True, which="major", alpha=0.3)
         ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.14))
     fig.suptitle(f"Image-size scaling on `shapes` (stars: {EXTRAPOLATE}, 1920x1080x3, from the calculator)")
-    from seqbench.plots import save_figure
-
     return save_figure(fig, path)
 
 
@@ -203,8 +200,7 @@ def _square(runs: pd.DataFrame, model: str, task: str, side: int) -> dict[str, f
 
 def build(folders: list[str | Path], out: str | Path) -> str:
     """Write scaling.md, scaling.csv and scaling.png into ``out``; return the markdown."""
-    records, _ = load_results(folders)
-    records = [r for r in records if r.get("task") in TASKS]
+    records = [r for r in load_results(folders).records if r.get("task") in TASKS]
     if not records:
         from seqbench.errors import SeqbenchError
 
@@ -223,7 +219,7 @@ def build(folders: list[str | Path], out: str | Path) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m seqbench.scaling", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m seqbench.analysis.scaling", description=__doc__.split("\n\n")[0])
     parser.add_argument("folders", nargs="+", help="folders holding result.json files of the scaling sweeps")
     parser.add_argument("--out", required=True, help="where to write scaling.md, scaling.csv and scaling.png")
     args = parser.parse_args(argv)

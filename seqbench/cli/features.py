@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from seqbench import features as F
+from seqbench.analysis import features as F
 from seqbench.errors import ConfigError
 
 

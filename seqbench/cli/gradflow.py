@@ -1,7 +1,7 @@
 """``seqbench gradflow KEY=VALUE ...``: the gradient-flow probe from the command line.
 
 Hydra composes ``conf/gradflow.yaml`` (the normal config plus a ``gradflow`` node) with the
-overrides; :func:`seqbench.gradflow.run_gradflow` does the work. The command prints a table of
+overrides; :func:`seqbench.analysis.gradflow.run_gradflow` does the work. The command prints a table of
 ``||dLoss/dh_t||`` at initialisation and after training, and writes into the output folder
 ``result.json`` (the usual record plus a ``gradflow`` section) and ``gradflow.png``.
 """
@@ -58,7 +58,7 @@ def main(argv: list[str]) -> int:
     cfg = compose_config(argv)
     record = gradflow_record(cfg)
     out_dir = Path(cfg.gradflow.out_dir or default_out_dir(record["task"], record["model"]))
-    from seqbench.curves import plot_gradient_profiles
+    from seqbench.analysis.curves import plot_gradient_profiles
     from seqbench.results import write_result
 
     section = record["gradflow"]
@@ -76,7 +76,7 @@ def main(argv: list[str]) -> int:
 def gradflow_record(cfg: DictConfig) -> dict[str, Any]:
     """Build the task and model from ``cfg``, run the probe, and return the result record."""
     from seqbench.experiment import git_commit, versions
-    from seqbench.gradflow import run_gradflow, with_length
+    from seqbench.analysis.gradflow import run_gradflow, with_length
     from seqbench.models import count_parameters, model_def
     from seqbench.registry import TASKS
     from seqbench.results import SCHEMA

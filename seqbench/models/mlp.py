@@ -21,7 +21,7 @@ from torch import nn
 
 from seqbench.batch import Batch
 from seqbench.errors import NotApplicableError
-from seqbench.features import check_dense_fits
+from seqbench.memory import check_dense_fits
 from seqbench.knobs import Knob
 from seqbench.models.adapters import output_size
 from seqbench.models.base import ModelDef
