@@ -7,28 +7,72 @@ Usable without Hydra, from a notebook:
 >>> model = make_model("lstm", task.spec, hidden_size=16)
 >>> task.spec.kind
 'seq2seq'
+
+Every public name is imported on first use (PEP 562 module ``__getattr__``), so ``import
+seqbench`` and the commands that only list things (``seqbench --help``, ``seqbench tasks``)
+import neither torch nor matplotlib.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from seqbench.batch import Batch
-from seqbench.errors import ConfigError, NotApplicableError, SeqbenchError, UnknownNameError
-from seqbench.knobs import Knob
-from seqbench.models import ModelDef, make_model
-from seqbench.registry import MODELS, TASKS
-from seqbench.spec import Classes, Real, TaskSpec, Tokens, Vector
-from seqbench.task import SequenceTask, Task
-from seqbench.train import fit
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "Batch", "Classes", "ConfigError", "Knob", "MODELS", "ModelDef", "NotApplicableError", "Real",
-    "SeqbenchError", "SequenceTask", "TASKS", "Task", "TaskSpec", "Tokens", "UnknownNameError", "Vector",
-    "fit", "make_model", "make_task",
-]
+#: public name -> the module that defines it (imported when the name is first used)
+_EXPORTS: dict[str, str] = {
+    "Batch": "seqbench.batch",
+    "Classes": "seqbench.spec",
+    "ConfigError": "seqbench.errors",
+    "EOS": "seqbench.decoding",
+    "Knob": "seqbench.knobs",
+    "MODELS": "seqbench.registry",
+    "ModelDef": "seqbench.models.base",
+    "NotApplicableError": "seqbench.errors",
+    "Real": "seqbench.spec",
+    "SeqbenchError": "seqbench.errors",
+    "SequenceTask": "seqbench.task",
+    "TASKS": "seqbench.registry",
+    "Task": "seqbench.task",
+    "TaskSpec": "seqbench.spec",
+    "Tokens": "seqbench.spec",
+    "UnknownNameError": "seqbench.errors",
+    "Vector": "seqbench.spec",
+    "check_task": "seqbench.checks",
+    "decoder_vocabulary": "seqbench.decoding",
+    "fit": "seqbench.train",
+    "make_model": "seqbench.models",
+    "with_eos": "seqbench.decoding",
+}
+
+__all__ = sorted([*_EXPORTS, "make_task"])
+
+if TYPE_CHECKING:  # for type checkers and IDEs; at run time the names resolve lazily
+    from seqbench.batch import Batch
+    from seqbench.checks import check_task
+    from seqbench.decoding import EOS, decoder_vocabulary, with_eos
+    from seqbench.errors import ConfigError, NotApplicableError, SeqbenchError, UnknownNameError
+    from seqbench.knobs import Knob
+    from seqbench.models import make_model
+    from seqbench.models.base import ModelDef
+    from seqbench.registry import MODELS, TASKS
+    from seqbench.spec import Classes, Real, TaskSpec, Tokens, Vector
+    from seqbench.task import SequenceTask, Task
+    from seqbench.train import fit
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'seqbench' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value  # the next lookup is a plain attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
 
 
 def make_task(name: str, **knobs: Any) -> Task:
@@ -39,4 +83,6 @@ def make_task(name: str, **knobs: Any) -> Task:
     ...
     seqbench.errors.ConfigError: task.length=-3: must be an integer in [1, 100000]
     """
+    from seqbench.registry import TASKS
+
     return TASKS.get(name)(**knobs)
