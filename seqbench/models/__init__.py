@@ -8,13 +8,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from torch import nn
+from typing import TYPE_CHECKING, Any
 
 from seqbench.models.base import ModelDef, count_parameters
 from seqbench.registry import MODELS
 from seqbench.spec import TaskSpec
+
+if TYPE_CHECKING:
+    from torch import nn
 
 __all__ = ["ModelDef", "count_parameters", "make_model", "model_def"]
 

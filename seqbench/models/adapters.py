@@ -22,6 +22,7 @@ from torch import nn
 from seqbench.batch import Batch
 from seqbench.models.attention import AdditiveAttention, Memory
 from seqbench.models.cores import RecurrentCore, State
+from seqbench.models.teacher_forcing import TeacherForcing
 from seqbench.spec import Real, TaskSpec, Tokens, Vector
 
 
@@ -134,30 +135,6 @@ class TokenDecoder(nn.Module):
                 token = torch.where(forced, targets[:, t], token)
         self.last_attention = torch.stack(weights, dim=1).detach() if weights else None
         return torch.stack(logits, dim=1)
-
-
-class TeacherForcing:
-    """The teacher-forcing ratio over training: constant, or decaying (scheduled sampling).
-
-    >>> TeacherForcing(1.0, "linear").ratio(0.25)
-    0.75
-    """
-
-    SCHEDULES = ("constant", "linear", "exponential")
-
-    def __init__(self, start: float, schedule: str = "constant") -> None:
-        self.start, self.schedule = start, schedule
-
-    def ratio(self, progress: float) -> float:
-        """The ratio at ``progress`` in [0, 1] of the training steps.
-
-        ``linear`` decays to 0 at the end; ``exponential`` to 1 % of the start.
-        """
-        if self.schedule == "linear":
-            return self.start * (1.0 - progress)
-        if self.schedule == "exponential":
-            return self.start * 0.01**progress
-        return self.start
 
 
 class _Decoding(nn.Module):

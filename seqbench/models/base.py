@@ -21,14 +21,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
-
-from torch import nn
+from typing import TYPE_CHECKING, Any
 
 from seqbench.errors import NotApplicableError
 from seqbench.knobs import Knob, validate_knobs
 from seqbench.models.budget import BUDGET_KNOB, resolve_budget
 from seqbench.spec import TaskSpec
+
+if TYPE_CHECKING:  # models are torch modules; declaring a family needs no torch
+    from torch import nn
 
 
 @dataclass(frozen=True)

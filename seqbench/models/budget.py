@@ -17,12 +17,12 @@ and draws no random numbers: a seeded build gives the same weights with or witho
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
-
-import torch
-from torch import nn
+from typing import TYPE_CHECKING, Any
 
 from seqbench.knobs import Knob
+
+if TYPE_CHECKING:
+    from torch import nn
 
 #: The option every family with a ``hidden_size`` gets (added by :class:`~seqbench.models.base.ModelDef`).
 BUDGET_KNOB = Knob("param_budget", None, low=1, high=10**11, type=int, optional=True,
@@ -32,6 +32,8 @@ BUDGET_KNOB = Knob("param_budget", None, low=1, high=10**11, type=int, optional=
 
 def count_built(build: Callable[[], nn.Module]) -> int:
     """Trainable parameters of the module ``build()`` returns, built without allocating weights."""
+    import torch
+
     try:
         with torch.device("meta"):
             module = build()

@@ -1,7 +1,8 @@
 """The recurrent model families: ``rnn_tanh``, ``rnn_relu``, ``rnn_sigmoid``, ``lstm``, ``gru``.
 
 Each is a :class:`~seqbench.models.base.ModelDef` whose builder picks the adapter the task's
-kind needs (:mod:`seqbench.models.adapters`). Stacking (``num_layers``), ``bidirectional``,
+kind needs (:mod:`seqbench.models.adapters`, imported when a model is built, so listing the
+families needs no torch). Stacking (``num_layers``), ``bidirectional``,
 ``param_budget`` and, for seq2seq, ``attention`` are options of every family; combinations
 that make no sense are refused:
 
@@ -14,21 +15,16 @@ seqbench.errors.NotApplicableError: a bidirectional model cannot be a language m
 
 from __future__ import annotations
 
-from typing import Any
-
-from torch import nn
+from typing import TYPE_CHECKING, Any
 
 from seqbench.errors import NotApplicableError
 from seqbench.knobs import Knob
-from seqbench.models.adapters import (
-    EncoderDecoder,
-    SequenceClassifier,
-    SequenceTagger,
-    TeacherForcing,
-    VectorToSequence,
-)
 from seqbench.models.base import ModelDef
+from seqbench.models.teacher_forcing import TeacherForcing
 from seqbench.spec import TaskSpec
+
+if TYPE_CHECKING:
+    from torch import nn
 
 RECURRENT_OPTIONS: tuple[Knob, ...] = (
     Knob("hidden_size", 64, low=1, high=16_384, help="units per layer and direction"),
@@ -47,6 +43,8 @@ RECURRENT_OPTIONS: tuple[Knob, ...] = (
 
 def build_recurrent(cell: str, spec: TaskSpec, o: dict[str, Any]) -> nn.Module:
     """Assemble a recurrent model of ``cell`` for ``spec`` from validated options ``o``."""
+    from seqbench.models.adapters import EncoderDecoder, SequenceClassifier, SequenceTagger, VectorToSequence
+
     core = dict(cell=cell, hidden_size=o["hidden_size"], embedding_size=o["embedding_size"],
                 num_layers=o["num_layers"], dropout=o["dropout"])
     if spec.kind == "lm" and o["bidirectional"]:
