@@ -19,7 +19,6 @@ through :meth:`seqbench.task.Task.analytic_baselines`.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -27,9 +26,6 @@ import torch
 from seqbench import metrics
 from seqbench.batch import Batch
 from seqbench.spec import PAD, Classes, Real, TaskSpec, Tokens
-
-if TYPE_CHECKING:
-    from seqbench.task import Task
 
 
 def n_target_symbols(spec: TaskSpec) -> int:
@@ -46,34 +42,35 @@ def chance(spec: TaskSpec) -> dict[str, float]:
         return {}
     k = n_target_symbols(spec)
     ce = math.log(k)
-    if spec.kind == "lm":
-        return {"cross_entropy": ce, "bits_per_char": math.log2(k), "perplexity": float(k), "accuracy": 1 / k}
-    name = "token_accuracy" if spec.is_decoder_output else "accuracy"
-    return {name: 1 / k, "cross_entropy": ce}
+    values = {spec.accuracy_metric: 1 / k, "cross_entropy": ce, "bits_per_char": math.log2(k),
+              "perplexity": float(k)}
+    return {name: values[name] for name in spec.metric_names if name in values}
 
 
-def generic(task: Task, train: Batch, test: Batch) -> dict[str, dict[str, float]]:
+def generic(spec: TaskSpec, train: Batch, test: Batch) -> dict[str, dict[str, float]]:
     """Chance plus the memoryless predictor fitted on ``train`` and scored on ``test``."""
-    spec = task.spec
+
+    def score(output: torch.Tensor) -> dict[str, float]:
+        return metrics.summarize(spec, metrics.collect(spec, output, test))
+
     out: dict[str, dict[str, float]] = {}
     if isinstance(spec.output, Real):
         mean = float(train.targets.float().mean())
         prediction = torch.full((test.size,), mean)
-        out["mean"] = task.summarize(task.score(prediction, test))
+        out["mean"] = score(prediction)
         return out
     out["chance"] = chance(spec)
     size = spec.output.size
     tokens = isinstance(spec.output, Tokens)
-    name = {"lm": "unigram", "tagging": "majority"}.get(spec.kind, "majority")
+    name = spec.info.memoryless
     if test.target_mask is None:  # one label per example
         logits = _log_frequencies(train.targets.numpy(), size, tokens)[None, :].expand(test.size, size)
     elif spec.is_decoder_output:
-        name = "position_frequency"
         logits = _position_log_frequencies(train, size, test.targets.shape[1], tokens)[None].expand(test.size, -1, -1)
     else:  # tagging, lm: one distribution for every position
         logits = _log_frequencies(train.targets[train.target_mask].numpy(), size, tokens)
         logits = logits[None, None, :].expand(test.size, test.targets.shape[1], size)
-    out[name] = task.summarize(task.score(logits, test))
+    out[name] = score(logits)
     return out
 
 

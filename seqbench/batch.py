@@ -25,9 +25,12 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, fields, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
+
+if TYPE_CHECKING:  # a Batch holds tensors, but describing tasks must not import torch
+    import torch
 
 
 @dataclass
@@ -45,15 +48,25 @@ class Batch:
         return replace(self, **{f.name: getattr(self, f.name).to(device) for f in fields(self)
                                 if getattr(self, f.name) is not None})
 
-    def slice(self, start: int, stop: int) -> Batch:
-        """Examples ``start:stop``, trimmed to the longest input/target they contain."""
+    def slice(self, start: int, stop: int, aligned: bool = False) -> Batch:
+        """Examples ``start:stop``, trimmed to the longest input/target they contain.
+
+        ``aligned`` (the spec's ``aligned_output``: tagging, lm) trims targets with the inputs,
+        since they share the time axis.
+
+        >>> import torch
+        >>> b = Batch(torch.tensor([[1, 2, 0], [1, 0, 0]]), torch.tensor([[3, 4, 0], [3, 0, 0]]),
+        ...           torch.tensor([2, 1]), torch.tensor([[1, 1, 0], [1, 0, 0]]).bool())
+        >>> tuple(b.slice(1, 2, aligned=True).targets.shape)
+        (1, 1)
+        """
         part = {f.name: (v[start:stop] if (v := getattr(self, f.name)) is not None else None)
                 for f in fields(self)}
         if part["lengths"] is not None and part["inputs"].dim() >= 2:
             longest = int(part["lengths"].max())
             part["inputs"] = part["inputs"][:, :longest]
-            if part["target_mask"] is not None and part["targets"].shape[1] == self.inputs.shape[1]:
-                part["targets"] = part["targets"][:, :longest]  # aligned outputs (tagging, lm)
+            if aligned:  # (B, T) targets on the input's time axis
+                part["targets"] = part["targets"][:, :longest]
                 part["target_mask"] = part["target_mask"][:, :longest]
         if part["target_mask"] is not None:
             keep = int(part["target_mask"].any(0).nonzero().max()) + 1 if part["target_mask"].any() else 1

@@ -26,19 +26,6 @@ import torch.nn.functional as F
 from seqbench.batch import Batch
 from seqbench.spec import Real, TaskSpec
 
-#: Whether a larger value is better, for every metric seqbench computes.
-HIGHER_IS_BETTER = {
-    "accuracy": True,
-    "token_accuracy": True,
-    "sequence_accuracy": True,
-    "macro_f1": True,
-    "cross_entropy": False,
-    "bits_per_char": False,
-    "perplexity": False,
-    "mse": False,
-}
-
-
 def loss(spec: TaskSpec, output: torch.Tensor, batch: Batch) -> torch.Tensor:
     """Cross-entropy (masked over sequence positions) or mean squared error."""
     if isinstance(spec.output, Real):
@@ -103,37 +90,32 @@ def summarize(spec: TaskSpec, records: dict[str, np.ndarray]) -> dict[str, float
             "accuracy": float(records["example_correct"].mean()),
             "cross_entropy": float(records["example_nll"].mean()),
         }
-    token_acc = float((records["token_pred"] == records["token_true"]).mean())
     ce = float(records["token_nll"].mean())
-    if spec.kind == "lm":
-        return {
-            "cross_entropy": ce,
-            "bits_per_char": ce / math.log(2),
-            "perplexity": math.exp(min(ce, 700.0)),
-            "accuracy": token_acc,
-        }
-    out = {
-        "token_accuracy" if spec.is_decoder_output else "accuracy": token_acc,
-        "sequence_accuracy": float(records["example_correct"].mean()),
-        "cross_entropy": ce,
+    values = {
+        spec.accuracy_metric: lambda: float((records["token_pred"] == records["token_true"]).mean()),
+        "sequence_accuracy": lambda: float(records["example_correct"].mean()),
+        "cross_entropy": lambda: ce,
+        "bits_per_char": lambda: ce / math.log(2),
+        "perplexity": lambda: math.exp(min(ce, 700.0)),
+        "macro_f1": lambda: _macro_f1(records["token_true"], records["token_pred"]),
     }
-    if spec.kind == "tagging":
-        from sklearn.metrics import f1_score  # imported here: sklearn takes seconds to import
+    return {name: values[name]() for name in spec.metric_names}
 
-        labels = np.unique(records["token_true"])
-        out["macro_f1"] = float(f1_score(records["token_true"], records["token_pred"], labels=labels,
-                                         average="macro", zero_division=0))
-    return out
+
+def _macro_f1(true: np.ndarray, pred: np.ndarray) -> float:
+    from sklearn.metrics import f1_score  # imported here: sklearn takes seconds to import
+
+    return float(f1_score(true, pred, labels=np.unique(true), average="macro", zero_division=0))
 
 
 def example_scores(spec: TaskSpec, records: dict[str, np.ndarray]) -> tuple[str, np.ndarray]:
     """The per-example score behind accuracy-by-length: (its metric name, values (B,))."""
     if isinstance(spec.output, Real):
         return "mse", records["example_sq_error"]
-    if spec.kind == "lm":
+    if spec.primary_metric == "bits_per_char":
         return "bits_per_char", records["example_nll"] / math.log(2)
     if "example_token_accuracy" in records:
-        return ("token_accuracy" if spec.is_decoder_output else "accuracy"), records["example_token_accuracy"]
+        return spec.accuracy_metric, records["example_token_accuracy"]
     return "accuracy", records["example_correct"].astype(float)
 
 

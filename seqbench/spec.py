@@ -16,17 +16,79 @@ from dataclasses import dataclass
 from typing import Literal, Union
 
 Kind = Literal["many_to_one", "one_to_many", "one_to_one", "seq2seq", "tagging", "lm"]
-KINDS: tuple[str, ...] = ("many_to_one", "one_to_many", "one_to_one", "seq2seq", "tagging", "lm")
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    """A metric seqbench computes: its direction and how it aggregates over a split.
+
+    ``aggregation`` says what one number averages: ``example`` (the mean over examples of a
+    per-example value), ``token`` (the mean over every scored target position, so longer
+    targets weigh more) or ``derived`` (a function of another metric, e.g. perplexity).
+    """
+
+    name: str
+    higher_is_better: bool
+    aggregation: Literal["example", "token", "derived"]
+    description: str
+
+    @property
+    def arrow(self) -> str:
+        return "↑" if self.higher_is_better else "↓"
+
+
+#: Every metric seqbench computes, by name: the one place that says which way is better.
+METRICS: dict[str, MetricSpec] = {m.name: m for m in (
+    MetricSpec("accuracy", True, "token", "share of scored targets predicted exactly"),
+    MetricSpec("token_accuracy", True, "token", "share of target tokens (EOS included) a decoder got right"),
+    MetricSpec("sequence_accuracy", True, "example", "share of examples whose every target is right"),
+    MetricSpec("macro_f1", True, "token", "F1 per tag, averaged over tags"),
+    MetricSpec("cross_entropy", False, "token", "mean negative log-likelihood of the targets, in nats"),
+    MetricSpec("bits_per_char", False, "derived", "cross_entropy / ln 2"),
+    MetricSpec("perplexity", False, "derived", "exp(cross_entropy)"),
+    MetricSpec("mse", False, "example", "mean squared error of a real-valued target"),
+)}
+
+
+@dataclass(frozen=True)
+class KindInfo:
+    """What one kind of task means, said once: which sides are sequences, how outputs come out,
+    and which metrics score it.
+
+    >>> KIND_INFO["tagging"].aligned_output, KIND_INFO["seq2seq"].accuracy_metric
+    (True, 'token_accuracy')
+    """
+
+    name: str
+    lecture_name: str
+    sequence_input: bool
+    sequence_output: bool
+    decoder_output: bool  #: outputs generated one symbol at a time until EOS
+    aligned_output: bool  #: one output per input step (targets share the input's time axis)
+    metrics: tuple[str, ...]  #: the metric family of a classification-valued output
+    memoryless: str  #: the name of the input-ignoring predictor fitted on training targets
+
+    @property
+    def accuracy_metric(self) -> str:
+        return "token_accuracy" if self.decoder_output else "accuracy"
+
+
+_SEQUENCE_METRICS = ("sequence_accuracy", "cross_entropy")
+KIND_INFO: dict[str, KindInfo] = {k.name: k for k in (
+    KindInfo("many_to_one", "encoder (many to one)", True, False, False, False, ("accuracy", "cross_entropy"), "majority"),
+    KindInfo("one_to_many", "decoder (one to many)", False, True, True, False, ("token_accuracy", *_SEQUENCE_METRICS), "position_frequency"),
+    KindInfo("one_to_one", "one to one", False, False, False, False, ("accuracy", "cross_entropy"), "majority"),
+    KindInfo("seq2seq", "encoder-decoder (many to many)", True, True, True, False,
+             ("token_accuracy", *_SEQUENCE_METRICS), "position_frequency"),
+    KindInfo("tagging", "many to many, aligned", True, True, False, True,
+             ("accuracy", *_SEQUENCE_METRICS, "macro_f1"), "majority"),
+    KindInfo("lm", "character-level language model", True, True, False, True,
+             ("cross_entropy", "bits_per_char", "perplexity", "accuracy"), "unigram"),
+)}
+KINDS: tuple[str, ...] = tuple(KIND_INFO)
 
 #: The lecture's name for each kind.
-LECTURE_NAMES = {
-    "many_to_one": "encoder (many to one)",
-    "one_to_many": "decoder (one to many)",
-    "one_to_one": "one to one",
-    "seq2seq": "encoder-decoder (many to many)",
-    "tagging": "many to many, aligned",
-    "lm": "character-level language model",
-}
+LECTURE_NAMES = {name: info.lecture_name for name, info in KIND_INFO.items()}
 
 PAD = 0  #: index of the padding symbol in every token space
 EOS = 1  #: index of the end-of-sequence symbol in token spaces that a decoder produces
@@ -104,27 +166,52 @@ class TaskSpec:
     input: Space
     output: Space
     primary_metric: str
-    higher_is_better: bool = True
     lengths: tuple[int, int] | None = None
     ood_lengths: tuple[int, int] | None = None
     max_output_length: int | None = None
 
     def __post_init__(self) -> None:
-        if self.kind not in KINDS:
+        if self.kind not in KIND_INFO:
             raise ValueError(f"kind={self.kind!r}: must be one of {', '.join(KINDS)}")
+        if self.primary_metric not in METRICS:
+            raise ValueError(f"primary_metric={self.primary_metric!r}: must be one of {', '.join(METRICS)}")
+
+    @property
+    def info(self) -> KindInfo:
+        """What the kind means (sequence sides, decoder or aligned output, metric family)."""
+        return KIND_INFO[self.kind]
+
+    @property
+    def higher_is_better(self) -> bool:
+        return METRICS[self.primary_metric].higher_is_better
 
     @property
     def is_sequence_input(self) -> bool:
-        return self.kind in ("many_to_one", "seq2seq", "tagging", "lm")
+        return self.info.sequence_input
 
     @property
     def is_sequence_output(self) -> bool:
-        return self.kind in ("one_to_many", "seq2seq", "tagging", "lm")
+        return self.info.sequence_output
 
     @property
     def is_decoder_output(self) -> bool:
         """Whether outputs are generated one symbol at a time until EOS."""
-        return self.kind in ("one_to_many", "seq2seq")
+        return self.info.decoder_output
+
+    @property
+    def aligned_output(self) -> bool:
+        """Whether there is one output per input step (targets on the input's time axis)."""
+        return self.info.aligned_output
+
+    @property
+    def accuracy_metric(self) -> str:
+        """``token_accuracy`` for decoders, ``accuracy`` otherwise."""
+        return self.info.accuracy_metric
+
+    @property
+    def metric_names(self) -> tuple[str, ...]:
+        """Every metric a split of this task reports, in display order."""
+        return ("mse",) if isinstance(self.output, Real) else self.info.metrics
 
     @property
     def max_input_length(self) -> int | None:

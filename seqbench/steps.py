@@ -1,5 +1,11 @@
-"""Truncated backpropagation through time, as a step strategy of the one trainer.
+"""Step strategies of the one trainer: what one training step does with a batch.
 
+:class:`WholeSequence` backpropagates through each whole sequence; :class:`TruncatedBPTT`
+cuts aligned-output sequences (tagging, lm) into chunks. The caller picks one
+(:func:`choose_strategy`) and hands it to :func:`seqbench.train.fit`; this module imports
+nothing from the trainer, so data flows one way.
+
+Truncated backpropagation through time:
 With chunk length ``k``, a training sequence of T steps is cut into ceil(T / k) chunks. The
 recurrent state flows forward across chunk boundaries but is detached there, so gradients
 reach back at most k steps. Each chunk's loss is weighted by its share of the scored tokens,
@@ -21,18 +27,40 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+import math
+
 from seqbench.batch import Batch
 from seqbench.errors import ConfigError
+from seqbench.models.hooks import CarriesState
 from seqbench.task import Task
-from seqbench.train import StepStrategy
+
+
+class StepStrategy:
+    """Forward and backward for one training batch; returns the loss as a float."""
+
+    def __call__(self, model: nn.Module, task: Task, batch: Batch) -> float:
+        raise NotImplementedError
+
+
+class WholeSequence(StepStrategy):
+    """Backpropagate through every whole sequence of the batch (the default)."""
+
+    def __call__(self, model: nn.Module, task: Task, batch: Batch) -> float:
+        loss = task.loss(model(batch), batch)
+        value = float(loss.detach())  # the step's one read of the loss (a device sync on GPUs)
+        if math.isfinite(value):
+            loss.backward()
+        return value
 
 
 class TruncatedBPTT(StepStrategy):
+    """Chunks of ``k`` steps; the state crosses chunk boundaries detached."""
+
     def __init__(self, k: int) -> None:
         self.k = k
 
     def __call__(self, model: nn.Module, task: Task, batch: Batch) -> float:
-        if not getattr(model, "carries_state", False):
+        if not (isinstance(model, CarriesState) and model.carries_state):
             raise ConfigError(
                 f"trainer.tbptt={self.k}: needs a unidirectional recurrent model that carries its "
                 f"state across chunks; {type(model).__name__} does not")
@@ -65,8 +93,8 @@ def _detach(state):
 def choose_strategy(task: Task, tbptt: int | None) -> StepStrategy:
     """Whole-sequence steps, or truncated BPTT for tasks with aligned per-step outputs."""
     if tbptt is None:
-        return StepStrategy()
-    if task.kind not in ("lm", "tagging"):
+        return WholeSequence()
+    if not task.spec.aligned_output:
         raise ConfigError(f"trainer.tbptt={tbptt}: truncated BPTT applies to lm and tagging tasks, "
                           f"not to {task.name!r} ({task.kind})")
     return TruncatedBPTT(tbptt)

@@ -5,7 +5,7 @@ from a ``numpy.random.Generator`` it is handed; it never touches global random s
 split draws from its own seed stream (:meth:`Task.rng`), so the same seed gives the same
 data and train, val and test streams are independent.
 
-Subclasses set ``name``, ``kind``, ``version``, ``description`` and ``knobs``, build their
+Subclasses set ``name``, ``version``, ``description`` and ``knobs``, build their
 :class:`~seqbench.spec.TaskSpec` in :meth:`Task.build_spec` and their examples in
 :meth:`Task.generate`. See ``tasks/parity.py`` for a complete task in 60 lines.
 """
@@ -14,17 +14,17 @@ from __future__ import annotations
 
 import zlib
 from abc import ABC, abstractmethod
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
-import torch
 
-from seqbench import baselines as _baselines
-from seqbench import metrics as _metrics
 from seqbench.batch import Batch
 from seqbench.errors import ConfigError
 from seqbench.knobs import Knob, validate_knobs
 from seqbench.spec import PAD, Classes, Real, TaskSpec, Tokens
+
+if TYPE_CHECKING:  # torch is imported where tensors are made, so listing tasks never loads it
+    import torch
 
 SPLITS: tuple[str, ...] = ("train", "val", "test", "test_ood")
 
@@ -33,7 +33,6 @@ class Task(ABC):
     """Base class of every task, built-in or plugin."""
 
     name: ClassVar[str]
-    kind: ClassVar[str]
     version: ClassVar[int] = 1
     description: ClassVar[str] = ""
     knobs: ClassVar[tuple[Knob, ...]] = ()
@@ -44,8 +43,11 @@ class Task(ABC):
             setattr(self, key, value)
         self.check_params()
         self.spec: TaskSpec = self.build_spec()
-        if self.spec.kind != self.kind:
-            raise TypeError(f"task {self.name!r} declares kind {self.kind!r} but its spec says {self.spec.kind!r}")
+
+    @property
+    def kind(self) -> str:
+        """The task's kind, declared once: in its spec."""
+        return self.spec.kind
 
     # ----------------------------------------------------------------- to override
     def check_params(self) -> None:
@@ -71,6 +73,11 @@ class Task(ABC):
     def split_size(self, split: str) -> int | None:
         """Number of distinct examples in a finite split, or None for an unbounded generator."""
         return None
+
+    def data_digest(self) -> dict[str, str]:
+        """Digests of the content of any file the task reads (not only its path), so that resume
+        redoes a run whose input file changed. Tasks that read no file return ``{}``."""
+        return {}
 
     def analytic_baselines(self, split: str) -> dict[str, dict[str, float]]:
         """Baselines known in closed form (entropy floors, ...); extends the generic ones."""
@@ -118,14 +125,20 @@ class Task(ABC):
     # ----------------------------------------------------------------- scoring
     def loss(self, output: torch.Tensor, batch: Batch) -> torch.Tensor:
         """Training loss of a model output on a batch (a scalar tensor)."""
+        from seqbench import metrics as _metrics
+
         return _metrics.loss(self.spec, output, batch)
 
     def score(self, output: torch.Tensor, batch: Batch) -> dict[str, np.ndarray]:
         """Per-example and per-token records from which :meth:`summarize` computes metrics."""
+        from seqbench import metrics as _metrics
+
         return _metrics.collect(self.spec, output, batch)
 
     def summarize(self, records: dict[str, np.ndarray]) -> dict[str, float]:
         """Metrics (name -> number) of concatenated :meth:`score` records."""
+        from seqbench import metrics as _metrics
+
         return _metrics.summarize(self.spec, records)
 
     def baselines(self, train: Batch, test: Batch, split: str = "test") -> dict[str, dict[str, float]]:
@@ -135,7 +148,9 @@ class Task(ABC):
         training mean) see only ``train``; they are scored on ``test`` with the same metric
         code the models use.
         """
-        out = _baselines.generic(self, train, test)
+        from seqbench import baselines as _baselines
+
+        out = _baselines.generic(self.spec, train, test)
         out.update(self.analytic_baselines(split))
         return out
 
@@ -223,6 +238,8 @@ def padding_mask(lengths: np.ndarray, width: int) -> np.ndarray:
 def to_batch(inputs: np.ndarray, targets: np.ndarray, lengths: np.ndarray | None = None,
              target_mask: np.ndarray | None = None) -> Batch:
     """Wrap numpy arrays as a :class:`Batch` (token ids as int64, features as float32)."""
+
+    import torch
 
     def tensor(a: np.ndarray) -> torch.Tensor:
         a = np.ascontiguousarray(a)

@@ -2,8 +2,10 @@
 
 Nothing here knows a task or model by name. The task supplies batches, the loss and the
 metrics; the model maps a batch to outputs. What differs by kind lives in small strategies:
-decoders expose ``begin_step`` (scheduled teacher forcing), and the step itself is a
-:class:`StepStrategy` (whole sequences, or truncated backpropagation through time).
+decoders expose ``begin_step`` (scheduled teacher forcing, the
+:class:`~seqbench.models.hooks.ScheduledModel` protocol), and the step itself is a
+:class:`~seqbench.steps.StepStrategy` the caller may pass (whole sequences, or truncated
+backpropagation through time); by default it follows ``tbptt``.
 
 >>> from seqbench import fit, make_model, make_task
 >>> task = make_task("parity", length=4)
@@ -29,6 +31,8 @@ from torch import nn
 from seqbench import metrics as _metrics
 from seqbench.batch import Batch, count_tokens
 from seqbench.knobs import Knob, validate_knobs
+from seqbench.models.hooks import ScheduledModel
+from seqbench.steps import StepStrategy, choose_strategy
 from seqbench.task import Task
 
 TRAINER_OPTIONS: tuple[Knob, ...] = (
@@ -96,22 +100,11 @@ def evaluate(model: nn.Module, task: Task, batch: Batch, device: torch.device,
     model.eval()
     records = []
     for start in range(0, batch.size, chunk):
-        part = batch.slice(start, start + chunk).to(device)
+        part = batch.slice(start, start + chunk, aligned=task.spec.aligned_output).to(device)
         records.append(task.score(model(part), part))
     model.train(was_training)
     records = _metrics.concat(records)
     return task.summarize(records), _metrics.by_length(task.spec, records)
-
-
-class StepStrategy:
-    """Forward and backward for one training batch; returns the loss as a float."""
-
-    def __call__(self, model: nn.Module, task: Task, batch: Batch) -> float:
-        loss = task.loss(model(batch), batch)
-        value = float(loss.detach())  # the step's one read of the loss (a device sync on GPUs)
-        if math.isfinite(value):
-            loss.backward()
-        return value
 
 
 def fit(model: nn.Module, task: Task, seed: int = 0, device: str = "cpu",
@@ -128,7 +121,6 @@ def fit(model: nn.Module, task: Task, seed: int = 0, device: str = "cpu",
     dev = torch.device(device)
     model.to(dev).train()
     if strategy is None:
-        from seqbench.tbptt import choose_strategy  # kind-specific step strategies
         strategy = choose_strategy(task, o["tbptt"])
     optimizer = torch.optim.Adam(model.parameters(), lr=o["lr"])
     if eval_sets is None:
@@ -148,7 +140,7 @@ def fit(model: nn.Module, task: Task, seed: int = 0, device: str = "cpu",
         batch = task.sample(train_rng, o["batch_size"], "train")
         batch_tokens = count_tokens(batch)  # counted before the copy to the device: no sync
         batch = batch.to(dev)
-        if hasattr(model, "begin_step"):
+        if isinstance(model, ScheduledModel):
             model.begin_step(step - 1, o["steps"])
         optimizer.zero_grad(set_to_none=True)
         loss = strategy(model, task, batch)

@@ -39,7 +39,6 @@ class Adding(SequenceTask):
     """
 
     name = "adding"
-    kind = "many_to_one"
     version = 1
     description = "(value, marker) steps -> sum of the two marked values (regression)"
     knobs = (Knob("min_length", 2, low=MARKED, high=100_000, help="shortest training sequence"),) \
@@ -47,7 +46,7 @@ class Adding(SequenceTask):
 
     def build_spec(self) -> TaskSpec:
         return TaskSpec(kind="many_to_one", input=Vector(2), output=Real(), primary_metric="mse",
-                        higher_is_better=False, lengths=(self.min_length, self.length),
+                        lengths=(self.min_length, self.length),
                         ood_lengths=(self.length + 1, self.ood_length))
 
     def generate(self, rng: np.random.Generator, n: int, split: str):

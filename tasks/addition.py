@@ -61,7 +61,6 @@ class Addition(Task):
     """
 
     name = "addition"
-    kind = "seq2seq"
     version = 1
     description = "'a+b' as digits -> the digits of the sum"
     knobs = (

@@ -29,7 +29,6 @@ class BracketDepth(SequenceTask):
     """
 
     name = "bracket_depth"
-    kind = "tagging"
     version = 1
     description = "bracket string -> nesting depth after each bracket"
     knobs = length_knobs(length=20) + (

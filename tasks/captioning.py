@@ -42,7 +42,6 @@ class Captioning(Task):
     """
 
     name = "captioning"
-    kind = "one_to_many"
     version = 1
     description = "scene of object groups (one feature vector) -> caption words in canonical order"
     knobs = (

@@ -31,7 +31,6 @@ class Copy(Reverse):
     """
 
     name = "copy"
-    kind = "seq2seq"
     version = 1
     description = "string -> the same string"
     knobs = length_knobs(length=10) + (

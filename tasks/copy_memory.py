@@ -42,7 +42,6 @@ class CopyMemory(Task):
     """
 
     name = "copy_memory"
-    kind = "tagging"
     version = 1
     description = "symbols, a long delay, a marker -> the symbols again (Arjovsky et al. 2016)"
     knobs = (
@@ -61,7 +60,7 @@ class CopyMemory(Task):
         span = 2 * self.copy_length
         return TaskSpec(kind="tagging", input=Tokens(("<pad>",) + letters + (BLANK, MARKER)),
                         output=Tokens(("<pad>", BLANK) + letters),
-                        primary_metric="cross_entropy", higher_is_better=False,
+                        primary_metric="cross_entropy",
                         lengths=(self.delay + span, self.delay + span),
                         ood_lengths=(self.ood_delay + span, self.ood_delay + span))
 

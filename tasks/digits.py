@@ -45,7 +45,6 @@ class Digits(Task):
     """
 
     name = "digits"
-    kind = "one_to_one"
     version = 1
     description = "8x8 digit image (flattened) -> digit class"
     knobs = (

@@ -74,7 +74,6 @@ class GrammarLM(Task):
     """
 
     name = "grammar_lm"
-    kind = "lm"
     version = 1
     description = "characters of sentences from a probabilistic grammar (exact entropy floor)"
     knobs = (
@@ -99,7 +98,7 @@ class GrammarLM(Task):
     def build_spec(self) -> TaskSpec:
         symbols = ("<pad>",) + self.automaton.symbols
         return TaskSpec(kind="lm", input=Tokens(symbols), output=Tokens(symbols),
-                        primary_metric="bits_per_char", higher_is_better=False,
+                        primary_metric="bits_per_char",
                         lengths=(self.length, self.length), ood_lengths=(self.ood_length, self.ood_length))
 
     def generate(self, rng: np.random.Generator, n: int, split: str):

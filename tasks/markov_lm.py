@@ -35,7 +35,6 @@ class MarkovLM(Task):
     """
 
     name = "markov_lm"
-    kind = "lm"
     version = 1
     description = "character stream from a random order-k Markov source (known entropy floor)"
     knobs = (
@@ -63,7 +62,7 @@ class MarkovLM(Task):
     def build_spec(self) -> TaskSpec:
         return TaskSpec(kind="lm", input=Tokens(("<pad>",) + tuple(LETTERS[: self.vocab_size])),
                         output=Tokens(("<pad>",) + tuple(LETTERS[: self.vocab_size])),
-                        primary_metric="bits_per_char", higher_is_better=False,
+                        primary_metric="bits_per_char",
                         lengths=(self.length, self.length), ood_lengths=(self.ood_length, self.ood_length))
 
     def generate(self, rng: np.random.Generator, n: int, split: str):

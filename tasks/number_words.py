@@ -99,7 +99,6 @@ class NumberWords(Task):
     """
 
     name = "number_words"
-    kind = "one_to_many"
     version = 1
     description = "integer (one-hot digits) -> its English words as characters"
     knobs = (Knob("max_value", 999, low=1, high=999_999, help="largest number; numbers are uniform in [0, max]"),)

@@ -27,7 +27,6 @@ class Parity(SequenceTask):
     """
 
     name = "parity"
-    kind = "many_to_one"
     version = 1
     description = "bit string -> 1 if it holds an odd number of ones"
     knobs = length_knobs(length=16) + (

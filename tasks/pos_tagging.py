@@ -105,7 +105,6 @@ class PosTagging(SequenceTask):
     """
 
     name = "pos_tagging"
-    kind = "tagging"
     version = 1
     description = "sentence -> part-of-speech tags; ambiguous words need the words to their right"
     knobs = (Knob("min_length", 2, low=2, high=100_000, help="fewest words in a training sentence"),) \

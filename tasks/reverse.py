@@ -47,7 +47,6 @@ class Reverse(SequenceTask):
     """
 
     name = "reverse"
-    kind = "seq2seq"
     version = 1
     description = "string -> the same string reversed"
     knobs = length_knobs(length=10) + (

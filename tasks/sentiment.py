@@ -63,7 +63,6 @@ class Sentiment(SequenceTask):
     """
 
     name = "sentiment"
-    kind = "many_to_one"
     version = 1
     description = "review -> positive/negative, with negation, intensifiers and 'but' (order matters)"
     knobs = (Knob("min_length", STRUCTURE, low=STRUCTURE, high=100_000,

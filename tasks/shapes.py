@@ -153,7 +153,6 @@ class Shapes(_ShapeImages):
     """
 
     name = "shapes"
-    kind = "one_to_one"
     description = "image of a shape (flattened pixels) -> circle, square, triangle or cross"
 
     def build_spec(self) -> TaskSpec:
@@ -182,7 +181,6 @@ class ShapesRows(_ShapeImages):
     """
 
     name = "shapes_rows"
-    kind = "many_to_one"
     description = "image of a shape, one row per step -> circle, square, triangle or cross"
 
     def build_spec(self) -> TaskSpec:

@@ -31,7 +31,6 @@ class Sort(Reverse):
     """
 
     name = "sort"
-    kind = "seq2seq"
     version = 1
     description = "string -> its symbols in sorted order"
     knobs = length_knobs(length=10) + (

@@ -81,7 +81,6 @@ class TextLM(Task):
     """
 
     name = "text_lm"
-    kind = "lm"
     version = 1
     description = "next character of a UTF-8 text file (task.path; default: a lecture excerpt)"
     knobs = (
@@ -118,11 +117,15 @@ class TextLM(Task):
             raise ConfigError(f"task.ood_length={self.ood_length}: the test portion of {self.source!r} fits "
                               f"windows of at most {room} characters")
 
+    def data_digest(self) -> dict[str, str]:
+        where = str(Path(self.path).expanduser().resolve()) if self.path else f"shipped:{DEFAULT_TEXT}"
+        return {"path": where, "sha256": self.sha256}
+
     def build_spec(self) -> TaskSpec:
         symbols = ("<pad>",) + self.symbols
         ood = None if self.ood_length is None else (self.ood_length, self.ood_length)
         return TaskSpec(kind="lm", input=Tokens(symbols), output=Tokens(symbols), primary_metric="bits_per_char",
-                        higher_is_better=False, lengths=(self.length, self.length), ood_lengths=ood)
+                        lengths=(self.length, self.length), ood_lengths=ood)
 
     def generate(self, rng: np.random.Generator, n: int, split: str):
         T = self.lengths_for(split)[0]

@@ -27,7 +27,7 @@ def test_models_json_lists_models_with_options():
 def test_one_run_per_kind_writes_an_ok_result(tmp_path):
     one_per_kind = {}
     for name in TASKS.names():
-        one_per_kind.setdefault(TASKS.get(name).kind, name)
+        one_per_kind.setdefault(TASKS.get(name)().kind, name)
     tasks = ",".join(sorted(one_per_kind.values()))
     seqbench_cli("run", "-m", f"task={tasks}", "model=lstm", *SMOKE, f"hydra.sweep.dir={tmp_path}")
     records = [json.loads(p.read_text()) for p in tmp_path.rglob("result.json")]

@@ -6,8 +6,8 @@ import pytest
 import torch
 
 from seqbench import fit, make_model, make_task
-from seqbench.tbptt import TruncatedBPTT
-from seqbench.train import StepStrategy
+from seqbench.steps import TruncatedBPTT, WholeSequence
+
 
 
 def _fit(task_name="parity", model_name="gru", seed=0, task_knobs=None, model_opts=None, **options):
@@ -33,7 +33,7 @@ def test_best_val_checkpoint_is_kept_not_the_last():
 
 
 def test_non_finite_loss_is_recorded_as_diverged():
-    class Exploding(StepStrategy):
+    class Exploding(WholeSequence):
         def __call__(self, model, task, batch):
             loss = super().__call__(model, task, batch)
             self.calls = getattr(self, "calls", 0) + 1
@@ -64,7 +64,7 @@ def test_tbptt_with_k_at_least_the_length_equals_full_backprop():
         loss = strategy(model, task, batch)
         return loss, [p.grad.clone() for p in model.parameters()]
 
-    full_loss, full = grads(StepStrategy())
+    full_loss, full = grads(WholeSequence())
     chunk_loss, chunked = grads(TruncatedBPTT(12))
     assert chunk_loss == pytest.approx(full_loss)
     assert all(torch.allclose(a, b, atol=1e-6) for a, b in zip(full, chunked))
