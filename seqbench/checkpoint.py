@@ -48,7 +48,7 @@ def load_run(folder: str | os.PathLike) -> tuple[object, nn.Module]:
 
     folder = Path(folder)
     record = read_result(folder / RESULT_FILE)
-    task = make_task(record["task"], **record.get("task_params", {}))
-    model = make_model(record["model"], task.spec, **record.get("model_params", {}))
+    task = make_task(record.task, **record.task_params)
+    model = make_model(record.model, task.spec, **record.model_params)
     model.load_state_dict(load_weights(folder / WEIGHTS_FILE))
     return task, model.eval()

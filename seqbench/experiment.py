@@ -1,15 +1,17 @@
 """One experiment, end to end: build the task and model, fit, and write its result record.
 
 This is what ``seqbench run`` calls for every job of a grid, and it is usable without Hydra.
-Every outcome writes a record: ``ok``, ``diverged`` (non-finite loss or gradient),
-``not_applicable`` (the model refuses the task, with the reason) or ``failed`` (any other
-error, with its message); an exception never escapes, so the rest of a grid goes on.
+:func:`validate_experiment` checks a configuration before anything is written (a bad one
+raises :class:`~seqbench.errors.SeqbenchError` and leaves no ``result.json``). After that, every
+outcome writes a record: ``ok``, ``diverged`` (non-finite loss or gradient), ``not_applicable``
+(the model refuses the task, with the reason) or ``failed`` (any other error, with its
+message); an exception never escapes, so the rest of a grid goes on.
 
 >>> import tempfile
 >>> record = run_experiment({"name": "parity", "length": 4}, {"name": "gru", "hidden_size": 8},
 ...                         {"steps": 2, "eval_every": 1, "eval_size": 16, "batch_size": 8},
 ...                         seed=0, out_dir=tempfile.mkdtemp())
->>> record["status"], record["task"], record["model"], record["primary_metric"]
+>>> record.status, record.task, record.model, record.primary_metric
 ('ok', 'parity', 'gru', 'accuracy')
 """
 
@@ -21,28 +23,85 @@ import json
 import platform
 import subprocess
 import traceback
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import torch
 
-from seqbench.errors import NotApplicableError, SeqbenchError
-from seqbench.memory import peak_rss_mb, reset_peak
-from seqbench.models import count_parameters, model_def
-from seqbench.registry import TASKS
-from seqbench.results import RESULT_FILE, SCHEMA, read_result, write_result
-from seqbench.train import TRAINER_OPTIONS, fit, make_eval_sets, seed_everything
+from seqbench.errors import ConfigError, NotApplicableError, SeqbenchError
 from seqbench.knobs import validate_knobs
+from seqbench.memory import peak_rss_mb, reset_peak
+from seqbench.models import ModelDef, count_parameters, model_def
+from seqbench.registry import TASKS
+from seqbench.resources import check_run_fits
+from seqbench.results import RESULT_FILE, RunRecord, read_result, write_result
+from seqbench.task import Task
+from seqbench.train import TRAINER_OPTIONS, fit, make_eval_sets, seed_everything
 
 OOM_HINT = "out of memory: try a smaller trainer.batch_size or model.hidden_size"
+MAX_SEED = 2**32 - 1
 
 
-def config_hash(task: dict, model: dict, trainer: dict, seed: int, device: str) -> str:
-    """A stable hash of everything that determines a run's numbers."""
-    blob = json.dumps({"task": task, "model": model, "trainer": trainer, "seed": seed, "device": device},
-                      sort_keys=True, default=str)
-    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+@dataclass(frozen=True)
+class Plan:
+    """A validated configuration: the built task, the model's definition and checked options."""
+
+    task: Task
+    definition: ModelDef
+    model_options: dict[str, Any]
+    trainer: dict[str, Any]
+    seed: int
+    device: str
+    label: str
+    save_model: bool
+
+    @property
+    def identity(self) -> str:
+        """A stable hash of everything that changes this run's result or what it writes: the
+        task (name, version, resolved knobs, the content of any file it reads), the model and
+        its options, the trainer, seed, device, ``save_model`` and the label."""
+        blob = json.dumps({
+            "task": [self.task.name, self.task.version, self.task.params, self.task.data_digest()],
+            "model": [self.definition.name, self.model_options], "trainer": self.trainer, "seed": self.seed,
+            "device": self.device, "save_model": self.save_model, "label": self.label,
+        }, sort_keys=True, default=str)
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def check_seed(seed: Any) -> int:
+    """``seed`` as an int in [0, 2**32 - 1], else a one-line ConfigError.
+
+    >>> check_seed(3)
+    3
+    >>> check_seed(-1)
+    Traceback (most recent call last):
+    ...
+    seqbench.errors.ConfigError: seed=-1: must be an integer in [0, 4294967295]
+    """
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
+        raise ConfigError(f"seed={seed!r}: must be an integer in [0, {MAX_SEED}]")
+    return seed
+
+
+def validate_experiment(task: dict[str, Any], model: dict[str, Any], trainer: dict[str, Any], seed: int = 0,
+                        device: str = "cpu", label: str | None = None, save_model: bool = False) -> Plan:
+    """Check a configuration without training or writing anything; raise SeqbenchError if bad.
+
+    ``task`` and ``model`` are plain mappings with a ``name`` and the knobs or options to set.
+    """
+    task_knobs = {k: v for k, v in task.items() if k != "name"}
+    model_opts = {k: v for k, v in model.items() if k != "name"}
+    task_cls = TASKS.get(task["name"])
+    definition = model_def(model["name"])
+    trainer_opts = validate_knobs("trainer", TRAINER_OPTIONS, dict(trainer))
+    built = task_cls(**task_knobs)
+    options = definition.validate(model_opts)
+    if device != "cpu" and not device.startswith("cuda"):
+        raise ConfigError(f"device={device!r}: must be 'cpu', 'cuda' or 'cuda:N'")
+    return Plan(built, definition, options, trainer_opts, check_seed(seed), device, label or definition.name,
+                bool(save_model))
 
 
 def resolve_device(device: str, job_number: int = 0) -> str:
@@ -57,93 +116,99 @@ def resolve_device(device: str, job_number: int = 0) -> str:
     return device
 
 
-def completed(out_dir: str | Path, digest: str) -> bool:
-    """Whether ``out_dir`` already holds an ``ok`` record of the same configuration."""
-    path = Path(out_dir) / RESULT_FILE
-    if not path.exists():
-        return False
+def completed(out_dir: str | Path, identity: str) -> RunRecord | None:
+    """The ``ok`` record of the same configuration already in ``out_dir``, or None (redo it)."""
     try:
-        record = read_result(path)
-    except ValueError:
-        return False
-    return record["status"] == "ok" and record.get("config_hash") == digest
+        record = read_result(Path(out_dir) / RESULT_FILE)
+    except (ValueError, RecursionError):
+        return None
+    return record if record.status == "ok" and record.config_hash == identity else None
+
+
+def describe_run(plan: Plan, record_type: str = "run") -> RunRecord:
+    """The record of a run before it starts: what is run, where, with which code. The one place
+    where a record's identity fields are filled (training runs and gradient-flow probes)."""
+    task = plan.task
+    return RunRecord(
+        task=task.name, model=plan.definition.name, model_label=plan.label, seed=plan.seed, record_type=record_type,
+        task_version=task.version, kind=task.kind, task_params=task.params, model_params=plan.model_options,
+        trainer_params=plan.trainer, config_hash=plan.identity, primary_metric=task.spec.primary_metric,
+        higher_is_better=task.spec.higher_is_better, lengths=_pair(task.spec.lengths),
+        ood_lengths=_pair(task.spec.ood_lengths), device=plan.device,
+        created=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        versions=versions(), git_commit=git_commit(),
+    )
+
+
+def _pair(value: tuple[int, int] | None) -> list[int] | None:
+    return None if value is None else [int(v) for v in value]
 
 
 def run_experiment(task: dict[str, Any], model: dict[str, Any], trainer: dict[str, Any], seed: int = 0,
                    device: str = "cpu", out_dir: str | Path = ".", job_number: int = 0,
-                   save_model: bool = False) -> dict[str, Any]:
+                   save_model: bool = False, label: str | None = None) -> RunRecord:
     """Run one (task, model, trainer, seed) and write ``out_dir/result.json``; return the record.
 
-    ``task`` and ``model`` are plain mappings with a ``name`` and the knobs or options to set.
+    The configuration is validated first (:func:`validate_experiment`): a bad one raises and
+    writes nothing. ``label`` names the model in tables (a preset such as ``bilstm``);
     ``save_model`` also writes the selected weights as ``out_dir/model.pt``
     (see :mod:`seqbench.checkpoint`).
     """
-    task_knobs = {k: v for k, v in task.items() if k != "name"}
-    model_opts = {k: v for k, v in model.items() if k != "name"}
-    trainer = dict(trainer)
-    record: dict[str, Any] = {
-        "schema": SCHEMA, "task": task["name"], "model": model["name"], "seed": seed,
-        "task_params": task_knobs, "model_params": model_opts, "trainer_params": trainer,
-        "config_hash": config_hash(task, model, trainer, seed, device),
-        "status": "failed", "error": None, "metrics": {}, "by_length": {}, "baselines": {},
-        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        "versions": versions(), "git_commit": git_commit(), "device": device,
-        "n_params": None, "steps": 0, "train_seconds": 0.0, "tokens_per_second": 0.0,
-    }
-    record["peak_rss_scope"] = reset_peak()
+    plan = validate_experiment(task, model, trainer, seed, device, label, save_model)
+    return execute(plan, out_dir, job_number)
+
+
+def execute(plan: Plan, out_dir: str | Path = ".", job_number: int = 0) -> RunRecord:
+    """Train a validated plan and write its record (never raises on a failing run)."""
+    record = describe_run(plan)
+    record.peak_rss_scope = reset_peak()
     try:
-        model_module = _run(record, task["name"], task_knobs, model["name"], model_opts, trainer, seed, device,
-                            job_number)
-        if save_model:
+        model_module = _train(record, plan, job_number)
+        if plan.save_model:
             from seqbench.checkpoint import save_weights
 
-            record["weights"] = save_weights(model_module, out_dir).name
+            record.weights = save_weights(model_module, out_dir).name
     except NotApplicableError as exc:
-        record.update(status="not_applicable", error=str(exc))
+        record.status, record.error = "not_applicable", str(exc)
     except torch.OutOfMemoryError as exc:
-        record.update(status="failed", error=f"{OOM_HINT} ({str(exc).splitlines()[0]})")
+        record.status, record.error = "failed", f"{OOM_HINT} ({str(exc).splitlines()[0]})"
     except SeqbenchError as exc:
-        record.update(status="failed", error=str(exc))
+        record.status, record.error = "failed", str(exc)
     except Exception as exc:  # noqa: BLE001 - a job records its own failure; the grid goes on
         message = f"{type(exc).__name__}: {exc}"
-        if isinstance(exc, MemoryError) or "out of memory" in str(exc).lower():
-            message = f"{OOM_HINT} ({message})"
-        record.update(status="failed", error=message, traceback=traceback.format_exc())
-    record["peak_rss_mb"] = peak_rss_mb()
+        if isinstance(exc, MemoryError) or _allocation_failure(exc):
+            message = f"{OOM_HINT} ({message.splitlines()[0]})"
+        record.status, record.error, record.traceback = "failed", message, traceback.format_exc()
+    record.peak_rss_mb = peak_rss_mb()
     write_result(out_dir, record)
     return record
 
 
-def _run(record: dict[str, Any], task_name: str, task_knobs: dict, model_name: str, model_opts: dict,
-         trainer: dict, seed: int, device: str, job_number: int):
-    # validate everything before any training starts
-    task_cls = TASKS.get(task_name)
-    definition = model_def(model_name)
-    trainer_opts = validate_knobs("trainer", TRAINER_OPTIONS, trainer)
-    task = task_cls(**task_knobs)
-    record.update(task_version=task.version, kind=task.kind, task_params=task.params,
-                  primary_metric=task.spec.primary_metric, higher_is_better=task.spec.higher_is_better,
-                  lengths=task.spec.lengths, ood_lengths=task.spec.ood_lengths,
-                  model_params=definition.validate(model_opts), trainer_params=trainer_opts)
-    device = resolve_device(device, job_number)
-    record["device"] = device if device == "cpu" else f"{device} ({torch.cuda.get_device_name(device)})"
-    seed_everything(seed, trainer_opts["threads"])  # the model's initial weights depend on the seed
-    model = definition.build(task.spec, **model_opts)
-    record["model_params"] = model.build_options  # with the hidden size a param_budget chose
-    record["n_params"] = count_parameters(model)
-    eval_sets = make_eval_sets(task, seed, trainer_opts["eval_size"])
-    result = fit(model, task, seed=seed, device=device, eval_sets=eval_sets, **trainer_opts)
-    record.update(
-        status=result.status, error=result.error, metrics=result.metrics, by_length=result.by_length,
-        steps=result.steps, best_step=result.best_step, train_seconds=result.train_seconds,
-        tokens_per_second=result.tokens_per_second, history=result.history,
-        dataset_fingerprint=result.dataset_fingerprint,
-    )
-    record["baselines"] = task_baselines(task, seed, eval_sets)
+def _allocation_failure(exc: Exception) -> bool:
+    text = str(exc).lower()
+    return "out of memory" in text or "can't allocate memory" in text or "defaultcpuallocator" in text
+
+
+def _train(record: RunRecord, plan: Plan, job_number: int):
+    device = resolve_device(plan.device, job_number)
+    record.device = device if device == "cpu" else f"{device} ({torch.cuda.get_device_name(device)})"
+    seed_everything(plan.seed, plan.trainer["threads"])  # the model's initial weights depend on the seed
+    model = plan.definition.build(plan.task.spec, **plan.model_options)
+    record.model_params = model.build_options  # with the hidden size a param_budget chose
+    record.n_params = count_parameters(model)
+    check_run_fits(model, plan.task.spec, plan.trainer)  # memory estimated before it is spent (H1)
+    eval_sets = make_eval_sets(plan.task, plan.seed, plan.trainer["eval_size"])
+    result = fit(model, plan.task, seed=plan.seed, device=device, eval_sets=eval_sets, **plan.trainer)
+    record.status, record.error = result.status, result.error
+    record.metrics, record.by_length, record.history = result.metrics, result.by_length, result.history
+    record.steps, record.best_step = result.steps, result.best_step
+    record.train_seconds, record.tokens_per_second = result.train_seconds, result.tokens_per_second
+    record.dataset_fingerprint = result.dataset_fingerprint
+    record.baselines = task_baselines(plan.task, plan.seed, eval_sets)
     return model
 
 
-def task_baselines(task, seed: int, eval_sets: dict) -> dict[str, dict[str, dict[str, float]]]:
+def task_baselines(task: Task, seed: int, eval_sets: dict) -> dict[str, dict[str, dict[str, float]]]:
     """Every baseline on every evaluation split: split -> baseline -> metric -> value.
 
     Fitted baselines see a training sample of 1,024 examples from the run's own train stream.

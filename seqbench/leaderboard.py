@@ -6,25 +6,29 @@ of a single seed is missing, never 0) and appends the task's baseline rows;
 :func:`overview` ranks models across tasks. :mod:`seqbench.report` renders these tables as
 ``leaderboard.md``/``.html`` with plots.
 
->>> records = [{"task": "parity", "model": "lstm", "seed": s, "status": "ok", "primary_metric": "accuracy",
-...             "higher_is_better": True, "metrics": {"test": {"accuracy": a}}} for s, a in [(0, 0.9), (1, 1.0)]]
+>>> from seqbench.results import RunRecord
+>>> records = [RunRecord(task="parity", model="lstm", seed=s, status="ok", primary_metric="accuracy",
+...                      higher_is_better=True, metrics={"test": {"accuracy": a}}) for s, a in [(0, 0.9), (1, 1.0)]]
 >>> table = task_table(results_frame(records), "parity")
->>> table.loc[0, "model"], table.loc[0, "accuracy ↑"], int(table.loc[0, "n"])  # best in bold
-('lstm', '**0.950 ± 0.071**', 2)
+>>> table.loc[0, "model"], table.loc[0, "accuracy ↑"], int(table.loc[0, "n"]), bool(table.loc[0, "_best"])
+('lstm', '0.950 ± 0.071', 2, True)
 """
 
 from __future__ import annotations
 
 import json
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from seqbench.metrics import HIGHER_IS_BETTER
+from seqbench.spec import METRICS
+
+if TYPE_CHECKING:
+    from seqbench.results import RunRecord
 
 RUN_COLUMNS = ["task", "task_label", "kind", "model", "model_label", "seed", "status", "primary_metric",
-               "higher_is_better", "n_params", "steps", "train_seconds", "tokens_per_second", "error", "path"]
+               "higher_is_better", "n_params", "steps", "train_seconds", "tokens_per_second", "error"]
 
 
 def run_label(name: str, params: dict[str, Any], varying: list[str]) -> str:
@@ -33,32 +37,42 @@ def run_label(name: str, params: dict[str, Any], varying: list[str]) -> str:
     return f"{name} ({', '.join(shown)})" if shown else name
 
 
-def varying_keys(records: list[dict], group: str, params: str) -> dict[str, list[str]]:
-    """For each task (or model) name, the parameter keys whose values differ between runs."""
+def varying_keys(pairs: list[tuple[str, dict[str, Any]]]) -> dict[str, list[str]]:
+    """For each name of (name, params) pairs, the parameter keys whose values differ between them.
+
+    >>> varying_keys([("lstm", {"hidden_size": 8, "dropout": 0.0}), ("lstm", {"hidden_size": 16, "dropout": 0.0})])
+    {'lstm': ['hidden_size']}
+    """
     values: dict[str, dict[str, set]] = {}
-    for r in records:
-        for key, value in (r.get(params) or {}).items():
-            values.setdefault(r[group], {}).setdefault(key, set()).add(json.dumps(value, sort_keys=True))
+    for name, params in pairs:
+        for key, value in params.items():
+            values.setdefault(name, {}).setdefault(key, set()).add(json.dumps(value, sort_keys=True, default=str))
     return {name: sorted(k for k, v in keys.items() if len(v) > 1) for name, keys in values.items()}
 
 
-def results_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
-    """One row per run: identity, status, cost, and ``split/metric`` columns."""
-    task_vary = varying_keys(records, "task", "task_params")
+def results_frame(records: list[RunRecord]) -> pd.DataFrame:
+    """One row per run: identity, status, cost, and ``split/metric`` columns.
+
+    Models are named by their label (the preset, e.g. ``bilstm``) plus the options that differ
+    between runs of the same label on the same task; ``run`` is the run's position in ``records``.
+    """
+    task_vary = varying_keys([(r.task, r.task_params) for r in records])
     model_vary = {}
-    for task in {r["task"] for r in records}:
-        for name, keys in varying_keys([r for r in records if r["task"] == task], "model", "model_params").items():
-            model_vary[(task, name)] = keys
+    for task in {r.task for r in records}:
+        pairs = [(r.model_label, r.model_params) for r in records if r.task == task]
+        for name, keys in varying_keys(pairs).items():
+            model_vary[(task, name)] = [k for k in keys if k != "hidden_size" or "param_budget" not in keys]
     rows = []
-    for r in records:
-        row = {c: r.get(c) for c in RUN_COLUMNS}
-        row["task_label"] = run_label(r["task"], r.get("task_params") or {}, task_vary.get(r["task"], []))
-        row["model_label"] = run_label(r["model"], r.get("model_params") or {}, model_vary.get((r["task"], r["model"]), []))
-        for split, values in (r.get("metrics") or {}).items():
+    for index, r in enumerate(records):
+        row = {c: getattr(r, c) for c in RUN_COLUMNS if c not in ("task_label", "model_label")}
+        row["run"] = index
+        row["task_label"] = run_label(r.task, r.task_params, task_vary.get(r.task, []))
+        row["model_label"] = run_label(r.model_label, r.model_params, model_vary.get((r.task, r.model_label), []))
+        for split, values in r.metrics.items():
             for metric, value in values.items():
                 row[f"{split}/{metric}"] = value
         rows.append(row)
-    frame = pd.DataFrame(rows, columns=None if rows else RUN_COLUMNS)
+    frame = pd.DataFrame(rows, columns=None if rows else [*RUN_COLUMNS, "run"])
     return frame.sort_values(["task_label", "model_label", "seed"], kind="stable").reset_index(drop=True)
 
 
@@ -76,10 +90,10 @@ def metric_columns(frame: pd.DataFrame, split: str = "test") -> list[str]:
 
 
 def _arrow(metric: str) -> str:
-    return "↑" if HIGHER_IS_BETTER.get(metric, True) else "↓"
+    return METRICS[metric].arrow if metric in METRICS else ""
 
 
-def task_table(frame: pd.DataFrame, task_label: str, records: list[dict] | None = None) -> pd.DataFrame:
+def task_table(frame: pd.DataFrame, task_label: str, records: list[RunRecord] | None = None) -> pd.DataFrame:
     """Models x metrics for one task (mean ± std over seeds, n), plus baseline rows."""
     runs = frame[frame["task_label"] == task_label]
     metrics = metric_columns(runs)
@@ -105,26 +119,33 @@ def task_table(frame: pd.DataFrame, task_label: str, records: list[dict] | None 
         row["status"] = ", ".join(f"{s} {c}" for s, c in group["status"].value_counts().sort_index().items())
         rows.append(row)
     table = pd.DataFrame(rows)
+    table["_best"] = False
     if primary and len(table) and f"_{primary}" in table:
-        values = table[f"_{primary}"]
+        values = pd.to_numeric(table[f"_{primary}"], errors="coerce")
+        values = values.where(values.map(lambda v: math.isfinite(v) if v == v else False))  # never a non-finite best
         if values.notna().any():
-            best = values.idxmax() if higher else values.idxmin()
-            column = f"{primary} {_arrow(primary)}"
-            table.loc[best, column] = f"**{table.loc[best, column]}**"
-    table = table[[c for c in table.columns if not c.startswith("_")]]
+            table.loc[values.idxmax() if higher else values.idxmin(), "_best"] = True
+    table = table[[c for c in table.columns if not c.startswith("_") or c == "_best"]]
     baseline_rows = _baseline_rows(records or [], task_label, frame, metrics)
     if baseline_rows:
         table = pd.concat([table, pd.DataFrame(baseline_rows)], ignore_index=True)
+        table["_best"] = table["_best"].fillna(False).astype(bool)
+    table.attrs["emphasis"] = f"{primary} {_arrow(primary)}" if primary else None  # the column "_best" marks
     return table
 
 
-def _baseline_rows(records: list[dict], task_label: str, frame: pd.DataFrame, metrics: list[str]) -> list[dict]:
-    paths = set(frame.loc[frame["task_label"] == task_label, "path"])
+def runs_of(records: list[RunRecord], frame: pd.DataFrame, task_label: str, ok_only: bool = False) -> list:
+    """The records behind the frame's rows of one task (``frame["run"]`` indexes ``records``)."""
+    rows = frame[frame["task_label"] == task_label]
+    if ok_only:
+        rows = rows[rows["status"] == "ok"]
+    return [(records[i], label) for i, label in zip(rows["run"], rows["model_label"]) if i < len(records)]
+
+
+def _baseline_rows(records: list[RunRecord], task_label: str, frame: pd.DataFrame, metrics: list[str]) -> list[dict]:
     values: dict[str, dict[str, list[float]]] = {}
-    for r in records:
-        if r.get("path") not in paths:
-            continue
-        for name, scores in (r.get("baselines") or {}).get("test", {}).items():
+    for r, _ in runs_of(records, frame, task_label):
+        for name, scores in r.baselines.get("test", {}).items():
             for metric, value in scores.items():
                 if value is not None:
                     values.setdefault(name, {}).setdefault(metric, []).append(value)
@@ -165,17 +186,12 @@ def overview_table(values: pd.DataFrame, mean_rank: pd.Series) -> pd.DataFrame:
     return table.reset_index()
 
 
-def length_series(records: list[dict], task_label: str, frame: pd.DataFrame) -> dict[str, dict[int, float]]:
+def length_series(records: list[RunRecord], task_label: str, frame: pd.DataFrame) -> dict[str, dict[int, float]]:
     """Mean per-length score of each model over its ok runs, test and test_ood lengths joined."""
-    rows = frame[(frame["task_label"] == task_label) & (frame["status"] == "ok")]
-    by_path = dict(zip(rows["path"], rows["model_label"]))
     sums: dict[str, dict[int, list[float]]] = {}
-    for r in records:
-        model = by_path.get(r.get("path"))
-        if model is None:
-            continue
+    for r, model in runs_of(records, frame, task_label, ok_only=True):
         for split in ("test", "test_ood"):
-            for length, value in ((r.get("by_length") or {}).get(split) or {}).get("values", {}).items():
+            for length, value in r.by_length.get(split, {}).get("values", {}).items():
                 if value is not None:
                     sums.setdefault(model, {}).setdefault(int(length), []).append(value)
     return {m: {L: sum(v) / len(v) for L, v in points.items()} for m, points in sums.items()}

@@ -33,7 +33,7 @@ def sections(frame: pd.DataFrame, records: list[RunRecord], skipped: list[tuple[
         runs = frame[frame["task_label"] == task_label]
         kind = runs["kind"].dropna().iloc[0] if runs["kind"].notna().any() else "?"
         primary = runs["primary_metric"].dropna().iloc[0] if runs["primary_metric"].notna().any() else "?"
-        notes = [f"{run['model_label']} seed {run['seed']}: **{run['status']}**: {run['error']}"
+        notes = [f"{run['model_label']} seed {run['seed']}: {run['status'].upper()}: {run['error']}"
                  for _, run in runs.iterrows() if run["status"] != "ok"]
         chosen = [r for r, _ in runs_of(records, frame, task_label)]
         figures = [figure_name(task_label, "length")] if _has_ood(chosen) else []
@@ -42,12 +42,13 @@ def sections(frame: pd.DataFrame, records: list[RunRecord], skipped: list[tuple[
                     "table": task_table(frame, task_label, records), "notes": notes, "figures": figures})
     if skipped:
         out.append({"heading": "Skipped result files", "table": None,
-                    "notes": [f"`{path}`: {reason}" for path, reason in skipped], "figures": []})
+                    "notes": [f"{path}: {reason}" for path, reason in skipped], "figures": []})
     return out
 
 
 def figure_name(task_label: str, what: str) -> str:
-    return f"{what}_" + "".join(c if c.isalnum() or c in "-_" else "_" for c in task_label) + ".png"
+    """``length_parity.png``: a safe, bounded file name (the label is data, never a path)."""
+    return f"{what}_{safe_name(task_label)}.png"
 
 
 def _has_history(records: list[RunRecord]) -> bool:
@@ -63,7 +64,7 @@ def _display(table: pd.DataFrame) -> pd.DataFrame:
 
 
 _MARKDOWN_SPECIAL = str.maketrans({"|": "\\|", "`": "\\`", "<": "&lt;", ">": "&gt;", "&": "&amp;", "*": "\\*",
-                                   "_": "\\_", "[": "\\[", "]": "\\]", "\\": "\\\\"})
+                                   "[": "\\[", "]": "\\]", "\\": "\\\\"})
 
 
 def escape_markdown(text: object) -> str:
@@ -75,24 +76,54 @@ def escape_markdown(text: object) -> str:
     return " ".join(str(text).split()).translate(_MARKDOWN_SPECIAL)
 
 
-def render_markdown(parts: list[dict]) -> str:
-    lines = ["# seqbench leaderboard", "", INTRO, ""]
+def _cells(table: pd.DataFrame, escape, bold) -> pd.DataFrame:
+    """Every cell and header escaped; the cell ``_best`` marks (in the ``emphasis`` column) made bold."""
+    shown = _display(table.drop(columns=["_best"], errors="ignore")).map(escape)
+    column = table.attrs.get("emphasis")
+    if "_best" in table and column in shown:
+        shown.loc[table["_best"].astype(bool), column] = shown.loc[table["_best"].astype(bool), column].map(bold)
+    shown.columns = [escape(c) for c in shown.columns]
+    return shown
+
+
+def budget_line(records: list[RunRecord]) -> str:
+    """The training budget the runs used, stated once at the top of the leaderboard.
+
+    >>> budget_line([RunRecord(task="t", model="m", seed=0, trainer_params={"steps": 200, "batch_size": 32,
+    ...                                                                     "lr": 0.003, "eval_size": 200})])
+    'Budget: steps 200, batch_size 32, lr 0.003, eval_size 200 (1 run).'
+    """
+    keys = ("steps", "batch_size", "lr", "eval_size", "target")
+    seen: dict[str, set] = {k: set() for k in keys}
+    for r in records:
+        for k in keys:
+            if (r.trainer_params or {}).get(k) is not None:
+                seen[k].add(r.trainer_params[k])
+    parts = [f"{k} {' or '.join(str(v) for v in sorted(values, key=str))}" for k, values in seen.items() if values]
+    runs = f"{len(records)} run{'s' if len(records) != 1 else ''}"
+    return f"Budget: {', '.join(parts) if parts else 'not recorded'} ({runs})."
+
+
+def render_markdown(parts: list[dict], budget: str = "") -> str:
+    lines = ["# seqbench leaderboard", "", *([budget, ""] if budget else []), INTRO, ""]
     if not parts:
         lines += ["No results found.", ""]
     for part in parts:
-        lines += [f"## {part['heading']}", ""]
+        lines += [f"## {escape_markdown(part['heading'])}", ""]
         if part["table"] is not None:
-            lines += [_display(part["table"]).to_markdown(index=False, disable_numparse=True), ""]  # via tabulate
-        lines += [f"- {note}" for note in part["notes"]] + ([""] if part["notes"] else [])
+            table = _cells(part["table"], escape_markdown, lambda cell: f"**{cell}**")
+            lines += [table.to_markdown(index=False, disable_numparse=True), ""]  # via tabulate
+        lines += [f"- {escape_markdown(note)}" for note in part["notes"]] + ([""] if part["notes"] else [])
     return "\n".join(lines)
 
 
-def render_html(parts: list[dict]) -> str:
-    body = [f"<h1>seqbench leaderboard</h1><p>{html.escape(INTRO)}</p>"]
+def render_html(parts: list[dict], budget: str = "") -> str:
+    body = [f"<h1>seqbench leaderboard</h1><p><strong>{html.escape(budget)}</strong></p><p>{html.escape(INTRO)}</p>"]
     for part in parts:
         body.append(f"<h2>{html.escape(part['heading'])}</h2>")
         if part["table"] is not None:
-            body.append(_display(part["table"]).to_html(index=False, border=0, classes="board", escape=True))
+            table = _cells(part["table"], lambda cell: html.escape(str(cell)), lambda cell: f"<strong>{cell}</strong>")
+            body.append(table.to_html(index=False, border=0, classes="board", escape=False))
         if part["notes"]:
             body.append("<ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in part["notes"]) + "</ul>")
         body += [f'<p><img src="{html.escape(f)}" alt="{html.escape(f)}"></p>' for f in part["figures"]]
@@ -109,66 +140,93 @@ def build(folders: list[str], out: str | None = None,
 
     ``out`` receives ``leaderboard.md``, ``leaderboard.html``, ``results.csv`` (one row per run),
     ``overview.png`` (task x model heatmap of ranks), ``curves_<task>.png`` (learning curves) and
-    ``length_<task>.png`` (accuracy by length) for tasks with a ``test_ood`` split. ``copy_raw`` also copies every record read into
-    ``out/raw/`` (one folder per run), from which the same tables can be rebuilt.
+    ``length_<task>.png`` (accuracy by length) for tasks with a ``test_ood`` split. ``copy_raw``
+    also copies every result file read into ``out/raw/`` (one folder per run), from which the
+    same tables can be rebuilt. ``out`` inside an input folder is never read as input, and a
+    run found several times (a ``raw/`` copy, a folder given twice) counts once.
     """
     from seqbench.results import load_results
 
-    records, skipped = load_results(folders)
-    probes = [r for r in records if r.get("record_type", "run") != "run"]
-    records = [r for r in records if r.get("record_type", "run") == "run"]
-    skipped = skipped + [(r["path"], f"not a training run ({r['record_type']} record)") for r in probes]
+    loaded = load_results(folders, exclude=[out] if out is not None else [], record_type="run")
+    records, skipped = loaded.records, list(loaded.skipped)
     if copy_raw and out is not None:
         records = _copy_raw(records, Path(out) / "raw")
     frame = results_frame(records)
     parts = sections(frame, records, skipped)
-    markdown = render_markdown(parts)
+    if loaded.duplicates:
+        parts.append({"heading": "Duplicate result files", "table": None, "figures": [],
+                      "notes": [f"{loaded.duplicates} copies of runs already counted (same configuration hash "
+                                f"and seed) were dropped"]})
+    budget = budget_line(records)
+    markdown = render_markdown(parts, budget)
     if out is not None:
         target = Path(out)
         target.mkdir(parents=True, exist_ok=True)
         (target / "leaderboard.md").write_text(markdown, encoding="utf-8")
-        (target / "leaderboard.html").write_text(render_html(parts), encoding="utf-8")
-        frame.drop(columns=["path"]).to_csv(target / "results.csv", index=False)
+        (target / "leaderboard.html").write_text(render_html(parts, budget), encoding="utf-8")
+        frame.drop(columns=["run"]).to_csv(target / "results.csv", index=False)
         if len(frame):
             _write_figures(target, frame, records)
+    frame.attrs["duplicates"] = loaded.duplicates  # how many copies of counted runs were dropped
     return markdown, frame, skipped
 
 
-def _copy_raw(records: list[dict], target: Path) -> list[dict]:
-    """Copy each record's file to ``target/<its run folder name>/result.json``; point records there."""
+def safe_name(text: str, limit: int = 80) -> str:
+    """A file or folder name from any text: ``[A-Za-z0-9._-]`` only, never ``.``/``..``, at most
+    ``limit`` characters (a hash of the text keeps long names distinct).
+
+    >>> safe_name("task=parity,model=lstm"), safe_name("../../etc"), len(safe_name("x" * 500))
+    ('task_parity_model_lstm', '_.._etc', 80)
+    """
+    import hashlib
+
+    name = "".join(c if c.isascii() and (c.isalnum() or c in "-_.") else "_" for c in text).lstrip(".") or "_"
+    if len(name) > limit:
+        name = name[: limit - 11] + "-" + hashlib.sha256(text.encode()).hexdigest()[:10]
+    return name
+
+
+def _copy_raw(records: list[RunRecord], target: Path) -> list[RunRecord]:
+    """Copy each record's own file (where the reader found it, never a path from its content) to
+    ``target/<folder>-<content hash>/result.json``; return the records pointing at the copies."""
+    import dataclasses
+    import hashlib
     import shutil
 
+    target.mkdir(parents=True, exist_ok=True)
+    inside = target.resolve()
     copied = []
     for record in records:
-        source = Path(record["path"])
-        folder = target / source.parent.name
-        if folder.exists() and (folder / source.name).resolve() != source.resolve():
-            folder = target / f"{source.parent.parent.name}_{source.parent.name}"
-        folder.mkdir(parents=True, exist_ok=True)
-        if (folder / source.name).resolve() != source.resolve():
-            shutil.copyfile(source, folder / source.name)
-        copied.append({**record, "path": str(folder / source.name)})
+        source = Path(record.source)
+        if inside in source.resolve().parents:  # already a raw copy of this leaderboard
+            copied.append(record)
+            continue
+        digest = hashlib.sha256(source.read_bytes()).hexdigest()[:12]
+        folder = target / f"{safe_name(source.parent.name, 60)}-{digest}"
+        folder.mkdir(exist_ok=True)
+        shutil.copyfile(source, folder / source.name, follow_symlinks=False)
+        copied.append(dataclasses.replace(record, source=folder / source.name))
     return copied
 
 
-def _write_figures(target: Path, frame: pd.DataFrame, records: list[dict]) -> None:
+def _write_figures(target: Path, frame: pd.DataFrame, records: list[RunRecord]) -> None:
     from seqbench.analysis import plots
+    from seqbench.analysis.curves import plot_learning_curves
 
     values, ranks, _ = overview(frame)
     plots.overview_heatmap(values, ranks, target / "overview.png")
-    from seqbench.analysis.curves import plot_learning_curves
-
     for task_label in sorted(frame["task_label"].unique()):
-        paths = set(frame.loc[frame["task_label"] == task_label, "path"])
-        if _has_history(records, paths):
-            runs = [r for r in records if r.get("path") in paths and r.get("history") and r["status"] == "ok"]
-            plot_learning_curves(runs, target / figure_name(task_label, "curves"))
-        if not _has_ood(records, paths):
+        runs = [r for r, _ in runs_of(records, frame, task_label)]
+        if _has_history(runs):
+            plot_learning_curves([r for r in runs if r.history and r.status == "ok"],
+                                 target / figure_name(task_label, "curves"))
+        chosen = [r for r in runs if r.by_length.get("test")]
+        if not _has_ood(runs) or not chosen:
             continue
-        chosen = [r for r in records if r.get("path") in paths and (r.get("by_length") or {}).get("test")]
-        if not chosen:
-            continue
-        metric = chosen[0]["by_length"]["test"]["metric"]
-        train_max = (chosen[0].get("lengths") or [None, None])[1]
+        metric = chosen[0].by_length["test"]["metric"]
+        train_max = (chosen[0].lengths or [None, None])[1]
+        baselines = {name: scores[metric] for name, scores in chosen[0].baselines.get("test", {}).items()
+                     if scores.get(metric) is not None}
         plots.length_curves(length_series(records, task_label, frame), metric, train_max,
-                            f"{task_label}: {metric} by input length", target / figure_name(task_label, "length"))
+                            f"{task_label}: {metric} by input length", target / figure_name(task_label, "length"),
+                            baselines=baselines)

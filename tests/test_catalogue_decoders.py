@@ -226,6 +226,9 @@ def test_text_lm_trains_on_a_named_file_and_a_missing_one_fails_clearly(tmp_path
                         out_dir=tmp_path / "ok")
     assert ok["status"] == "ok", ok["error"]
     assert json.loads((tmp_path / "ok" / "result.json").read_text())["task_params"]["path"] == str(text_file)
-    missing = run_experiment({"name": "text_lm", "path": str(tmp_path / "nope.txt")}, {"name": "lstm"}, trainer,
-                             out_dir=tmp_path / "missing")
-    assert missing["status"] == "failed" and "no such file" in missing["error"]
+    from seqbench.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"task.path='.*nope.txt': no such file"):  # refused before any work
+        run_experiment({"name": "text_lm", "path": str(tmp_path / "nope.txt")}, {"name": "lstm"}, trainer,
+                       out_dir=tmp_path / "missing")
+    assert not (tmp_path / "missing" / "result.json").exists()

@@ -79,7 +79,7 @@ def test_leaderboard_survives_arbitrary_json(tmp_path_factory, files):
     for i, content in enumerate(files):
         (folder / str(i)).mkdir()
         (folder / str(i) / "result.json").write_text(json.dumps(content))
-    records, skipped = load_results([folder])
-    assert len(records) + len(skipped) == len(files)
+    records, skipped, duplicates = load_results([folder])
+    assert len(records) + len(skipped) + duplicates == len(files)
     markdown, frame, skipped_again = build([str(folder)], str(folder / "board"))
     assert "seqbench leaderboard" in markdown and len(skipped_again) == len(skipped)

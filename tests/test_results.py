@@ -9,15 +9,15 @@ import pytest
 from seqbench.experiment import run_experiment
 from seqbench.leaderboard import results_frame, task_table
 from seqbench.report import build
-from seqbench.results import SCHEMA, load_results, write_result
+from seqbench.results import SCHEMA, RunRecord, load_results, write_result
 
 TINY = {"steps": 4, "eval_every": 2, "eval_size": 16, "batch_size": 8}
 
 
 def test_write_is_atomic_and_replaces(tmp_path):
-    write_result(tmp_path, {"schema": SCHEMA, "task": "t", "model": "m", "seed": 0, "status": "ok", "metrics": {}})
-    write_result(tmp_path, {"schema": SCHEMA, "task": "t", "model": "m", "seed": 1, "status": "ok",
-                            "metrics": {"test": {"accuracy": float("nan")}}})
+    write_result(tmp_path, RunRecord(task="t", model="m", seed=0, status="ok"))
+    write_result(tmp_path, RunRecord(task="t", model="m", seed=1, status="ok",
+                                     metrics={"test": {"accuracy": float("nan")}}))
     assert [p.name for p in tmp_path.iterdir()] == ["result.json"]  # no temporary left behind
     record = json.loads((tmp_path / "result.json").read_text())
     assert record["seed"] == 1 and record["metrics"]["test"]["accuracy"] is None  # NaN stored as null
@@ -32,12 +32,12 @@ def test_write_is_atomic_and_replaces(tmp_path):
         ('{"schema": 1, "model": "b", "seed": 0, "status": "ok", "metrics": {}}', "missing key 'task'"),
         ('{"schema": 1, "task": "a", "model": "b", "seed": 0, "status": "great", "metrics": {}}', "unknown status"),
         ('{"schema": 1, "task": "a", "model": "b", "seed": 0, "status": "ok", "metrics": {"test": 3}}',
-         "not a mapping of numbers"),
+         "field 'metrics' at ['test'] must be an object, not int"),
     ],
 )
 def test_bad_result_files_are_skipped_with_the_reason(tmp_path, content, reason):
     (tmp_path / "result.json").write_text(content)
-    records, skipped = load_results([tmp_path])
+    records, skipped, _ = load_results([tmp_path])
     assert records == [] and len(skipped) == 1
     assert skipped[0][0].endswith("result.json") and reason in skipped[0][1]
 
@@ -51,7 +51,7 @@ def test_leaderboard_shows_single_seed_std_as_missing_and_skipped_files(tmp_path
     (tmp_path / "broken").mkdir()
     (tmp_path / "broken" / "result.json").write_text("{")
     markdown, frame, skipped = build([str(tmp_path)], str(tmp_path / "out"))
-    table = task_table(frame, "parity", load_results([tmp_path])[0])
+    table = task_table(frame, "parity", load_results([tmp_path]).records)
     lstm = table[table["model"] == "lstm"].iloc[0]
     assert lstm["accuracy ↑"].replace("*", "").endswith("± n/a") and lstm["n"] == "1"
     gru = table[table["model"] == "gru"].iloc[0]
@@ -62,17 +62,31 @@ def test_leaderboard_shows_single_seed_std_as_missing_and_skipped_files(tmp_path
 
 
 def test_leaderboard_marks_the_best_and_averages_exactly():
-    records = [{"task": "t", "model": m, "seed": s, "status": "ok", "primary_metric": "mse",
-                "higher_is_better": False, "n_params": 10, "metrics": {"test": {"mse": v}}}
-               for m, s, v in [("a", 0, 0.5), ("a", 1, 0.7), ("b", 0, 0.2)]]
+    records = [RunRecord(task="t", model=m, seed=s, status="ok", primary_metric="mse", higher_is_better=False,
+                         n_params=10, metrics={"test": {"mse": v}}) for m, s, v in [("a", 0, 0.5), ("a", 1, 0.7), ("b", 0, 0.2)]]
     table = task_table(results_frame(records), "t").set_index("model")
-    assert table.loc["b", "mse ↓"] == "**0.200 ± n/a**"
+    assert table.loc["b", "mse ↓"] == "0.200 ± n/a" and bool(table.loc["b", "_best"])
+    assert not table.loc["a", "_best"]
     assert table.loc["a", "mse ↓"] == f"0.600 ± {math.sqrt(0.02):.3f}"
 
 
-def test_a_failing_job_records_failed_and_the_error(tmp_path):
-    record = run_experiment({"name": "parity"}, {"name": "gru", "hidden_size": -1}, TINY, out_dir=tmp_path)
-    assert record["status"] == "failed" and "model.hidden_size=-1" in record["error"]
+def test_an_invalid_configuration_raises_and_writes_nothing(tmp_path):
+    from seqbench.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"model.hidden_size=-1: must be an integer in \[1, "):
+        run_experiment({"name": "parity"}, {"name": "gru", "hidden_size": -1}, TINY, out_dir=tmp_path)
+    assert not (tmp_path / "result.json").exists()
+
+
+def test_a_failing_job_records_failed_and_the_error(tmp_path, monkeypatch):
+    import seqbench.experiment as experiment
+
+    def broken_fit(*args, **kwargs):
+        raise RuntimeError("the optimiser caught fire")
+
+    monkeypatch.setattr(experiment, "fit", broken_fit)
+    record = run_experiment({"name": "parity", "length": 4}, {"name": "gru", "hidden_size": 8}, TINY, out_dir=tmp_path)
+    assert record.status == "failed" and record.error == "RuntimeError: the optimiser caught fire"
     assert json.loads((tmp_path / "result.json").read_text())["status"] == "failed"
 
 

@@ -37,8 +37,9 @@ def label_runs(records: list[dict[str, Any]]) -> list[str]:
     """One label per record: the model name and the options whose values differ between runs."""
     from seqbench.leaderboard import run_label, varying_keys
 
-    varying = varying_keys(records, "model", "model_params")
-    return [run_label(r["model"], r.get("model_params") or {}, varying.get(r["model"], [])) for r in records]
+    names = [r.get("model_label") or r["model"] for r in records]
+    varying = varying_keys([(name, r.get("model_params") or {}) for name, r in zip(names, records)])
+    return [run_label(name, r.get("model_params") or {}, varying.get(name, [])) for name, r in zip(names, records)]
 
 
 def _groups(records: list[dict[str, Any]]) -> dict[tuple[str, str], list[dict[str, Any]]]:

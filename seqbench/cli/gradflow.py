@@ -11,11 +11,14 @@ from __future__ import annotations
 import datetime as _dt
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from omegaconf import DictConfig, OmegaConf
 
 from seqbench.errors import ConfigError
+
+if TYPE_CHECKING:
+    from seqbench.results import RunRecord
 
 USAGE = """usage: seqbench gradflow [KEY=VALUE ...]
 
@@ -57,57 +60,51 @@ def main(argv: list[str]) -> int:
                           f"configuration; it takes KEY=VALUE overrides only")
     cfg = compose_config(argv)
     record = gradflow_record(cfg)
-    out_dir = Path(cfg.gradflow.out_dir or default_out_dir(record["task"], record["model"]))
+    out_dir = Path(cfg.gradflow.out_dir or default_out_dir(record.task, record.model))
     from seqbench.analysis.curves import plot_gradient_profiles
     from seqbench.results import write_result
 
-    section = record["gradflow"]
+    section = record.gradflow
     profiles = {f"{when} (first/last {section[when]['first_last_ratio']:.2e})": section[when]["step_norms"]
                 for when in ("init", "trained") if when in section}
-    title = f"{record['model']} on {record['task']}: W_hh x {section['recurrent_scale']:g}, seed {record['seed']}"
+    title = f"{record.model} on {record.task}: W_hh x {section['recurrent_scale']:g}, seed {record.seed}"
     section["plot"] = plot_gradient_profiles(profiles, out_dir / "gradflow.png", title).name
     path = write_result(out_dir, record)
     print(table(section))
-    print(f"[seqbench] gradflow {record['model']} on {record['task']}: {record['status']} -> {path}, "
+    print(f"[seqbench] gradflow {record.model} on {record.task}: {record.status} -> {path}, "
           f"{out_dir / section['plot']}")
-    return 0 if record["status"] == "ok" else 1
+    return 0 if record.status == "ok" else 1
 
 
-def gradflow_record(cfg: DictConfig) -> dict[str, Any]:
+def gradflow_record(cfg: DictConfig) -> RunRecord:
     """Build the task and model from ``cfg``, run the probe, and return the result record."""
-    from seqbench.experiment import git_commit, versions
     from seqbench.analysis.gradflow import run_gradflow, with_length
-    from seqbench.models import count_parameters, model_def
+    from seqbench.experiment import describe_run, validate_experiment
+    from seqbench.models import count_parameters
     from seqbench.registry import TASKS
-    from seqbench.results import SCHEMA
-    from seqbench.train import TRAINER_OPTIONS, seed_everything
-    from seqbench.knobs import validate_knobs
+    from seqbench.train import seed_everything
 
     task_cfg = OmegaConf.to_container(cfg.task, resolve=True)
     model_cfg = OmegaConf.to_container(cfg.model, resolve=True)
     options = OmegaConf.to_container(cfg.gradflow, resolve=True)
-    task_cls = TASKS.get(task_cfg.pop("name"))
-    task = task_cls(**with_length([k.name for k in task_cls.knobs], task_cfg, options["length"]))
-    trainer = validate_knobs("trainer", TRAINER_OPTIONS, OmegaConf.to_container(cfg.trainer, resolve=True))
-    definition = model_def(model_cfg.pop("name"))
-    seed_everything(cfg.seed, trainer["threads"])  # the initial weights depend on the seed
-    model = definition.build(task.spec, **model_cfg)
-    out = run_gradflow(task, model, seed=cfg.seed, batch_size=options["batch_size"],
+    knobs = [k.name for k in TASKS.get(task_cfg["name"]).knobs]
+    task_cfg = {"name": task_cfg["name"], **with_length(knobs, {k: v for k, v in task_cfg.items() if k != "name"},
+                                                        options["length"])}
+    trainer = OmegaConf.to_container(cfg.trainer, resolve=True)
+    plan = validate_experiment(task_cfg, model_cfg, trainer, cfg.seed, cfg.device)
+    seed_everything(plan.seed, plan.trainer["threads"])  # the initial weights depend on the seed
+    model = plan.definition.build(plan.task.spec, **plan.model_options)
+    out = run_gradflow(plan.task, model, seed=plan.seed, batch_size=options["batch_size"],
                        recurrent_scale=options["recurrent_scale"],
-                       trainer=trainer if options["train"] else None, device=cfg.device)
-    record: dict[str, Any] = {
-        "schema": SCHEMA, "record_type": "gradflow", "task": task.name, "task_version": task.version,
-        "kind": task.kind, "task_params": task.params, "model": definition.name, "model_params": model.build_options,
-        "trainer_params": trainer if options["train"] else None, "seed": cfg.seed, "device": cfg.device,
-        "n_params": count_parameters(model), "status": "ok", "error": None, "metrics": {},
-        "primary_metric": task.spec.primary_metric, "higher_is_better": task.spec.higher_is_better,
-        "gradflow": out["gradflow"], "versions": versions(), "git_commit": git_commit(),
-        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-    }
+                       trainer=plan.trainer if options["train"] else None, device=plan.device)
+    record = describe_run(plan, record_type="gradflow")
+    record.status, record.model_params, record.n_params = "ok", model.build_options, count_parameters(model)
+    record.trainer_params = plan.trainer if options["train"] else None
+    record.gradflow = out["gradflow"]
     if "fit" in out:
         fit = out["fit"]
-        record.update(status=fit.status, error=fit.error, metrics=fit.metrics, steps=fit.steps,
-                      best_step=fit.best_step, train_seconds=fit.train_seconds, history=fit.history)
+        record.status, record.error, record.metrics, record.steps = fit.status, fit.error, fit.metrics, fit.steps
+        record.best_step, record.train_seconds, record.history = fit.best_step, fit.train_seconds, fit.history
     return record
 
 
