@@ -280,25 +280,26 @@ def _depth(text: str) -> int:
 
 
 def find_result_files(folders: Iterable[str | os.PathLike], exclude: Iterable[str | os.PathLike] = ()) -> list[Path]:
-    """Every file named ``result.json`` below the folders (or the files themselves), sorted.
+    """Every file named ``result.json`` below the folders (or the files themselves), sorted; a file
+    reached through two of the folders is listed twice (the reader counts it once).
 
     Symbolic links to folders are not followed, so the search never leaves the given trees;
     a folder in ``exclude`` strictly inside a given folder (say the leaderboard's own ``--out``)
     is not searched.
     """
     excluded = {Path(e).resolve() for e in exclude}
-    found: set[Path] = set()
+    found: list[Path] = []
     for folder in folders:
         folder = Path(folder)
         if not folder.is_dir():
-            found.add(folder)
+            found.append(folder)
             continue
         root = folder.resolve()
         skip = {e for e in excluded if e != root and root in e.parents}
         for current, dirs, files in os.walk(folder, followlinks=False):
             dirs[:] = sorted(d for d in dirs if (Path(current) / d).resolve() not in skip)
             if RESULT_FILE in files:
-                found.add(Path(current) / RESULT_FILE)
+                found.append(Path(current) / RESULT_FILE)
     return sorted(found)
 
 
@@ -324,7 +325,7 @@ def load_results(folders: Iterable[str | os.PathLike], exclude: Iterable[str | o
     duplicates = 0
     seen: set[Path] = set()
     for path in find_result_files(folders, exclude):
-        real = path.resolve() if not path.is_symlink() else path
+        real = path.parent.resolve() / path.name
         if real in seen:  # the very same file reached twice
             duplicates += 1
             continue
