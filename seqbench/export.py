@@ -105,7 +105,7 @@ def columns(task: Task, batch: Batch) -> dict[str, Column]:
     if mask is None:
         out["targets"] = Column(data["targets"])
         return out
-    if spec.kind in ("tagging", "lm"):
+    if spec.aligned_output:
         widths = lengths
     else:  # up to the last scored position (the <eos>)
         widths = np.where(mask.any(1), mask.shape[1] - np.argmax(mask[:, ::-1], axis=1), 0)
@@ -151,7 +151,7 @@ def describe_fields(task: Task, fields: list[str], fmt: str) -> dict[str, str]:
         "targets": targets,
         "target_mask": "list of bool, one per target: true where the target is scored",
     }
-    if spec.kind in ("tagging", "lm"):
+    if spec.aligned_output:
         nxt = " (the next input symbol)" if spec.kind == "lm" else ""
         out["targets"] = f"list of {targets}, one per input step{nxt}"
     elif spec.is_decoder_output:
@@ -219,6 +219,7 @@ def _atomic_write(path: Path, write: Callable[[Any], Any]) -> Any:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
+        os.fchmod(fd, 0o666 & ~current_umask())  # mkstemp gives 0600; a plain open() would not
         with os.fdopen(fd, "wb") as handle:
             result = write(handle)
         os.replace(tmp, path)
@@ -226,6 +227,23 @@ def _atomic_write(path: Path, write: Callable[[Any], Any]) -> Any:
         Path(tmp).unlink(missing_ok=True)
         raise
     return result
+
+
+def current_umask() -> int:
+    """This process's umask, read without changing it where Linux allows (``/proc/self/status``).
+
+    >>> 0 <= current_umask() <= 0o777
+    True
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)  # elsewhere: read it by setting it, and put it back at once
+    os.umask(mask)
+    return mask
 
 
 def command_line(task: Task, split: str, n: int, seed: int, out: Path) -> str:

@@ -24,9 +24,10 @@ class SweepStatus(Callback):
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         from seqbench.results import load_results
 
-        records, skipped = load_results([Path(config.hydra.sweep.dir)])
-        _collected.extend(r["status"] for r in records)
-        _collected.extend("failed" for _ in skipped)
+        loaded = load_results([Path(config.hydra.sweep.dir)])
+        _collected.extend(r.status for r in loaded.records)
+        _collected.extend("failed" for _ in loaded.skipped)
+        _last_records[:] = loaded.records
 
 
 def sweep_statuses() -> list[str]:
@@ -34,3 +35,40 @@ def sweep_statuses() -> list[str]:
     out = list(_collected)
     _collected.clear()
     return out
+
+
+_last_records: list = []
+SMOKE_NOTE = ("a smoke budget: it shows that every job runs end to end; its numbers are not converged "
+              "and rank nothing")
+
+
+def print_summary(plan: Any) -> None:
+    """A sweep's closing lines: counts per status, the task x model overview of the test primary
+    metric, the budget, and where the files are."""
+    from collections import Counter
+
+    records, _last_records[:] = list(_last_records), []
+    counts = Counter(r.status for r in records)
+    print(f"[seqbench] {len(records)} jobs finished in {plan.output_dir}: "
+          + ", ".join(f"{n} {status}" for status, n in sorted(counts.items())), flush=True)
+    if counts.get("ok"):
+        try:
+            print(_overview(records), flush=True)
+        except Exception as exc:  # noqa: BLE001 - the summary is a courtesy; the results are written
+            print(f"[seqbench] (no overview table: {type(exc).__name__}: {exc})", flush=True)
+    budget = f"trainer={plan.trainer_choice}" if plan.trainer_choice else "the trainer settings"
+    note = f": {SMOKE_NOTE}" if plan.trainer_choice == "smoke" else ""
+    print(f"[seqbench] budget: {budget}{note}", flush=True)
+    print(f"[seqbench] files: {plan.output_dir}/<job>/result.json; tables and plots: "
+          f"seqbench leaderboard {plan.output_dir} --out DIR", flush=True)
+
+
+def _overview(records: list) -> str:
+    from tabulate import tabulate
+
+    from seqbench.leaderboard import overview, overview_table, results_frame
+
+    values, _, mean_rank = overview(results_frame(records))
+    table = overview_table(values, mean_rank)
+    return "test score of each task's primary metric (mean over seeds):\n" + tabulate(
+        table, headers="keys", showindex=False, tablefmt="simple")

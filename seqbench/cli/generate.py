@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from seqbench.cli.overrides import check_seed
 from seqbench.errors import ConfigError, UnknownNameError
 
 
@@ -48,6 +49,19 @@ def parse_overrides(items: list[str]) -> dict[str, Any]:
     return knobs
 
 
+def check_output_file(out: str) -> None:
+    """Refuse an output file that is a folder, lies below a file, or whose folder is not writable."""
+    from pathlib import Path
+
+    from seqbench.cli.preflight import check_output_dir
+    from seqbench.export import card_path
+
+    for path in (Path(out), card_path(out)):
+        if path.is_dir():
+            raise ConfigError(f"--out={out}: {path} is a folder; give a file name such as {path / 'data.jsonl'}")
+    check_output_dir(str(Path(out).parent), "--out folder")
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(
         prog="seqbench generate",
@@ -56,22 +70,27 @@ def main(argv: list[str]) -> int:
     parser.add_argument("task", help="registered task name")
     parser.add_argument("knobs", nargs="*", metavar="KEY=VALUE", help="task knob overrides, e.g. length=20")
     parser.add_argument("--split", default="test", help="train, val, test or test_ood (default: test)")
-    parser.add_argument("--n", type=int, default=1000, help="number of examples (default: 1000)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the split's stream (default: 0)")
+    parser.add_argument("--n", default="1000", help="number of examples (default: 1000)")
+    parser.add_argument("--seed", default="0", help="seed of the split's stream, in [0, 2**32 - 1] (default: 0)")
     parser.add_argument("--out", required=True, help="output file; its suffix picks the format")
     args = parser.parse_intermixed_args(argv)
 
     from seqbench.export import card_path, export, file_format
     from seqbench.registry import TASKS
 
-    file_format(args.out)  # an unknown suffix fails before any work
+    file_format(args.out)  # an unknown suffix, a bad seed or output path fail before any work
+    seed = check_seed(parse_value(args.seed), "--seed")
+    n = parse_value(args.n)
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ConfigError(f"--n={args.n}: must be an integer >= 1")
+    check_output_file(args.out)
     knobs = parse_overrides(args.knobs)
     try:
         cls = TASKS.get(args.task)
     except UnknownNameError as exc:
         raise ConfigError(str(exc)) from None
     task = cls(**knobs)
-    card = export(task, args.split, args.n, args.seed, args.out)
+    card = export(task, args.split, n, seed, args.out)
     print(f"wrote {card['n']} examples of {card['task']} v{card['version']} ({card['split']}, seed {card['seed']}, "
           f"fingerprint {card['fingerprint']}) to {args.out} and {card_path(args.out)}")
     return 0

@@ -112,3 +112,118 @@ def _default(group: str) -> str | None:
         if isinstance(entry, dict) and group in entry:
             return entry[group]
     return None
+
+
+# -- one job, one folder ---------------------------------------------------------------------
+
+#: Characters kept as they are in a job's folder name; every other character is %-escaped.
+SAFE_CHARACTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-.,=+@")
+#: The longest folder name a job gets, in bytes (file systems allow 255).
+MAX_DIRNAME_BYTES = 200
+
+
+def job_dirname(override_dirname: str) -> str:
+    """One safe folder name for a job's overrides (the resolver ``seqbench.dirname``).
+
+    Short, plain names stay readable; any other character is %-escaped as its UTF-8 bytes
+    (``/`` becomes ``%2F``, so a name is never a path, ``.`` or ``..``); a name over
+    :data:`MAX_DIRNAME_BYTES` keeps its start and ends in ``~`` and 16 hex digits of the
+    SHA-256 of the whole name. Different overrides give different names.
+
+    >>> job_dirname("model=lstm,task=parity")
+    'model=lstm,task=parity'
+    >>> job_dirname("task.path=../a b/ü.txt")
+    'task.path=..%2Fa%20b%2F%C3%BC.txt'
+    >>> job_dirname("..")
+    '%2E.'
+    >>> long = job_dirname("task.path=" + "x" * 300)
+    >>> len(long), long[-17:-16]
+    (200, '~')
+    >>> job_dirname("")
+    'defaults'
+    """
+    import hashlib
+
+    if not override_dirname:
+        return "defaults"  # a sweep without overrides: still one folder of its own
+    out = "".join(c if c in SAFE_CHARACTERS else "".join(f"%{b:02X}" for b in c.encode("utf-8", "surrogatepass"))
+                  for c in override_dirname)
+    if out[0] in ".-":  # never hidden, never '.' or '..', never read as an option
+        out = f"%{ord(out[0]):02X}{out[1:]}"
+    if len(out) > MAX_DIRNAME_BYTES:
+        digest = hashlib.sha256(override_dirname.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+        head = out[:MAX_DIRNAME_BYTES - 17]
+        cut = head.rfind("%", len(head) - 2)
+        head = head[:cut] if cut >= 0 else head  # no half escape before the digest
+        out = f"{head}~{digest}"
+    return out
+
+
+# -- seeds -----------------------------------------------------------------------------------
+
+MAX_SEED = 2**32 - 1
+
+
+def check_seed(value: object, where: str = "seed") -> int:
+    """Return ``value`` when it is an integer in [0, 2**32 - 1]; else raise ConfigError.
+
+    >>> check_seed(7)
+    7
+    >>> check_seed(-1)
+    Traceback (most recent call last):
+    ...
+    seqbench.errors.ConfigError: seed=-1: must be an integer in [0, 4294967295]
+    """
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_SEED:
+        raise ConfigError(f"{where}={value}: must be an integer in [0, {MAX_SEED}]")
+    return value
+
+
+# -- Hydra's own errors, as one line -----------------------------------------------------------
+
+_GRAMMAR = "see https://hydra.cc/docs/advanced/override_grammar/basic/"
+
+
+def hydra_error_message(exc: BaseException, overrides: list[str]) -> str:
+    """Hydra's composition or parse error as seqbench's one line, with a suggestion.
+
+    Handles a missing group option (``trainer=banana``, ``task=``), an override Hydra cannot
+    parse, and any other composition error (its first line and its cause's first line).
+    """
+    from hydra.errors import MissingConfigException, OverrideParseException
+
+    if isinstance(exc, MissingConfigException) and exc.missing_cfg_file and exc.options is not None:
+        group, _, name = exc.missing_cfg_file.rpartition("/")
+        known = [o for o in exc.options if o]
+        if not name:
+            return f"{group}=: empty value; choose one of: {', '.join(known)}"
+        return f"{group}={name}: " + unknown_name_message(group, name, known)
+    if isinstance(exc, OverrideParseException):
+        bad = _unparsable(overrides)
+        return f"{bad}: cannot be parsed as an override ({_first_line(exc)}); {_GRAMMAR}"
+    text = _first_line(exc)
+    if exc.__cause__ is not None:
+        text = f"{text} ({_first_line(exc.__cause__)})"
+    if text.startswith("Ambiguous value for argument"):
+        text += "; to run one job per value, sweep with 'seqbench run -m'"
+    elif text.startswith("Could not append to config"):
+        text += " Set an existing key without '+' (KEY=VALUE)"
+    return text
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return lines[0] if lines else type(exc).__name__
+
+
+def _unparsable(overrides: list[str]) -> str:
+    """The first override Hydra's grammar rejects (quoted), else all of them."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    parser = OverridesParser.create()
+    for override in overrides:
+        try:
+            parser.parse_override(override)
+        except Exception:  # noqa: BLE001 - any parse failure names this override
+            return repr(override)
+    return " ".join(repr(o) for o in overrides)

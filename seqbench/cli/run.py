@@ -7,17 +7,31 @@ only registered an entry point, and ``task=glob(*)`` sweeps include it.
 
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import hydra
 from hydra.core.config_store import ConfigStore
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
+from seqbench.cli.overrides import job_dirname
 from seqbench.registry import MODELS, TASKS
 from seqbench.train import TRAINER_OPTIONS
+
+# conf/config.yaml names each job's folder ${seqbench.dirname:${hydra.job.override_dirname}}: one
+# safe folder name per job (registered at import, so launcher workers that import this module
+# to run a job resolve it too).
+OmegaConf.register_new_resolver("seqbench.dirname", job_dirname, replace=True)
+#: Set by ``seqbench run`` for a checked sweep: its number of jobs, for the ``[ k/N]`` progress.
+SWEEP_SIZE_VARIABLE = "SEQBENCH_SWEEP_SIZE"
+
+if TYPE_CHECKING:
+    from seqbench.results import RunRecord
 
 _registered = False
 
@@ -46,40 +60,47 @@ def job(cfg: DictConfig) -> tuple[str, float]:
     Returns the status and the objective a hyperparameter sweeper optimises: the primary
     metric on ``val`` (never ``test``), NaN when the run did not finish ok.
     """
-    from seqbench.experiment import completed, config_hash, run_experiment
-    from seqbench.results import read_result
+    from seqbench.experiment import completed, execute, validate_experiment
 
     hydra_cfg = HydraConfig.get()
     out_dir = Path(hydra_cfg.runtime.output_dir)
     task = OmegaConf.to_container(cfg.task, resolve=True)
     model = OmegaConf.to_container(cfg.model, resolve=True)
     trainer = OmegaConf.to_container(cfg.trainer, resolve=True)
-    label = f"{task['name']} x {model['name']} seed {cfg.seed}"
-    if cfg.resume and completed(out_dir, config_hash(task, model, trainer, cfg.seed, cfg.device)):
-        print(f"[seqbench] {label}: skipped, ok result already in {out_dir}", flush=True)
-        return "ok", _objective(read_result(out_dir / "result.json"))
+    preset = hydra_cfg.runtime.choices.get("model") or model["name"]  # bilstm, stacked_lstm, or the model
+    plan = validate_experiment(task, model, trainer, cfg.seed, cfg.device, label=preset, save_model=cfg.save_model)
     job_number = hydra_cfg.job.get("num", 0) or 0
-    record = run_experiment(task, model, trainer, seed=cfg.seed, device=cfg.device, out_dir=out_dir,
-                            job_number=job_number, save_model=cfg.save_model)
-    print(f"[seqbench] {label}: {_summary(record)} -> {out_dir / 'result.json'}", flush=True)
-    return record["status"], _objective(record)
+    label = f"{_prefix(job_number)} {task['name']} x {plan.label} seed {cfg.seed}"
+    if cfg.resume and (done := completed(out_dir, plan.identity)) is not None:
+        print(f"{label}: skipped, ok result already in {out_dir}", flush=True)
+        return "ok", _objective(done)
+    record = execute(plan, out_dir, job_number)
+    where = "" if os.environ.get(SWEEP_SIZE_VARIABLE) else f" -> {out_dir / 'result.json'}"
+    print(f"{label}: {_summary(record)}{where}", flush=True)
+    return record.status, _objective(record)
 
 
-def _objective(record: dict[str, Any]) -> float:
-    if record["status"] != "ok":
-        return float("nan")
-    value = record["metrics"].get("val", {}).get(record["primary_metric"])
+def _prefix(job_number: int) -> str:
+    """``[ 12/54]`` for job 12 of a checked 54-job sweep, else ``[seqbench]``."""
+    total = os.environ.get(SWEEP_SIZE_VARIABLE, "")
+    if not total.isdigit():
+        return "[seqbench]"
+    return f"[{job_number + 1:>{len(total)}}/{total}]"
+
+
+def _objective(record: RunRecord) -> float:
+    value = record.primary("val") if record.status == "ok" else None
     return float("nan") if value is None else float(value)
 
 
-def _summary(record: dict[str, Any]) -> str:
-    if record["status"] != "ok":
-        return f"{record['status'].upper()}: {record['error']}"
-    primary = record["primary_metric"]
-    value = record["metrics"]["test"][primary]
-    chance = record.get("baselines", {}).get("test", {}).get("chance", {}).get(primary)
+def _summary(record: RunRecord) -> str:
+    if record.status != "ok":
+        return f"{record.status.upper()}: {record.error}"
+    primary, value = record.primary_metric, record.primary("test")
+    chance = record.baselines.get("test", {}).get("chance", {}).get(primary)
+    shown = "n/a" if value is None else f"{value:.3f}"
     extra = f" (chance {chance:.3f})" if chance is not None else ""
-    return f"ok, test {primary} {value:.3f}{extra}, {record['train_seconds']:.1f}s"
+    return f"ok, test {primary} {shown}{extra}, {record.train_seconds:.1f}s"
 
 
 _statuses: list[str] = []
@@ -102,19 +123,56 @@ def _hydra(app, argv: list[str], prog: str) -> None:
 
 
 def run(argv: list[str]) -> int:
-    """``seqbench run [-m] overrides...``; exit 1 when any job did not end ``ok``."""
+    """``seqbench run [-m] overrides...``; exit 1 when any job did not end ``ok``.
+
+    The run or the whole sweep is checked first (:mod:`seqbench.cli.preflight`): a bad
+    configuration, seed, output folder or two jobs sharing a folder stop it before any job
+    starts. SIGINT or SIGTERM ends the launcher's workers (:mod:`seqbench.cli.workers`).
+    """
     register_configs()
-    from seqbench.cli.overrides import check_overrides
+    from hydra.errors import HydraException
+    from omegaconf.errors import OmegaConfBaseException
+
+    from seqbench.cli.callbacks import print_summary, sweep_statuses
+    from seqbench.cli.overrides import check_overrides, hydra_error_message
+    from seqbench.cli.preflight import preflight
+    from seqbench.cli.workers import stop_children_on_signal
+    from seqbench.errors import ConfigError
 
     check_overrides(argv)
+    plan = preflight(argv)
+    settings = {"HYDRA_FULL_ERROR": "1"}  # Hydra's errors reach us as exceptions, not printed
+    if plan is not None and plan.multirun and plan.n_jobs is not None:
+        settings[SWEEP_SIZE_VARIABLE] = str(plan.n_jobs)
+        print(f"[seqbench] {plan.n_jobs} jobs -> {plan.output_dir} (launcher: {plan.launcher})", flush=True)
     _statuses.clear()
-    _hydra(_app, argv, "seqbench-run")
-    from seqbench.cli.callbacks import sweep_statuses
-
+    sweep_statuses()
+    with _environment(settings), stop_children_on_signal():
+        try:
+            _hydra(_app, argv, "seqbench-run")
+        except (HydraException, OmegaConfBaseException) as exc:
+            raise ConfigError(hydra_error_message(exc, [a for a in argv if not a.startswith("-")])) from None
     statuses = sweep_statuses() or list(_statuses)  # a sweep's files, else the single run's status
+    if plan is not None and plan.multirun:
+        print_summary(plan)
     bad = [s for s in statuses if s not in ("ok", "not_applicable")]
     if bad:
         print(f"seqbench: {len(bad)} of {len(statuses)} runs did not finish ok "
               f"({', '.join(sorted(set(bad)))}); see their result.json", file=sys.stderr)
         return 1
     return 0
+
+
+@contextmanager
+def _environment(settings: dict[str, str]) -> Iterator[None]:
+    """Set environment variables for the launch (workers inherit them); restore them after."""
+    saved = {key: os.environ.get(key) for key in settings}
+    os.environ.update(settings)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
