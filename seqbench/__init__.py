@@ -39,6 +39,7 @@ _EXPORTS: dict[str, str] = {
     "Tokens": "seqbench.spec",
     "UnknownNameError": "seqbench.errors",
     "Vector": "seqbench.spec",
+    "check_model": "seqbench.model_checks",
     "check_task": "seqbench.checks",
     "decoder_vocabulary": "seqbench.decoding",
     "fit": "seqbench.train",
@@ -51,6 +52,7 @@ __all__ = sorted([*_EXPORTS, "make_task"])
 if TYPE_CHECKING:  # for type checkers and IDEs; at run time the names resolve lazily
     from seqbench.batch import Batch
     from seqbench.checks import check_task
+    from seqbench.model_checks import check_model
     from seqbench.decoding import EOS, decoder_vocabulary, with_eos
     from seqbench.errors import ConfigError, NotApplicableError, SeqbenchError, UnknownNameError
     from seqbench.knobs import Knob

@@ -2,7 +2,9 @@
 
 Each ``check_*`` function takes a task and raises :class:`CheckFailure` with a precise
 message when the task breaks its contract; :func:`check_task` runs them all and returns the
-failures, so a plugin author sees every problem at once.
+failures, so a plugin author sees every problem at once. The model checks
+(``seqbench check --model NAME``) are in :mod:`seqbench.model_checks`; ``check_model`` is
+also reachable from here.
 
 >>> from seqbench import make_task
 >>> check_task(make_task("parity"))
@@ -17,7 +19,8 @@ import numpy as np
 import torch
 
 from seqbench.batch import Batch
-from seqbench.spec import PAD, Classes, Real, Tokens, Vector
+from seqbench.decoding import EOS_SYMBOL, PAD_SYMBOL
+from seqbench.spec import EOS, PAD, Classes, Real, Tokens, Vector
 from seqbench.task import Task
 
 
@@ -38,7 +41,6 @@ def _fail(condition: bool, message: str) -> None:
 def check_spec(task: Task) -> None:
     """The spec is consistent with the kind: sequence sides and spaces fit together."""
     spec = task.spec
-    _fail(spec.kind == task.kind, f"spec.kind={spec.kind!r} but the task declares kind={task.kind!r}")
     if spec.is_sequence_input:
         _fail(spec.lengths is not None, f"{spec.kind} task must declare spec.lengths")
         _fail(isinstance(spec.input, (Tokens, Vector)), "sequence inputs must be Tokens or Vector steps")
@@ -47,15 +49,21 @@ def check_spec(task: Task) -> None:
     if spec.is_decoder_output:
         _fail(isinstance(spec.output, Tokens) and spec.output.size > 2,
               "decoder outputs must be Tokens with <pad> at 0 and <eos> at 1")
+        symbols = spec.output.symbols
+        _fail(symbols[PAD] == PAD_SYMBOL and symbols[EOS] == EOS_SYMBOL,
+              f"a decoder's output vocabulary must start {PAD_SYMBOL!r}, {EOS_SYMBOL!r} (ids {PAD} and {EOS}); "
+              f"it starts {symbols[PAD]!r}, {symbols[EOS]!r}: build it with "
+              "seqbench.decoding.decoder_vocabulary(symbols)")
+        _fail(spec.max_output_length is not None,
+              f"{spec.kind} task must declare spec.max_output_length (the longest target, EOS included, "
+              "over every split): models that emit a fixed number of steps, such as the mlp, are sized from it")
     if spec.kind == "lm":
         _fail(isinstance(spec.output, Tokens), "lm outputs must be Tokens")
     if spec.kind in ("many_to_one", "one_to_one"):
         _fail(isinstance(spec.output, (Classes, Real)), f"{spec.kind} outputs must be Classes or Real")
-    from seqbench.metrics import HIGHER_IS_BETTER
-
-    _fail(spec.primary_metric in HIGHER_IS_BETTER, f"unknown primary metric {spec.primary_metric!r}")
-    _fail(HIGHER_IS_BETTER[spec.primary_metric] == spec.higher_is_better,
-          f"spec.higher_is_better={spec.higher_is_better} contradicts the metric {spec.primary_metric!r}")
+    _fail(spec.primary_metric in spec.metric_names,
+          f"primary metric {spec.primary_metric!r} is not reported for {spec.kind} tasks "
+          f"(they report {', '.join(spec.metric_names)})")
 
 
 def check_shapes(task: Task) -> None:
@@ -83,17 +91,30 @@ def check_shapes(task: Task) -> None:
             _fail(b.inputs.dtype == torch.float32, f"{where}: vector inputs must be float32, got {b.inputs.dtype}")
             if spec.is_sequence_input:
                 _fail(b.inputs.shape[2] == spec.input.size, f"{where}: input steps must have {spec.input.size} features")
+        got = f"got {tuple(b.targets.shape)} {b.targets.dtype}"
         if spec.is_sequence_output:
+            _fail(b.targets.dim() == 2 and b.targets.shape[0] == n,
+                  f"{where}: {spec.kind} targets must be (B, T{'' if spec.aligned_output else '_out'}) = "
+                  f"({n}, {b.inputs.shape[1] if spec.aligned_output else 'padded target width'}), {got}")
             _fail(b.target_mask is not None and b.target_mask.dtype == torch.bool
-                  and b.target_mask.shape == b.targets.shape, f"{where}: sequence targets need a bool mask of their shape")
-            _fail(b.targets.dtype == torch.long, f"{where}: sequence targets must be int64")
-            if spec.kind in ("tagging", "lm"):
-                _fail(b.targets.shape[1] == b.inputs.shape[1], f"{where}: {spec.kind} targets must align with inputs")
+                  and b.target_mask.shape == b.targets.shape,
+                  f"{where}: sequence targets need a bool target_mask of their shape {tuple(b.targets.shape)}, got "
+                  + ("None" if b.target_mask is None else f"{tuple(b.target_mask.shape)} {b.target_mask.dtype}"))
+            _fail(b.targets.dtype == torch.long, f"{where}: sequence targets must be int64, {got}")
+            if spec.aligned_output:
+                _fail(b.targets.shape[1] == b.inputs.shape[1],
+                      f"{where}: {spec.kind} targets must align with the inputs: expected (B, T) = "
+                      f"({n}, {b.inputs.shape[1]}), {got}")
+            elif spec.is_decoder_output and spec.max_output_length is not None:
+                _fail(b.targets.shape[1] <= spec.max_output_length,
+                      f"{where}: decoder targets are {b.targets.shape[1]} wide but spec.max_output_length is "
+                      f"{spec.max_output_length} (the longest target, EOS included)")
         elif isinstance(spec.output, Real):
             _fail(tuple(b.targets.shape) == (n,) and b.targets.dtype == torch.float32,
-                  f"{where}: regression targets must be float32 (B,)")
+                  f"{where}: regression targets must be float32 (B,) = ({n},), {got}")
         else:
-            _fail(tuple(b.targets.shape) == (n,) and b.targets.dtype == torch.long, f"{where}: labels must be int64 (B,)")
+            _fail(tuple(b.targets.shape) == (n,) and b.targets.dtype == torch.long,
+                  f"{where}: labels must be int64 (B,) = ({n},), {got}")
 
 
 def check_values(task: Task) -> None:
@@ -188,3 +209,12 @@ def check_task(task: Task) -> list[str]:
         except Exception as exc:  # noqa: BLE001 - a crash inside a plugin is a failure to report
             failures.append(f"{check.__name__}: raised {type(exc).__name__}: {exc}")
     return failures
+
+
+def __getattr__(name: str):
+    """``check_model`` and the model checks live in :mod:`seqbench.model_checks` (imported on use)."""
+    if name in ("check_model", "MODEL_CHECKS", "ModelReport"):
+        from seqbench import model_checks
+
+        return getattr(model_checks, name)
+    raise AttributeError(f"module 'seqbench.checks' has no attribute {name!r}")

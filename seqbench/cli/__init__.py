@@ -19,6 +19,7 @@ commands:
   tasks [--json]             list the registered tasks
   models [--json]            list the registered models and their options
   check TASK ...             run the conformance checks on tasks (default: all)
+  check --model NAME         run the conformance checks on a model (every kind)
   leaderboard DIR... [--out DIR]
                              tables from every result.json below DIR
   generate TASK [KEY=VALUE ...] --split S --n N --seed S --out FILE

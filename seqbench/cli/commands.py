@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from tabulate import tabulate
 
+from seqbench.errors import SeqbenchError, UnknownNameError
 from seqbench.registry import MODELS, TASKS
 
 
@@ -54,9 +55,20 @@ def models(argv: list[str]) -> int:
 
 
 def check(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="seqbench check", description="Run the conformance checks on tasks.")
+    parser = argparse.ArgumentParser(
+        prog="seqbench check", description="Run the conformance checks on tasks, or with --model on models.",
+        epilog="Exit status: 0 when everything conforms, 1 when a check failed.")
     parser.add_argument("tasks", nargs="*", help="task names (default: every registered task)")
+    parser.add_argument("--model", action="append", default=[], metavar="NAME",
+                        help="check model NAME instead (repeatable): built for a small task of every kind, "
+                             "its output shapes, meta-device build and parameter count, a few training steps, "
+                             "seeding and hooks")
     args = parser.parse_args(argv)
+    if args.model:
+        if args.tasks:
+            raise SeqbenchError(f"check: give task names or --model, not both (got {' '.join(args.tasks)!r} "
+                                f"and --model {' '.join(args.model)})")
+        return check_models(args.model)
     from seqbench.checks import check_task
 
     names = args.tasks or TASKS.names()
@@ -65,8 +77,6 @@ def check(argv: list[str]) -> int:
         try:
             task = TASKS.get(name)()
         except Exception as exc:  # noqa: BLE001 - report and go on to the next task
-            from seqbench.errors import UnknownNameError
-
             if isinstance(exc, UnknownNameError):
                 raise
             print(f"FAIL {name}: cannot be built: {type(exc).__name__}: {exc}")
@@ -80,6 +90,28 @@ def check(argv: list[str]) -> int:
     return 1 if failed else 0
 
 
+def check_models(names: list[str]) -> int:
+    """``seqbench check --model NAME``: one line per kind, the reasons for not_applicable, every failure."""
+    for name in names:
+        MODELS.get(name)  # an unknown name is a one-line error before any work
+    from seqbench.model_checks import check_model
+
+    failed = 0
+    for name in names:
+        report = check_model(name)
+        print(f"model {name}")
+        for case, task in report.tasks.items():
+            if case in report.not_applicable:
+                print(f"  n/a  {case} ({task}): {report.not_applicable[case]}")
+                continue
+            problems = report.results.get(case, [])
+            print(f"  {'FAIL' if problems else 'ok  '} {case} ({task})")
+            for problem in problems:
+                print(f"       - {problem}")
+        failed += not report.ok
+    return 1 if failed else 0
+
+
 def leaderboard(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="seqbench leaderboard",
                                      description="Tables from every result.json below the given folders.")
@@ -88,7 +120,6 @@ def leaderboard(argv: list[str]) -> int:
     parser.add_argument("--raw", action="store_true",
                         help="also copy every result.json read into OUT/raw/, so the tables can be rebuilt")
     args = parser.parse_args(argv)
-    from seqbench.errors import SeqbenchError
     from seqbench.report import build
 
     from pathlib import Path
