@@ -1,0 +1,59 @@
+"""The fast commands import no heavy library, and the core imports no plotting.
+
+Each check runs in a fresh interpreter (``sys.modules`` of this test process already holds
+torch). No timing is asserted: ``bench/startup.py`` measures the start-up ratios.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+HEAVY = ("torch", "hydra", "omegaconf", "matplotlib", "pandas", "sklearn")
+
+
+def imported_after(code: str) -> dict[str, bool]:
+    """Run ``code`` in a new interpreter; which of HEAVY it left in ``sys.modules``."""
+    probe = f"{code}\nimport json, sys\nprint(json.dumps({{m: m in sys.modules for m in {HEAVY!r}}}))"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["tasks"], ["models"], ["tasks", "--json"], ["models", "--json"]])
+def test_listing_commands_import_no_heavy_library(argv):
+    loaded = imported_after(f"from seqbench.cli import main\nassert main({argv!r}) == 0")
+    assert not any(loaded.values()), {m for m, v in loaded.items() if v}
+
+
+def test_import_seqbench_is_light_and_names_resolve_on_use():
+    assert not any(imported_after("import seqbench").values())
+    loaded = imported_after("from seqbench import make_task\nmake_task('parity').spec")
+    assert not loaded["torch"] and not loaded["matplotlib"]
+    assert imported_after("from seqbench import fit")["torch"]  # a name that needs torch brings it
+
+
+def test_the_core_imports_no_plotting():
+    core = ("seqbench.spec", "seqbench.task", "seqbench.registry", "seqbench.models", "seqbench.train",
+            "seqbench.metrics", "seqbench.results", "seqbench.leaderboard", "seqbench.checks",
+            "seqbench.model_checks", "seqbench.experiment")
+    loaded = imported_after("\n".join(f"import {m}" for m in core) + "\nimport seqbench.models.mlp_net")
+    assert not loaded["matplotlib"]
+
+
+def test_plotting_modules_switch_no_backend():
+    code = ("import matplotlib\nbefore = matplotlib.rcParams._get('backend')\n"
+            "import seqbench.analysis.plots, seqbench.analysis.curves, seqbench.analysis.scaling\n"
+            "import sys\nassert 'matplotlib.pyplot' not in sys.modules\n"
+            "assert matplotlib.rcParams._get('backend') == before, matplotlib.rcParams._get('backend')")
+    imported_after(code)
+
+
+@pytest.mark.parametrize("module", ["seqbench.analysis.curves", "seqbench.analysis.scaling"])
+def test_module_commands_shown_in_the_readme_run(module):
+    done = subprocess.run([sys.executable, "-m", module, "--help"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"usage: python -m {module}")
