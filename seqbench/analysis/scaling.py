@@ -22,7 +22,16 @@ from typing import Any
 
 import pandas as pd
 
-from seqbench.analysis import features as F
+from seqbench.analysis.features import (
+    ADAM_COPIES,
+    BYTES,
+    PRESETS,
+    input_features,
+    largest_dense_square,
+    machine_memory,
+    mlp_parameters,
+    recurrent_parameters,
+)
 from seqbench.results import load_results
 
 TASKS = ("shapes", "shapes_rows")
@@ -35,16 +44,16 @@ EXTRAPOLATE = "1080p"
 def calculated(model: str, options: dict[str, Any], task: str, height: int, width: int,
                channels: int) -> dict[str, float | None]:
     """The calculator's parameters and Adam training state (MiB) for one model on one view."""
-    features = F.input_features(height, width, channels)
+    features = input_features(height, width, channels)
     if model == "mlp":
-        params = F.mlp_parameters(features, options["hidden_size"], options["num_layers"], CLASSES)
+        params = mlp_parameters(features, options["hidden_size"], options["num_layers"], CLASSES)
     elif model in CELLS:
         step = width * channels if task == "shapes_rows" else features  # rows, or the whole image as one step
-        params = F.recurrent_parameters(CELLS[model], step, options["hidden_size"], options["num_layers"],
+        params = recurrent_parameters(CELLS[model], step, options["hidden_size"], options["num_layers"],
                                         options["bidirectional"], outputs=CLASSES)
     else:
         return {"n_params_calc": None, "train_state_mib_calc": None}
-    return {"n_params_calc": params, "train_state_mib_calc": F.ADAM_COPIES * F.BYTES["fp32"] * params / MIB}
+    return {"n_params_calc": params, "train_state_mib_calc": ADAM_COPIES * BYTES["fp32"] * params / MIB}
 
 
 def runs_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
@@ -75,7 +84,7 @@ def runs_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
 
 def extrapolated(frame: pd.DataFrame, preset: str = EXTRAPOLATE) -> pd.DataFrame:
     """The calculator's numbers for each model of the sweep at ``preset`` (options as in the sweep)."""
-    p = F.PRESETS[preset]
+    p = PRESETS[preset]
     rows = []
     for (model, task), runs in frame.groupby(["model", "task"]):
         options = runs["model_options"].iloc[0]
@@ -122,7 +131,7 @@ def markdown(frame: pd.DataFrame, extra: pd.DataFrame, memory: dict[str, int | N
                          f"test accuracy {top['accuracy']:.3f}; chance {top['chance']:.3f}).")
         if model == "mlp" and total:
             hidden, channels = runs.iloc[0]["model_options"]["hidden_size"], int(runs.iloc[0]["channels"])
-            sides = [F.largest_dense_square(hidden, channels, m) for m in (total, available or total)]
+            sides = [largest_dense_square(hidden, channels, m) for m in (total, available or total)]
             lines.append(f"- `mlp` (hidden_size {hidden}): the largest square image whose first layer could be "
                          f"trained is {sides[0]}x{sides[0]} pixels in all {total / 1e9:.1f} GB of this machine's "
                          f"memory, {sides[1]}x{sides[1]} in the {(available or total) / 1e9:.1f} GB available now "
@@ -182,8 +191,12 @@ def plot(frame: pd.DataFrame, extra: pd.DataFrame, memory: dict[str, int | None]
                         label=f"available when plotted ({memory['available'] / 1e9:.1f} GB)")
     titles = ("parameters", "memory (MiB)", "seconds per training step (1 thread)")
     for ax, title in zip(axes, titles):
-        ax.set_xscale("log")
-        ax.set_yscale("log")
+        x0, y0, x1, y1 = ax.dataLim.extents
+        if np.isfinite([x0, y0, x1, y1]).all() and min(x0, y0) > 0:  # an empty panel (no run ok) stays linear
+            ax.set_xscale("log")
+            ax.set_yscale("log")
+        else:
+            ax.text(0.5, 0.5, "no finished run", transform=ax.transAxes, ha="center", color="grey")
         ax.set_xlabel("pixels per image (height x width)")
         ax.set_title(title)
         ax.grid(True, which="major", alpha=0.3)
@@ -207,7 +220,7 @@ def build(folders: list[str | Path], out: str | Path) -> str:
         raise SeqbenchError(f"no shapes or shapes_rows result.json below {', '.join(map(str, folders))}")
     frame = runs_frame(records)
     extra = extrapolated(frame)
-    memory = F.machine_memory()
+    memory = machine_memory()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     text = markdown(frame, extra, memory)
