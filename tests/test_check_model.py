@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 from conftest import ROOT
-from seqbench import EOS, Knob, ModelDef, NotApplicableError, Tokens, make_task, with_eos
+from seqbench import EOS, Knob, ModelDef, NotApplicableError, Tokens, decoder_vocabulary, make_task, with_eos
 from seqbench.checks import check_task
 from seqbench.cli import main
 from seqbench.model_checks import CASES, check_model
@@ -38,9 +38,15 @@ def registered(registry, name, obj):
         registry.unregister(name)
 
 
-@pytest.mark.parametrize("name", ["lstm", "transformer"])
-def test_builtin_models_pass_and_exit_0(name, capsys):
-    assert main(["check", "--model", name]) == 0
+@pytest.mark.parametrize("name, case", [(name, case) for name in MODELS.names() for case in CASES])
+def test_every_registered_model_conforms(name, case):
+    """One test per model and kind (scikit-learn's parametrize_with_checks): plugins included."""
+    report = check_model(name, cases={case: CASES[case]})
+    assert report.ok, report.failures
+
+
+def test_check_command_exits_0_on_a_conforming_model(capsys):
+    assert main(["check", "--model", "transformer"]) == 0
     out = capsys.readouterr().out
     for case in CASES:  # every kind was tried: none is skipped silently
         assert re.search(rf"^  ok   {re.escape(case)} \(", out, flags=re.M), out
@@ -265,4 +271,4 @@ def test_check_command_reports_a_plugin_task_without_eos(capsys):
 def test_decoder_helpers_are_public():
     targets, mask = with_eos(np.array([[2, 3], [4, 0]]), np.array([2, 1]))
     assert targets.tolist() == [[2, 3, EOS], [4, EOS, 0]] and mask.tolist() == [[1, 1, 1], [1, 1, 0]]
-    assert check_task(make_task("reverse")) == []
+    assert make_task("reverse", vocab_size=3).spec.output == decoder_vocabulary("abc")
