@@ -95,7 +95,7 @@ def plot_learning_curves(records: list[dict[str, Any]], path: str | Path) -> Pat
                 ax.set_title(f"{task}: {key.replace('_', ' ')}")
                 ax.set_xlabel("training step")
         axes[row][0].set_yscale("log")
-        axes[row][1].legend(fontsize=8)
+        axes[row][1].legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0)  # beside the data
     return save_figure(fig, path)
 
 
