@@ -68,7 +68,7 @@ class Batch:
             if aligned:  # (B, T) targets on the input's time axis
                 part["targets"] = part["targets"][:, :longest]
                 part["target_mask"] = part["target_mask"][:, :longest]
-        if part["target_mask"] is not None:
+        if part["target_mask"] is not None and not aligned:  # aligned targets keep the input's width
             keep = int(part["target_mask"].any(0).nonzero().max()) + 1 if part["target_mask"].any() else 1
             part["targets"] = part["targets"][:, :keep]
             part["target_mask"] = part["target_mask"][:, :keep]
