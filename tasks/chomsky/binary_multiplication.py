@@ -1,0 +1,50 @@
+"""``binary_multiplication`` (context-sensitive, output-aligned): multiply two binary numbers."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from seqbench.tasks.chomsky._common import AlignedTask, chomsky_knobs
+from seqbench.tasks.chomsky.binary_addition import carry, result_with_end, two_numbers
+
+
+class BinaryMultiplication(AlignedTask):
+    """``a*b`` in, with ``a`` and ``b`` in little-endian binary (lowest bit first); ``a * b`` in
+    little-endian binary without high zeros, then ``end`` (class 2), out.
+
+    As in the paper, the output is read during ``n`` blank steps and scored up to and including
+    ``end`` (the product of a ``p``-bit and a ``q``-bit number has at most ``p + q = n - 1`` bits).
+    The product's column sums (the convolution of the two bit strings, by FFT: sums of at most
+    ``n`` products, exact after rounding) are carried into bits.
+
+    >>> import numpy as np
+    >>> task = BinaryMultiplication(length=7)
+    >>> batch = task.sample(np.random.default_rng(0), 1)
+    >>> print(task.show(batch, 0))
+    input:  1 0 * 1 1 1 1 ? ? ? ? ? ? ?
+    target: _ _ _ _ _ _ _ 1 1 1 1 2 _ _
+    mask:   0 0 0 0 0 0 0 1 1 1 1 1 0 0
+
+    (``10`` is 1 and ``1111`` is 15, lowest bit first; their product 15 is ``1111``.)
+    """
+
+    name = "binary_multiplication"
+    version = 1
+    level = "context-sensitive"
+    description = ("[context-sensitive] a*b in little-endian binary -> a * b in little-endian binary, then end; "
+                   "output-aligned (Deletang et al. 2023)")
+    shortest = 3
+    knobs = chomsky_knobs(3)
+    symbols = ("0", "1", "*")
+    outputs = ("0", "1", "end")
+
+    def output_length(self, lengths):
+        return np.asarray(lengths)
+
+    def examples(self, rng: np.random.Generator, lengths: np.ndarray):
+        symbols, a, b = two_numbers(rng, lengths)
+        width = a.shape[1]
+        spectrum = np.fft.rfft(a, 2 * width, axis=1) * np.fft.rfft(b, 2 * width, axis=1)
+        columns = np.rint(np.fft.irfft(spectrum, 2 * width, axis=1)).astype(np.int64)  # sum of a_i b_(k-i)
+        outputs, scored = result_with_end(carry(columns), width)
+        return symbols, outputs, scored

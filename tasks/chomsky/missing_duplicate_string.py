@@ -1,0 +1,55 @@
+"""``missing_duplicate_string`` (context-sensitive, many_to_one): the symbol missing from ``ww``."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from seqbench.tasks.chomsky._common import ClassificationTask, chomsky_knobs
+
+
+class MissingDuplicateString(ClassificationTask):
+    """A binary string ``w`` of length ``n // 2`` written twice (``ww``) with one uniform position
+    replaced by ``_`` in; the replaced bit out. An odd ``n`` ends in the filler ``#``.
+
+    The missing bit is a fair coin, so every input-ignoring predictor scores exactly 0.5
+    (``majority_exact``). The shortest string is 2 (``w`` of one bit); the paper's length 1 has no
+    duplicate and is left out.
+
+    >>> import numpy as np
+    >>> task = MissingDuplicateString(length=7)
+    >>> batch = task.sample(np.random.default_rng(0), 2)
+    >>> print(task.show(batch, 0))
+    input:  1 0 0 1 _ 0 #
+    target: 0
+    >>> print(task.show(batch, 1))
+    input:  0 0 0 _ # · ·
+    target: 0
+    """
+
+    name = "missing_duplicate_string"
+    version = 1
+    level = "context-sensitive"
+    description = ("[context-sensitive] ww (w binary) with one symbol replaced by _ -> that symbol "
+                   "(Deletang et al. 2023)")
+    shortest = 2
+    knobs = chomsky_knobs(2)
+    symbols = ("0", "1", "_", "#")
+    classes = ("0", "1")
+
+    def examples(self, rng: np.random.Generator, lengths: np.ndarray):
+        n, width = len(lengths), int(lengths.max())
+        half = lengths // 2  # (n,)
+        bits = rng.integers(0, 2, size=(n, width // 2))  # w, long enough for every row
+        t = np.arange(width)[None, :]
+        doubled = np.where(t < half[:, None], 0, half[:, None])  # where each position's copy starts
+        source = np.clip(t - doubled, 0, max(width // 2 - 1, 0))
+        symbols = np.take_along_axis(bits, source, axis=1)  # (n, W): w w ...
+        hidden = (rng.random(n) * 2 * half).astype(np.int64)  # uniform in [0, 2 * half)
+        rows = np.arange(n)
+        labels = symbols[rows, hidden].copy()
+        symbols[rows, hidden] = 2  # _
+        symbols = np.where(t == 2 * half[:, None], 3, symbols)  # the filler # of odd lengths
+        return symbols, labels
+
+    def label_probabilities(self, length: int) -> np.ndarray:
+        return np.array([0.5, 0.5])
