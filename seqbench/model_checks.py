@@ -26,7 +26,7 @@ from seqbench.batch import Batch
 from seqbench.checks import CheckFailure
 from seqbench.errors import NotApplicableError
 from seqbench.models.base import ModelDef, count_parameters
-from seqbench.models.hooks import CarriesState, ScheduledModel
+from seqbench.models.hooks import CarriesState, FixedLength, ForcedDecoding, ScheduledModel
 from seqbench.spec import Real
 from seqbench.task import Task
 
@@ -88,11 +88,14 @@ def expected_shape(case: Case, batch: Batch) -> tuple[tuple[int, ...], str]:
 
 def check_output(case: Case) -> None:
     """The output has the kind's shape, a floating dtype and finite values, in training and in
-    evaluation mode and on ``test_ood`` inputs longer than any training input."""
+    evaluation mode and on ``test_ood`` inputs longer than any training input (unless the model
+    declares, through the ``FixedLength`` hook, that it reads no input that long)."""
     model = case.build()
     splits = ["train"] + (["test_ood"] if "test_ood" in case.task.splits else [])
     for split in splits:
         batch = case.batch(split)
+        if split != "train" and _too_long(model, batch):
+            continue
         for training in (True, False):
             model.train(training)
             with torch.no_grad():
@@ -104,6 +107,11 @@ def check_output(case: Case) -> None:
             _fail(out.dtype.is_floating_point, f"{where}: output dtype {out.dtype}, expected a floating dtype "
                   "(logits or values, never a loss or class ids)")
             _fail(bool(torch.isfinite(out).all()), f"{where}: output has non-finite values")
+
+
+def _too_long(model: nn.Module, batch: Batch) -> bool:
+    limit = model.max_input_length if isinstance(model, FixedLength) else None
+    return limit is not None and batch.inputs.dim() >= 2 and batch.lengths is not None and batch.inputs.shape[1] > limit
 
 
 def check_evaluation_ignores_targets(case: Case) -> None:
@@ -179,7 +187,8 @@ def check_training(case: Case, steps: int = 8, lr: float = 0.01) -> None:
 
 
 def check_hooks(case: Case) -> None:
-    """Declared hooks behave: ``begin_step(step, total_steps)`` accepts the trainer's call, and a
+    """Declared hooks behave: ``begin_step(step, total_steps)`` accepts the trainer's call, a
+    decoder's ``forced_length()`` keeps greedy decoding off EOS and restores the model, and a
     model that carries state gives, chunk by chunk, what it gives on the whole sequence."""
     model = case.build()
     if isinstance(model, ScheduledModel):
@@ -188,6 +197,8 @@ def check_hooks(case: Case) -> None:
             model.begin_step(9, 10)
         except TypeError as exc:
             raise CheckFailure(f"begin_step(step, total_steps) cannot be called as the trainer does: {exc}") from None
+    if isinstance(model, ForcedDecoding) and case.task.spec.is_decoder_output:
+        _check_forced_length(model.eval(), case.batch("test"))
     if not (isinstance(model, CarriesState) and model.carries_state):
         return
     if not case.task.spec.aligned_output:
@@ -210,6 +221,21 @@ def check_hooks(case: Case) -> None:
     joined = torch.cat([first, second], dim=1)  # (B, T, K)
     _fail(torch.allclose(joined, whole, atol=1e-5), "two chunks with the state carried across differ from one "
           f"pass over the whole sequence (largest difference {float((joined - whole).abs().max()):.3g})")
+
+
+def _check_forced_length(model: nn.Module, batch: Batch) -> None:
+    """Inside ``forced_length()`` greedy decoding never chooses EOS; outside it nothing changed."""
+    from seqbench.spec import EOS
+
+    with torch.no_grad():
+        before = model(batch)
+        with model.forced_length():
+            forced = model(batch)  # (B, T_out, V)
+        after = model(batch)
+    _fail(forced.shape == before.shape, f"forced_length() changed the output shape {tuple(before.shape)} "
+          f"to {tuple(forced.shape)}")
+    _fail(not bool((forced.argmax(-1) == EOS).any()), "inside forced_length() a greedy step still chose EOS")
+    _fail(torch.equal(before, after), "the output changed after leaving forced_length(): it must restore the model")
 
 
 def _chunk(batch: Batch, start: int, stop: int) -> Batch:

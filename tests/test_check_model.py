@@ -27,6 +27,7 @@ from seqbench.tasks.reverse import Reverse
 
 ONE_KIND = {"many_to_one": CASES["many_to_one"]}
 LM = {"lm": CASES["lm"]}
+DECODER = {"one_to_many": CASES["one_to_many"]}
 
 
 @contextmanager
@@ -149,6 +150,25 @@ class ForgetsState(ClaimsState):
         return super().forward(batch)
 
 
+class LeakyForcing(nn.Module):
+    """A one_to_many decoder whose forced_length() does nothing: EOS is still chosen."""
+
+    def __init__(self, spec, hidden_size=8):
+        super().__init__()
+        self.read = nn.Linear(spec.input.size, hidden_size)
+        self.head = nn.Linear(hidden_size, spec.output.size)
+        with torch.no_grad():
+            self.head.bias[EOS] = 10.0  # EOS wins every step
+
+    def forward(self, batch):
+        h = torch.tanh(self.read(batch.inputs))  # (B, H)
+        return self.head(h)[:, None, :].expand(-1, batch.targets.shape[1], -1)  # (B, T_out, V)
+
+    @contextmanager
+    def forced_length(self):
+        yield
+
+
 def _meta_dependent(spec, o):
     extra = 0 if torch.get_default_device().type == "meta" else 1
     return Classifier(spec, o["hidden_size"] + extra)
@@ -157,7 +177,7 @@ def _meta_dependent(spec, o):
 def _family(cls_or_builder, options=(Knob("hidden_size", 8, low=1, high=64),)):
     builder = cls_or_builder if not isinstance(cls_or_builder, type) else (
         lambda spec, o: cls_or_builder(spec, o["hidden_size"]) if spec.kind == "many_to_one" or cls_or_builder
-        in (ClaimsState, ForgetsState) else _refuse(spec))
+        in (ClaimsState, ForgetsState, LeakyForcing) else _refuse(spec))
     return ModelDef("broken", "a deliberately broken model", options, builder)
 
 
@@ -176,6 +196,7 @@ def _refuse(spec):
     (_meta_dependent, ONE_KIND, "check_parameter_count: a meta-device build has"),
     (ClaimsState, LM, "check_hooks: carries_state is True but forward(batch, state=...) fails"),
     (ForgetsState, LM, "check_hooks: two chunks with the state carried across differ from one pass"),
+    (LeakyForcing, DECODER, "check_hooks: inside forced_length() a greedy step still chose EOS"),
 ])
 def test_the_checker_names_each_defect(defect, cases, message):
     report = check_model(_family(defect), cases=cases)

@@ -30,6 +30,8 @@ This module imports no torch, so ``seqbench models`` can list models without it.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, Protocol, runtime_checkable
 
 __all__ = ["CarriesState", "ScheduledModel"]
@@ -41,6 +43,21 @@ class ScheduledModel(Protocol):
 
     def begin_step(self, step: int, total_steps: int) -> None:
         """Called before training step ``step`` (0-based) of ``total_steps``."""
+
+
+@runtime_checkable
+class FixedLength(Protocol):
+    """A model that can only read inputs up to a fixed number of steps."""
+
+    max_input_length: int | None  #: the longest input it has weights for (None: any length)
+
+
+@runtime_checkable
+class ForcedDecoding(Protocol):
+    """A decoder that can write exactly the target's number of symbols, never stopping early."""
+
+    def forced_length(self) -> Any:
+        """A context manager: inside it, greedy decoding never chooses EOS."""
 
 
 @runtime_checkable
@@ -56,3 +73,33 @@ class CarriesState(Protocol):
 
     def forward(self, batch: Any, state: Any = None) -> Any:
         """Outputs for ``batch``, starting from ``state`` (None: the model's initial state)."""
+
+
+class ForcedLengthSwitch:
+    """Mixin giving a decoder the :class:`ForcedDecoding` hook: ``with model.forced_length():``
+    sets ``forbid_eos`` on the model and every submodule that has the attribute; a greedy
+    decoding step then calls :func:`forbid_eos` on its logits before choosing a token."""
+
+    forbid_eos: bool = False
+
+    @contextmanager
+    def forced_length(self) -> Iterator[None]:
+        modules = [m for m in self.modules() if hasattr(m, "forbid_eos")]  # type: ignore[attr-defined]
+        for module in modules:
+            module.forbid_eos = True
+        try:
+            yield
+        finally:
+            for module in modules:
+                module.forbid_eos = False
+
+
+def forbid_eos(logits: Any, active: bool) -> Any:
+    """(B, V) step logits with EOS made impossible when ``active`` (forced-length decoding)."""
+    if not active:
+        return logits
+    from seqbench.spec import EOS
+
+    logits = logits.clone()
+    logits[:, EOS] = float("-inf")
+    return logits
