@@ -1,9 +1,9 @@
 """Optional model hooks: what the trainer calls on a model when the model offers it.
 
-A model is an ``nn.Module`` mapping a :class:`~seqbench.batch.Batch` to outputs. Two optional
+A model is an ``nn.Module`` mapping a :class:`~seqbench.batch.Batch` to outputs. Its optional
 behaviours are declared here as :class:`typing.Protocol` classes, so a plugin model takes part
-by having the attributes, with no base class to inherit; the trainer asks
-``isinstance(model, ScheduledModel)`` and ``isinstance(model, CarriesState)``.
+by having the attributes, with no base class to inherit; the trainer and the evaluation ask
+``isinstance(model, ScheduledModel)``, ``isinstance(model, CarriesState)`` and so on.
 
 - :class:`ScheduledModel`: ``begin_step(step, total_steps)`` is called before every training
   step (``step`` counts from 0), so a model can change its behaviour over training, e.g. decay
@@ -12,6 +12,11 @@ by having the attributes, with no base class to inherit; the trainer asks
   long sequence in chunks. The model says ``carries_state = True``, accepts
   ``forward(batch, state=...)`` (``None`` for the first chunk) and leaves the state at the end
   of each chunk in ``last_state``; the trainer detaches it and passes it to the next chunk.
+- :class:`FixedLength`: ``max_input_length`` is the longest input the model has weights for
+  (the ``mlp``); longer inputs are not scored.
+- :class:`ForcedDecoding`: ``forced_length()`` is a context manager inside which greedy
+  decoding never chooses EOS, so every target position is written (content accuracy).
+  :class:`ForcedLengthSwitch` implements it for modules that call :func:`forbid_eos`.
 
 This module imports no torch, so ``seqbench models`` can list models without it.
 
@@ -34,7 +39,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, Protocol, runtime_checkable
 
-__all__ = ["CarriesState", "ScheduledModel"]
+__all__ = ["CarriesState", "FixedLength", "ForcedDecoding", "ForcedLengthSwitch", "ScheduledModel", "forbid_eos"]
 
 
 @runtime_checkable
