@@ -47,30 +47,31 @@ def chance(spec: TaskSpec) -> dict[str, float]:
     return {name: values[name] for name in spec.metric_names if name in values}
 
 
-def generic(spec: TaskSpec, train: Batch, test: Batch) -> dict[str, dict[str, float]]:
-    """Chance plus the memoryless predictor fitted on ``train`` and scored on ``test``."""
+def memoryless_outputs(spec: TaskSpec, train: Batch, test: Batch) -> dict[str, torch.Tensor]:
+    """The input-ignoring predictor fitted on ``train``, as model outputs for ``test``.
 
-    def score(output: torch.Tensor) -> dict[str, float]:
-        return metrics.summarize(spec, metrics.collect(spec, output, test))
-
-    out: dict[str, dict[str, float]] = {}
+    ``mean`` (regression), ``majority`` (one label or tag), ``unigram`` (language models) or
+    ``position_frequency`` (decoded sequences): log-frequencies shaped like a model's logits.
+    """
     if isinstance(spec.output, Real):
-        mean = float(train.targets.float().mean())
-        prediction = torch.full((test.size,), mean)
-        out["mean"] = score(prediction)
-        return out
-    out["chance"] = chance(spec)
+        return {"mean": torch.full((test.size,), float(train.targets.float().mean()))}  # (B,)
     size = spec.output.size
     tokens = isinstance(spec.output, Tokens)
-    name = spec.info.memoryless
-    if test.target_mask is None:  # one label per example
+    if test.target_mask is None:  # one label per example: (B, K)
         logits = _log_frequencies(train.targets.numpy(), size, tokens)[None, :].expand(test.size, size)
-    elif spec.is_decoder_output:
+    elif spec.is_decoder_output:  # (B, T_out, V), one distribution per output position
         logits = _position_log_frequencies(train, size, test.targets.shape[1], tokens)[None].expand(test.size, -1, -1)
-    else:  # tagging, lm: one distribution for every position
+    else:  # tagging, lm: (B, T, V), one distribution for every position
         logits = _log_frequencies(train.targets[train.target_mask].numpy(), size, tokens)
         logits = logits[None, None, :].expand(test.size, test.targets.shape[1], size)
-    out[name] = score(logits)
+    return {spec.info.memoryless: logits}
+
+
+def generic(spec: TaskSpec, train: Batch, test: Batch) -> dict[str, dict[str, float]]:
+    """Chance plus the memoryless predictor fitted on ``train`` and scored on ``test``."""
+    out = {"chance": chance(spec)} if not isinstance(spec.output, Real) else {}
+    for name, output in memoryless_outputs(spec, train, test).items():
+        out[name] = metrics.summarize(spec, metrics.collect(spec, output, test))
     return out
 
 

@@ -38,7 +38,8 @@ from seqbench.registry import TASKS
 from seqbench.resources import check_run_fits
 from seqbench.results import RESULT_FILE, RunRecord, read_result, write_result
 from seqbench.task import Task
-from seqbench.train import TRAINER_OPTIONS, fit, make_eval_sets, seed_everything
+from seqbench.evaluation import baseline_scores, make_eval_sets
+from seqbench.train import TRAINER_OPTIONS, fit, seed_everything
 
 OOM_HINT = "out of memory: try a smaller trainer.batch_size or model.hidden_size"
 MAX_SEED = 2**32 - 1
@@ -197,24 +198,17 @@ def _train(record: RunRecord, plan: Plan, job_number: int):
     record.model_params = model.build_options  # with the hidden size a param_budget chose
     record.n_params = count_parameters(model)
     check_run_fits(model, plan.task.spec, plan.trainer)  # memory estimated before it is spent (H1)
-    eval_sets = make_eval_sets(plan.task, plan.seed, plan.trainer["eval_size"])
+    eval_sets = make_eval_sets(plan.task, plan.trainer["eval_size"], plan.trainer["val_size"])
     result = fit(model, plan.task, seed=plan.seed, device=device, eval_sets=eval_sets, **plan.trainer)
     record.status, record.error = result.status, result.error
     record.metrics, record.by_length, record.history = result.metrics, result.by_length, result.history
     record.steps, record.best_step = result.steps, result.best_step
     record.train_seconds, record.tokens_per_second = result.train_seconds, result.tokens_per_second
     record.dataset_fingerprint = result.dataset_fingerprint
-    record.baselines = task_baselines(plan.task, plan.seed, eval_sets)
+    record.intervals, record.not_applicable_splits = result.intervals, result.not_applicable
+    record.baselines, record.baseline_intervals = baseline_scores(plan.task, eval_sets)
+    record.reference_baseline = plan.task.reference_baseline
     return model
-
-
-def task_baselines(task: Task, seed: int, eval_sets: dict) -> dict[str, dict[str, dict[str, float]]]:
-    """Every baseline on every evaluation split: split -> baseline -> metric -> value.
-
-    Fitted baselines see a training sample of 1,024 examples from the run's own train stream.
-    """
-    train = task.sample(task.rng(seed, "train"), 1024, "train")
-    return {split: task.baselines(train, batch, split) for split, batch in eval_sets.items()}
 
 
 @lru_cache(maxsize=1)

@@ -1,9 +1,9 @@
 """Leaderboard tables computed from ``result.json`` records only.
 
 :func:`results_frame` flattens records into one row per run (the raw ``results.csv``);
-:func:`task_table` aggregates a task's runs per model over seeds (mean, std and n; the std
-of a single seed is missing, never 0) and appends the task's baseline rows;
-:func:`overview` ranks models across tasks. :mod:`seqbench.report` renders these tables as
+:func:`task_table` aggregates a task's runs per model over seeds (the mean with a 95 %
+interval over seeds and examples, :mod:`seqbench.aggregate`; models tied with the best are
+marked) and appends the task's baseline rows; :func:`overview` ranks models across tasks. :mod:`seqbench.report` renders these tables as
 ``leaderboard.md``/``.html`` with plots.
 
 >>> from seqbench.results import RunRecord
@@ -11,17 +11,18 @@ of a single seed is missing, never 0) and appends the task's baseline rows;
 ...                      higher_is_better=True, metrics={"test": {"accuracy": a}}) for s, a in [(0, 0.9), (1, 1.0)]]
 >>> table = task_table(results_frame(records), "parity")
 >>> table.loc[0, "model"], table.loc[0, "accuracy ↑"], int(table.loc[0, "n"]), bool(table.loc[0, "_best"])
-('lstm', '0.950 ± 0.071', 2, True)
+('lstm', '0.950 [0.900, 1.000]', 2, True)
 """
 
 from __future__ import annotations
 
 import json
 import math
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import pandas as pd
 
+from seqbench.aggregate import interval_ranks, seed_interval, tied_with_best
 from seqbench.spec import METRICS
 
 if TYPE_CHECKING:
@@ -71,62 +72,88 @@ def results_frame(records: list[RunRecord]) -> pd.DataFrame:
         for split, values in r.metrics.items():
             for metric, value in values.items():
                 row[f"{split}/{metric}"] = value
+                low, high = r.intervals.get(split, {}).get(metric) or (None, None)
+                row[f"{split}/{metric}@low"], row[f"{split}/{metric}@high"] = low, high
         rows.append(row)
     frame = pd.DataFrame(rows, columns=None if rows else [*RUN_COLUMNS, "run"])
     return frame.sort_values(["task_label", "model_label", "seed"], kind="stable").reset_index(drop=True)
 
 
-def _fmt(value: float, digits: int = 3) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+def _fmt(value: float | None, digits: int = 3) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "n/a"
     return f"{value:.{digits}f}"
 
 
+def cell(mean: float, low: float, high: float, digits: int = 3) -> str:
+    """``0.950 [0.931, 0.968]``: a value with its 95 % interval.
+
+    >>> cell(0.95, 0.931, 0.968), cell(float("nan"), 0, 0)
+    ('0.950 [0.931, 0.968]', 'n/a')
+    """
+    if not math.isfinite(mean):
+        return "n/a"
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return _fmt(mean, digits)
+    return f"{mean:.{digits}f} [{low:.{digits}f}, {high:.{digits}f}]"
+
+
 def metric_columns(frame: pd.DataFrame, split: str = "test") -> list[str]:
-    """The metrics present for ``split``, primary metrics first."""
-    names = [c.split("/", 1)[1] for c in frame.columns if c.startswith(f"{split}/") and frame[c].notna().any()]
+    """The metrics present for ``split``: the primary metric, length_mean, excess, then the rest."""
+    names = [c.split("/", 1)[1] for c in frame.columns
+             if c.startswith(f"{split}/") and "@" not in c and frame[c].notna().any()]
     primaries = [m for m in frame["primary_metric"].dropna().unique() if m in names]
-    return primaries + sorted(set(names) - set(primaries))
+    leading = primaries + [m for m in names if m == "length_mean" or m.startswith("excess_")]
+    return leading + sorted(set(names) - set(leading))
 
 
 def _arrow(metric: str) -> str:
-    return METRICS[metric].arrow if metric in METRICS else ""
+    base = metric.removeprefix("excess_")
+    if metric == "length_mean":
+        return ""
+    return METRICS[base].arrow if base in METRICS else ""
+
+
+def estimate(runs: pd.DataFrame, column: str) -> tuple[float, float, float]:
+    """(mean over seeds, low, high) of one metric column of ok runs (see :mod:`seqbench.aggregate`)."""
+    if column not in runs:
+        return float("nan"), float("nan"), float("nan")
+    present = runs[runs[column].notna()]
+    if not len(present):
+        return float("nan"), float("nan"), float("nan")
+    lows = present.get(f"{column}@low", pd.Series([None] * len(present))).tolist()
+    highs = present.get(f"{column}@high", pd.Series([None] * len(present))).tolist()
+    return seed_interval(present[column].astype(float).tolist(), lows, highs)
 
 
 def task_table(frame: pd.DataFrame, task_label: str, records: list[RunRecord] | None = None) -> pd.DataFrame:
-    """Models x metrics for one task (mean ± std over seeds, n), plus baseline rows."""
+    """Models x metrics for one task: the mean over seeds with its 95 % interval (seeds and
+    examples), n, cost and status; ``_best`` marks the best model on the primary metric and every
+    model whose interval overlaps it (tied); baseline rows, scored on the same examples, follow."""
     runs = frame[frame["task_label"] == task_label]
     metrics = metric_columns(runs)
     primary = runs["primary_metric"].dropna().iloc[0] if runs["primary_metric"].notna().any() else None
     higher = bool(runs["higher_is_better"].dropna().iloc[0]) if runs["higher_is_better"].notna().any() else True
-    rows = []
+    rows, primaries = [], []
     for label, group in runs.groupby("model_label", sort=True):
         ok = group[group["status"] == "ok"]
         row: dict[str, Any] = {"model": label}
         for m in metrics:
-            values = ok[f"test/{m}"].dropna() if f"test/{m}" in ok else pd.Series(dtype=float)
-            mean = values.mean() if len(values) else float("nan")
-            std = values.std(ddof=1) if len(values) > 1 else float("nan")
-            row[f"{m} {_arrow(m)}"] = f"{_fmt(mean)} ± {_fmt(std)}" if len(values) else "n/a"
-            row[f"_{m}"] = mean
-        if primary and f"test_ood/{primary}" in ok and runs[f"test_ood/{primary}"].notna().any():
-            ood = ok[f"test_ood/{primary}"].dropna()
-            row[f"ood {primary} {_arrow(primary)}"] = _fmt(ood.mean()) if len(ood) else "n/a"
+            row[f"{m} {_arrow(m)}".strip()] = cell(*estimate(ok, f"test/{m}"))
+        if primary and f"test_ood/{primary}" in runs and runs[f"test_ood/{primary}"].notna().any():
+            row[f"ood {primary} {_arrow(primary)}"] = cell(*estimate(ok, f"test_ood/{primary}"))
+            if f"test_ood/length_mean" in runs:
+                row["ood length_mean"] = cell(*estimate(ok, "test_ood/length_mean"))
         row["n"] = str(len(ok))  # text: the baseline rows below leave these cells empty
         row["params"] = f"{int(group['n_params'].dropna().iloc[0]):,}" if group["n_params"].notna().any() else "n/a"
         row["train s"] = _fmt(ok["train_seconds"].mean(), 1) if len(ok) else "n/a"
-        row["tokens/s"] = f"{ok['tokens_per_second'].mean():,.0f}" if len(ok) else "n/a"
         row["status"] = ", ".join(f"{s} {c}" for s, c in group["status"].value_counts().sort_index().items())
         rows.append(row)
+        primaries.append(estimate(ok, f"test/{primary}") if primary else (float("nan"),) * 3)
     table = pd.DataFrame(rows)
-    table["_best"] = False
-    if primary and len(table) and f"_{primary}" in table:
-        values = pd.to_numeric(table[f"_{primary}"], errors="coerce")
-        values = values.where(values.map(lambda v: math.isfinite(v) if v == v else False))  # never a non-finite best
-        if values.notna().any():
-            table.loc[values.idxmax() if higher else values.idxmin(), "_best"] = True
-    table = table[[c for c in table.columns if not c.startswith("_") or c == "_best"]]
-    baseline_rows = _baseline_rows(records or [], task_label, frame, metrics)
+    means, lows, highs = zip(*primaries) if primaries else ((), (), ())
+    table["_best"] = tied_with_best(means, lows, highs, higher) if len(table) else []
+    baseline_rows = _baseline_rows(records or [], task_label, frame, metrics, primary)
     if baseline_rows:
         table = pd.concat([table, pd.DataFrame(baseline_rows)], ignore_index=True)
         table["_best"] = table["_best"].fillna(False).astype(bool)
@@ -142,9 +169,21 @@ def runs_of(records: list[RunRecord], frame: pd.DataFrame, task_label: str, ok_o
     return [(records[i], label) for i, label in zip(rows["run"], rows["model_label"]) if i < len(records)]
 
 
-def _baseline_rows(records: list[RunRecord], task_label: str, frame: pd.DataFrame, metrics: list[str]) -> list[dict]:
+def _baseline_rows(records: list[RunRecord], task_label: str, frame: pd.DataFrame, metrics: list[str],
+                   primary: str | None = None) -> list[dict]:
+    """One row per baseline: its value on the shared test examples with its interval (baselines are
+    the same for every run of a task; older records that drew their own samples are averaged)."""
     values: dict[str, dict[str, list[float]]] = {}
+    bands: dict[str, dict[str, list]] = {}
+    ood: dict[str, float] = {}
     for r, _ in runs_of(records, frame, task_label):
+        for name, scores in r.baseline_intervals.get("test", {}).items():
+            for metric, band in scores.items():
+                bands.setdefault(name, {}).setdefault(metric, band)
+        if primary:
+            for name, scores in r.baselines.get("test_ood", {}).items():
+                if scores.get(primary) is not None:
+                    ood.setdefault(name, scores[primary])
         for name, scores in r.baselines.get("test", {}).items():
             for metric, value in scores.items():
                 if value is not None:
@@ -154,44 +193,83 @@ def _baseline_rows(records: list[RunRecord], task_label: str, frame: pd.DataFram
         row = {"model": f"baseline: {name}"}
         for m in metrics:
             v = scores.get(m)
-            row[f"{m} {_arrow(m)}"] = _fmt(sum(v) / len(v)) if v else ""
+            band = bands.get(name, {}).get(m) or [None, None]
+            low, high = (float("nan"), float("nan")) if None in band else band
+            row[f"{m} {_arrow(m)}".strip()] = cell(sum(v) / len(v), low, high) if v else ""
+        if primary and name in ood:
+            row[f"ood {primary} {_arrow(primary)}"] = _fmt(ood[name])
         rows.append(row)
     return rows
 
 
-def overview(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
-    """(task x model mean primary metric, task x model rank, mean rank per model).
+class Overview(NamedTuple):
+    """Task x model primary metric (test): means over seeds, interval bounds, interval-aware ranks,
+    and each model's mean rank over the tasks every model ran (``shared``)."""
 
-    Ranks are within each task (1 = best, ties share the average rank); a model that did not
-    run ``ok`` on a task has no rank there, and its mean rank is over the tasks it ran.
-    """
-    ok = frame[frame["status"] == "ok"].copy()
-    ok["primary"] = [row.get(f"test/{row['primary_metric']}") for _, row in ok.iterrows()]
-    values = ok.pivot_table(index="task_label", columns="model_label", values="primary", aggfunc="mean",
-                            dropna=False)
+    values: pd.DataFrame
+    lows: pd.DataFrame
+    highs: pd.DataFrame
+    ranks: pd.DataFrame
+    mean_rank: pd.Series
+    shared: list[str]
+
+
+def overview(frame: pd.DataFrame) -> Overview:
+    """The overview matrix. A model's rank on a task is 1 + the number of models whose interval is
+    better beyond overlap (so tied models share a rank); the mean rank is taken over the tasks on
+    which every compared model has a score, and a model without a score there has none."""
+    ok = frame[frame["status"] == "ok"]
     tasks = sorted(frame["task_label"].unique())
     models = sorted(frame["model_label"].unique())
-    values = values.reindex(index=tasks, columns=models)
+    shape = dict(index=tasks, columns=models, dtype=float)
+    values, lows, highs = (pd.DataFrame(float("nan"), **shape) for _ in range(3))
+    for (task, model), runs in ok.groupby(["task_label", "model_label"]):
+        primary = runs["primary_metric"].dropna()
+        if len(primary):
+            values.loc[task, model], lows.loc[task, model], highs.loc[task, model] = estimate(
+                runs, f"test/{primary.iloc[0]}")
     higher = frame.groupby("task_label")["higher_is_better"].first().reindex(tasks).fillna(True)
-    ranks = pd.DataFrame({t: values.loc[t].rank(ascending=not bool(higher[t])) for t in tasks}).T
-    ranks = ranks.reindex(index=tasks, columns=models)
-    return values, ranks, ranks.mean(axis=0).sort_values()
+    ranks = pd.DataFrame(float("nan"), **shape)
+    for task in tasks:
+        ranks.loc[task] = interval_ranks(values.loc[task], lows.loc[task], highs.loc[task], bool(higher[task]))
+    shared = [t for t in tasks if values.loc[t].notna().all()]
+    mean_rank = ranks.loc[shared].mean(axis=0).sort_values() if shared else pd.Series(float("nan"), index=models)
+    return Overview(values, lows, highs, ranks, mean_rank, shared)
 
 
-def overview_table(values: pd.DataFrame, mean_rank: pd.Series) -> pd.DataFrame:
-    """The overview as a display table: formatted values plus a mean-rank row."""
-    table = values.map(lambda v: _fmt(v)).astype(object)
-    table.loc["mean rank (lower is better)"] = [_fmt(mean_rank.get(m), 2) for m in values.columns]
+def overview_table(view: Overview) -> pd.DataFrame:
+    """The overview as a display table: value [interval] (rank) per cell, and a mean-rank row."""
+    table = pd.DataFrame(index=view.values.index, columns=view.values.columns, dtype=object)
+    for task in view.values.index:
+        for model in view.values.columns:
+            rank = view.ranks.loc[task, model]
+            text = cell(view.values.loc[task, model], view.lows.loc[task, model], view.highs.loc[task, model])
+            table.loc[task, model] = text if text == "n/a" else f"{text} (#{rank:.0f})"
+    label = f"mean rank over the {len(view.shared)} tasks every model ran (lower is better)"
+    table.loc[label] = [_fmt(view.mean_rank.get(m), 2) for m in view.values.columns]
     table.index.name = "task \\ model"
     return table.reset_index()
 
 
-def length_series(records: list[RunRecord], task_label: str, frame: pd.DataFrame) -> dict[str, dict[int, float]]:
-    """Mean per-length score of each model over its ok runs, test and test_ood lengths joined."""
-    sums: dict[str, dict[int, list[float]]] = {}
+def length_series(records: list[RunRecord], task_label: str,
+                  frame: pd.DataFrame) -> tuple[dict[str, dict[int, float]], dict[str, dict[int, tuple[float, float]]]]:
+    """Per model, the primary metric per input length (test and test_ood lengths joined): the mean
+    over its ok runs, and the interval over seeds and examples at each length."""
+    points: dict[str, dict[int, list[tuple]]] = {}
     for r, model in runs_of(records, frame, task_label, ok_only=True):
         for split in ("test", "test_ood"):
-            for length, value in r.by_length.get(split, {}).get("values", {}).items():
+            section = r.by_length.get(split, {})
+            bands = section.get("intervals", {})
+            for length, value in section.get("values", {}).items():
                 if value is not None:
-                    sums.setdefault(model, {}).setdefault(int(length), []).append(value)
-    return {m: {L: sum(v) / len(v) for L, v in points.items()} for m, points in sums.items()}
+                    low, high = bands.get(length) or bands.get(str(length)) or (None, None)
+                    points.setdefault(model, {}).setdefault(int(length), []).append((value, low, high))
+    curves: dict[str, dict[int, float]] = {}
+    intervals: dict[str, dict[int, tuple[float, float]]] = {}
+    for model, by_length in points.items():
+        for length, triples in by_length.items():
+            values, lows, highs = zip(*triples)
+            mean, low, high = seed_interval(values, lows, highs)
+            curves.setdefault(model, {})[length] = mean
+            intervals.setdefault(model, {})[length] = (low, high)
+    return curves, intervals

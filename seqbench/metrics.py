@@ -1,9 +1,11 @@
-"""Losses and metrics, chosen by the task's kind and output space.
+"""Losses and metrics, chosen by the task's spec.
 
 Evaluation works in two steps so that metrics over many batches are exact, not averages of
-batch averages: :func:`collect` turns one batch's model output into flat records (per
-example and per scored token), and :func:`summarize` computes metrics from the records of
-all batches concatenated.
+batch averages: :func:`collect` turns one batch's model output into per-example records
+(sums over each example's scored targets, so any subset of examples can be re-aggregated),
+and :func:`summarize` computes metrics from the records of all batches concatenated. Every
+metric is a ratio of per-example sums (:data:`RATIOS`), a function of one (:data:`DERIVED`)
+or macro-F1; :mod:`seqbench.intervals` resamples examples with the same definitions.
 
 >>> import torch
 >>> from seqbench.batch import Batch
@@ -18,13 +20,33 @@ all batches concatenated.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
 from seqbench.batch import Batch
-from seqbench.spec import Real, TaskSpec
+from seqbench.spec import EOS, Real, TaskSpec
+
+Records = dict[str, np.ndarray]
+
+#: metric -> (numerator, denominator or None for a plain mean): per-example arrays of :func:`collect`
+RATIOS: dict[str, tuple[str, str | None]] = {
+    "accuracy": ("hits", "tokens"),
+    "token_accuracy": ("hits", "tokens"),
+    "sequence_accuracy": ("correct", None),
+    "cross_entropy": ("nll", "tokens"),
+    "mse": ("sq_error", None),
+    "content_accuracy": ("content_hits", "content_tokens"),
+    "stop_accuracy": ("stop_right", None),
+}
+#: metric -> (the ratio it is computed from, the monotone increasing function applied)
+DERIVED: dict[str, tuple[str, Callable[[np.ndarray], np.ndarray]]] = {
+    "bits_per_char": ("cross_entropy", lambda ce: ce / math.log(2)),
+    "perplexity": ("cross_entropy", lambda ce: np.exp(np.minimum(ce, 700.0))),
+}
+
 
 def loss(spec: TaskSpec, output: torch.Tensor, batch: Batch) -> torch.Tensor:
     """Cross-entropy (masked over sequence positions) or mean squared error."""
@@ -38,92 +60,104 @@ def loss(spec: TaskSpec, output: torch.Tensor, batch: Batch) -> torch.Tensor:
 
 
 @torch.no_grad()
-def collect(spec: TaskSpec, output: torch.Tensor, batch: Batch) -> dict[str, np.ndarray]:
-    """Flat records of one batch: ``example_*`` arrays are (B,), ``token_*`` arrays (N,)."""
+def collect(spec: TaskSpec, output: torch.Tensor, batch: Batch) -> Records:
+    """Per-example records of one batch, all (B,): ``hits``/``tokens``/``nll`` summed over the
+    example's scored targets, ``correct`` (every target right), ``sq_error`` (regression),
+    ``stop_right`` (decoders: the first predicted EOS where the target's is), ``length``; and
+    per scored token (N,): ``token_true``, ``token_pred``, ``token_example`` (for macro-F1)."""
     output = output.float()
+    out: dict[str, torch.Tensor] = {}
     if isinstance(spec.output, Real):
-        err = (output.reshape(-1) - batch.targets.reshape(-1)) ** 2  # (B,)
-        return {"example_sq_error": err.cpu().numpy(), **_lengths(batch)}
-    if batch.target_mask is None:  # (B, K)
-        nll = F.cross_entropy(output, batch.targets, reduction="none")
+        out["sq_error"] = (output.reshape(-1) - batch.targets.reshape(-1)) ** 2  # (B,)
+    elif batch.target_mask is None:  # (B, K) logits, (B,) labels
         pred = output.argmax(-1)
-        return {
-            "example_correct": (pred == batch.targets).cpu().numpy(),
-            "example_nll": nll.cpu().numpy(),
-            "token_pred": pred.cpu().numpy(),
-            "token_true": batch.targets.cpu().numpy(),
-            **_lengths(batch),
-        }
-    mask = batch.target_mask  # (B, T)
-    targets = batch.targets
-    nll = F.cross_entropy(output.transpose(1, 2), targets, reduction="none")  # (B, T)
-    pred = output.argmax(-1)  # (B, T)
-    hit = (pred == targets) & mask
-    counts = mask.sum(1).clamp(min=1)
-    return {
-        "example_token_accuracy": (hit.sum(1) / counts).cpu().numpy(),
-        "example_correct": (hit.sum(1) == mask.sum(1)).cpu().numpy(),
-        "example_nll": ((nll * mask).sum(1) / counts).cpu().numpy(),
-        "example_tokens": mask.sum(1).cpu().numpy(),
-        "token_pred": pred[mask].cpu().numpy(),
-        "token_true": targets[mask].cpu().numpy(),
-        "token_nll": nll[mask].cpu().numpy(),
-        **_lengths(batch),
-    }
+        hit = pred == batch.targets
+        out.update(hits=hit, tokens=torch.ones_like(hit, dtype=torch.long), correct=hit,
+                   nll=F.cross_entropy(output, batch.targets, reduction="none"), token_true=batch.targets,
+                   token_pred=pred, token_example=torch.arange(batch.size))
+    else:
+        mask, targets = batch.target_mask, batch.targets  # (B, T)
+        nll = F.cross_entropy(output.transpose(1, 2), targets, reduction="none")  # (B, T)
+        pred = output.argmax(-1)  # (B, T)
+        hit = (pred == targets) & mask
+        out.update(hits=hit.sum(1), tokens=mask.sum(1), correct=hit.sum(1) == mask.sum(1),
+                   nll=(nll * mask).sum(1), token_true=targets[mask], token_pred=pred[mask],
+                   token_example=torch.arange(batch.size)[:, None].expand_as(mask)[mask.cpu()])
+        if spec.is_decoder_output:
+            out["stop_right"] = first_eos(pred) == mask.sum(1) - 1  # the target's EOS is its last token
+    if batch.lengths is not None:
+        out["length"] = batch.lengths
+    return {key: value.cpu().numpy() for key, value in out.items()}
 
 
-def _lengths(batch: Batch) -> dict[str, np.ndarray]:
-    return {} if batch.lengths is None else {"example_length": batch.lengths.cpu().numpy()}
+def first_eos(tokens: torch.Tensor) -> torch.Tensor:
+    """Index of the first EOS in each row of (B, T) token ids, T where there is none.
+
+    >>> first_eos(torch.tensor([[3, 1, 1], [3, 4, 5]])).tolist()
+    [1, 3]
+    """
+    is_eos = tokens == EOS
+    position = torch.arange(tokens.shape[1], device=tokens.device).expand_as(tokens)
+    return torch.where(is_eos, position, tokens.shape[1]).min(1).values
 
 
-def concat(records: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
-    """Join the records of several batches."""
-    return {key: np.concatenate([r[key] for r in records]) for key in records[0]}
+@torch.no_grad()
+def collect_content(output: torch.Tensor, batch: Batch) -> Records:
+    """Content records of a decoder forced to the target's length (EOS never chosen): the
+    targets before each example's EOS, right or wrong. (B,) ``content_hits``, ``content_tokens``."""
+    content = batch.target_mask & (batch.targets != EOS)  # (B, T) without the EOS
+    pred = output.float().argmax(-1)
+    return {"content_hits": ((pred == batch.targets) & content).sum(1).cpu().numpy(),
+            "content_tokens": content.sum(1).cpu().numpy()}
 
 
-def summarize(spec: TaskSpec, records: dict[str, np.ndarray]) -> dict[str, float]:
+def concat(records: list[Records]) -> Records:
+    """Join the records of several batches (token-to-example indices shifted to match)."""
+    out = {key: np.concatenate([r[key] for r in records]) for key in records[0] if key != "token_example"}
+    if "token_example" in records[0]:
+        offsets = np.cumsum([0] + [len(next(iter(r.values()))) for r in records[:-1]])
+        out["token_example"] = np.concatenate([r["token_example"] + o for r, o in zip(records, offsets)])
+    return out
+
+
+def metric_names(spec: TaskSpec, records: Records) -> tuple[str, ...]:
+    """The metrics these records support: the spec's family, plus decoders' content and stop accuracy."""
+    extra = tuple(name for name in ("content_accuracy", "stop_accuracy") if RATIOS[name][0] in records)
+    return spec.metric_names + extra
+
+
+def summarize(spec: TaskSpec, records: Records) -> dict[str, float]:
     """Metrics of one split from its concatenated records."""
-    if isinstance(spec.output, Real):
-        return {"mse": float(records["example_sq_error"].mean())}
-    if "token_nll" not in records:  # one label per example
-        return {
-            "accuracy": float(records["example_correct"].mean()),
-            "cross_entropy": float(records["example_nll"].mean()),
-        }
-    ce = float(records["token_nll"].mean())
-    values = {
-        spec.accuracy_metric: lambda: float((records["token_pred"] == records["token_true"]).mean()),
-        "sequence_accuracy": lambda: float(records["example_correct"].mean()),
-        "cross_entropy": lambda: ce,
-        "bits_per_char": lambda: ce / math.log(2),
-        "perplexity": lambda: math.exp(min(ce, 700.0)),
-        "macro_f1": lambda: _macro_f1(records["token_true"], records["token_pred"]),
-    }
-    return {name: values[name]() for name in spec.metric_names}
+    return {name: value(name, records) for name in metric_names(spec, records)}
 
 
-def _macro_f1(true: np.ndarray, pred: np.ndarray) -> float:
-    from sklearn.metrics import f1_score  # imported here: sklearn takes seconds to import
+def value(name: str, records: Records, weights: np.ndarray | None = None) -> float | np.ndarray:
+    """One metric from records; with ``weights`` (R, B) example multiplicities, one value per row."""
+    if name in DERIVED:
+        source, transform = DERIVED[name]
+        return transform(value(source, records, weights))
+    if name == "macro_f1":
+        return macro_f1(records, weights)
+    numerator, denominator = RATIOS[name]
+    top = records[numerator].astype(float)
+    bottom = np.ones_like(top) if denominator is None else records[denominator].astype(float)
+    if weights is None:
+        return float(top.sum() / bottom.sum()) if bottom.sum() > 0 else float("nan")
+    below = weights @ bottom
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(below > 0, (weights @ top) / below, np.nan)  # NaN: a resample without such examples
 
-    return float(f1_score(true, pred, labels=np.unique(true), average="macro", zero_division=0))
 
-
-def example_scores(spec: TaskSpec, records: dict[str, np.ndarray]) -> tuple[str, np.ndarray]:
-    """The per-example score behind accuracy-by-length: (its metric name, values (B,))."""
-    if isinstance(spec.output, Real):
-        return "mse", records["example_sq_error"]
-    if spec.primary_metric == "bits_per_char":
-        return "bits_per_char", records["example_nll"] / math.log(2)
-    if "example_token_accuracy" in records:
-        return spec.accuracy_metric, records["example_token_accuracy"]
-    return "accuracy", records["example_correct"].astype(float)
-
-
-def by_length(spec: TaskSpec, records: dict[str, np.ndarray]) -> dict[str, object] | None:
-    """Mean per-example score for each input length: ``{"metric": ..., "values": {L: v}}``."""
-    if "example_length" not in records:
-        return None
-    name, scores = example_scores(spec, records)
-    lengths = records["example_length"]
-    values = {int(L): float(scores[lengths == L].mean()) for L in np.unique(lengths)}
-    return {"metric": name, "values": values}
+def macro_f1(records: Records, weights: np.ndarray | None = None) -> float | np.ndarray:
+    """F1 of every tag present in the targets, averaged; per weight row when ``weights`` is given."""
+    true, pred, example = records["token_true"], records["token_pred"], records["token_example"]
+    labels = np.unique(true)
+    w = np.ones((1, len(true))) if weights is None else weights[:, example]  # (R, N) token multiplicities
+    scores = []
+    for label in labels:
+        tp = w @ ((true == label) & (pred == label))
+        fp = w @ ((true != label) & (pred == label))
+        fn = w @ ((true == label) & (pred != label))
+        scores.append(np.where(2 * tp + fp + fn > 0, 2 * tp / np.maximum(2 * tp + fp + fn, 1e-12), 0.0))
+    result = np.mean(scores, axis=0)
+    return float(result[0]) if weights is None else result

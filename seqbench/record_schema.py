@@ -128,6 +128,10 @@ FIELDS: dict[str, Checker] = {
     "by_length": mapping(lambda v: _OBJECT(v) or (None if isinstance(v.get("metric"), str) else "needs a 'metric' name")
                          or _NUMBERS(v.get("values", {}))),
     "baselines": mapping(mapping(_NUMBERS)),
+    "intervals": mapping(mapping(listing(_maybe_number, 2))),
+    "baseline_intervals": mapping(mapping(mapping(listing(_maybe_number, 2)))),
+    "reference_baseline": optional(_STR),
+    "not_applicable_splits": mapping(_STR),
     "n_params": optional(_INT),
     "steps": _INT,
     "best_step": optional(_INT),

@@ -16,19 +16,23 @@ import pandas as pd
 from seqbench.leaderboard import length_series, overview, overview_table, results_frame, runs_of, task_table
 from seqbench.results import RunRecord
 
-INTRO = ("Test-split metrics, mean ± std over seeds (n = runs with status ok; the std of one seed is "
-         "n/a, never 0). ↑ higher is better, ↓ lower is better; the best model on the task's primary "
-         "metric is in bold. Baseline rows are computed by each task: chance, memoryless predictors "
-         "fitted on training data, and closed forms such as entropy floors.")
+INTRO = ("Test-split metrics: the mean over seeds with its 95 % interval [low, high], which reflects both "
+         "the seeds and the evaluation examples (n = runs with status ok). Every model and seed is scored on "
+         "the same evaluation examples. ↑ higher is better, ↓ lower is better. Bold marks the best model on "
+         "the task's primary metric and every model whose interval overlaps it (tied). length_mean is the "
+         "primary metric averaged uniformly over input lengths; excess_ is a model's difference from the "
+         "task's reference predictor on the same examples. Baseline rows are computed by each task on the "
+         "same examples: chance, memoryless predictors fitted on training data, the true source where it is "
+         "known, and closed forms (population values) such as entropy floors.")
 
 
 def sections(frame: pd.DataFrame, records: list[RunRecord], skipped: list[tuple[str, str]]) -> list[dict]:
     """The leaderboard as a list of sections: a heading, an optional table, note lines, figures."""
     out: list[dict] = []
     if len(frame):
-        values, ranks, mean_rank = overview(frame)
-        out.append({"heading": "Overview: primary metric (test) per task and model",
-                    "table": overview_table(values, mean_rank), "notes": [], "figures": ["overview.png"]})
+        view = overview(frame)
+        out.append({"heading": "Overview: primary metric (test) per task and model, mean over seeds [95 % interval] (#rank)",
+                    "table": overview_table(view), "notes": [], "figures": ["overview.png"]})
     for task_label in sorted(frame["task_label"].unique()) if len(frame) else []:
         runs = frame[frame["task_label"] == task_label]
         kind = runs["kind"].dropna().iloc[0] if runs["kind"].notna().any() else "?"
@@ -213,8 +217,8 @@ def _write_figures(target: Path, frame: pd.DataFrame, records: list[RunRecord]) 
     from seqbench.analysis import plots
     from seqbench.analysis.curves import plot_learning_curves
 
-    values, ranks, _ = overview(frame)
-    plots.overview_heatmap(values, ranks, target / "overview.png")
+    view = overview(frame)
+    plots.overview_heatmap(view.values, view.ranks, target / "overview.png")
     for task_label in sorted(frame["task_label"].unique()):
         runs = [r for r, _ in runs_of(records, frame, task_label)]
         if _has_history(runs):
@@ -227,6 +231,6 @@ def _write_figures(target: Path, frame: pd.DataFrame, records: list[RunRecord]) 
         train_max = (chosen[0].lengths or [None, None])[1]
         baselines = {name: scores[metric] for name, scores in chosen[0].baselines.get("test", {}).items()
                      if scores.get(metric) is not None}
-        plots.length_curves(length_series(records, task_label, frame), metric, train_max,
-                            f"{task_label}: {metric} by input length", target / figure_name(task_label, "length"),
-                            baselines=baselines)
+        curves, bands = length_series(records, task_label, frame)
+        plots.length_curves(curves, metric, train_max, f"{task_label}: {metric} by input length",
+                            target / figure_name(task_label, "length"), bands=bands, baselines=baselines)

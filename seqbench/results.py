@@ -11,10 +11,13 @@ Schema history (:data:`SCHEMA_HISTORY`); :func:`migrate` brings older records up
 * 1: first version.
 * 2: ``peak_rss_mb``, ``peak_rss_scope`` and ``config_hash`` (for resume).
 * 3: ``record_type`` (``run`` or ``gradflow``; gradflow probes wrote it since version 2
-  without it being declared), ``model_label`` (the preset name, e.g. ``bilstm``), and a
+  without it being declared), ``model_label`` (the preset name, e.g. ``bilstm``), a
   ``config_hash`` that covers everything that changes a run's result or outputs (file
-  contents, ``save_model``, the label). Records of version 1 and 2 read as ``record_type``
-  ``run`` unless they say otherwise, with ``model_label`` equal to ``model``.
+  contents, ``save_model``, the label); the evaluation protocol: ``intervals``,
+  ``baseline_intervals``, ``reference_baseline``, ``not_applicable_splits``, per-length
+  intervals and counts, evaluation sets shared by every seed. Records of version 1 and 2
+  read as ``record_type`` ``run`` unless they say otherwise, with ``model_label`` equal to
+  ``model`` and no intervals.
 
 A record is data, never a path: where a record was found is :attr:`RunRecord.source`, set by
 the reader from the file system, never from the file's contents.
@@ -45,7 +48,8 @@ SCHEMA = 3
 SCHEMA_HISTORY = {
     1: "first version",
     2: "peak_rss_mb, peak_rss_scope and config_hash (for resume)",
-    3: "record_type and model_label declared; config_hash covers file contents, save_model and the label",
+    3: "record_type and model_label declared; config_hash covers file contents, save_model and the label; "
+       "intervals, baseline_intervals, reference_baseline, not_applicable_splits; shared evaluation sets",
 }
 RESULT_FILE = "result.json"
 STATUSES = ("ok", "diverged", "failed", "not_applicable")
@@ -58,9 +62,13 @@ MAX_DEPTH = 32  #: deeper JSON nesting is skipped (records nest five levels)
 class RunRecord:
     """Everything one run (or one gradient-flow probe) produced; ``result.json`` is its JSON.
 
-    ``metrics``: split -> metric -> value (None where not finite); ``by_length``: split ->
-    ``{"metric": name, "values": {length: value}}``; ``baselines``: split -> baseline ->
-    metric -> value; ``history``: one ``{"step", "train_loss", "val_<metric>"...}`` per evaluation.
+    ``metrics``: split -> metric -> value (None where not finite) and ``intervals``: split ->
+    metric -> [low, high] (95 %, bootstrap over the evaluation examples); ``by_length``: split ->
+    ``{"metric": name, "values": {length: value}, "intervals": {length: [low, high]},
+    "counts": {length: n}}``; ``baselines``: split -> baseline -> metric -> value (scored on the
+    same examples; ``baseline_intervals`` alike); ``reference_baseline`` names the one that
+    ``excess_<metric>`` is measured against; ``not_applicable_splits``: split -> why the model
+    was not scored there; ``history``: one ``{"step", "train_loss", "val_<metric>"...}`` per evaluation.
     """
 
     task: str
@@ -83,8 +91,12 @@ class RunRecord:
     lengths: list[int] | None = None
     ood_lengths: list[int] | None = None
     metrics: dict[str, dict[str, float | None]] = field(default_factory=dict)
+    intervals: dict[str, dict[str, list[float | None]]] = field(default_factory=dict)
+    not_applicable_splits: dict[str, str] = field(default_factory=dict)
     by_length: dict[str, dict[str, Any]] = field(default_factory=dict)
     baselines: dict[str, dict[str, dict[str, float | None]]] = field(default_factory=dict)
+    baseline_intervals: dict[str, dict[str, dict[str, list[float | None]]]] = field(default_factory=dict)
+    reference_baseline: str | None = None
     n_params: int | None = None
     steps: int = 0
     best_step: int | None = None

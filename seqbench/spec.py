@@ -169,6 +169,7 @@ class TaskSpec:
     lengths: tuple[int, int] | None = None
     ood_lengths: tuple[int, int] | None = None
     max_output_length: int | None = None
+    train_output_length: int | None = None  #: longest target of the training range (default: max_output_length)
 
     def __post_init__(self) -> None:
         if self.kind not in KIND_INFO:
@@ -212,6 +213,11 @@ class TaskSpec:
     def metric_names(self) -> tuple[str, ...]:
         """Every metric a split of this task reports, in display order."""
         return ("mse",) if isinstance(self.output, Real) else self.info.metrics
+
+    @property
+    def max_train_input_length(self) -> int | None:
+        """Longest input of the training range (what a fixed-width model is sized for)."""
+        return None if self.lengths is None else self.lengths[1]
 
     @property
     def max_input_length(self) -> int | None:

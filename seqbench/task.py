@@ -27,12 +27,15 @@ if TYPE_CHECKING:  # torch is imported where tensors are made, so listing tasks 
     import torch
 
 SPLITS: tuple[str, ...] = ("train", "val", "test", "test_ood")
+EVAL_STREAM = 2**32  #: seeds the evaluation stream; training seeds are in [0, 2**32 - 1]
 
 
 class Task(ABC):
     """Base class of every task, built-in or plugin."""
 
     name: ClassVar[str]
+    #: the baseline models' excess is reported against (a name from :meth:`reference_outputs`)
+    reference_baseline: ClassVar[str | None] = None
     version: ClassVar[int] = 1
     description: ClassVar[str] = ""
     knobs: ClassVar[tuple[Knob, ...]] = ()
@@ -79,6 +82,11 @@ class Task(ABC):
         redoes a run whose input file changed. Tasks that read no file return ``{}``."""
         return {}
 
+    def reference_outputs(self, batch: Batch, split: str) -> dict[str, torch.Tensor]:
+        """Outputs, shaped like a model's, of predictors the task knows exactly (the true source of a
+        language, the memoryless copy strategy), for scoring on the very evaluation sample."""
+        return {}
+
     def analytic_baselines(self, split: str) -> dict[str, dict[str, float]]:
         """Baselines known in closed form (entropy floors, ...); extends the generic ones."""
         return {}
@@ -99,6 +107,16 @@ class Task(ABC):
         """
         self._check_split(split)
         return np.random.default_rng([seed, SPLITS.index(split), zlib.crc32(self.name.encode())])
+
+    def eval_rng(self, split: str) -> np.random.Generator:
+        """The generator of the shared evaluation data of ``split``: a function of the task alone.
+
+        Its stream is keyed by ``EVAL_STREAM`` (2**32), outside the range of training seeds
+        ([0, 2**32 - 1]), so it never coincides with a training stream; every model and seed is
+        scored on the same ``val``, ``test`` and ``test_ood`` examples.
+        """
+        self._check_split(split)
+        return np.random.default_rng([EVAL_STREAM, SPLITS.index(split), zlib.crc32(self.name.encode())])
 
     def sample(self, rng: np.random.Generator, n: int, split: str = "train") -> Batch:
         """Draw ``n`` examples of ``split``; the same generator state gives the same batch."""
@@ -198,12 +216,25 @@ class Task(ABC):
         }
 
 
+OOD_GRID_POINTS = 5  #: distinct test_ood lengths: 2,000 examples give 400 per length (interval about +-0.05)
+
+
+def length_grid(low: int, high: int, points: int = OOD_GRID_POINTS) -> np.ndarray:
+    """At most ``points`` evenly spaced lengths from ``low`` to ``high``, both included.
+
+    >>> length_grid(17, 32).tolist(), length_grid(3, 4).tolist()
+    ([17, 21, 24, 28, 32], [3, 4])
+    """
+    return np.unique(np.round(np.linspace(low, high, points)).astype(np.int64))
+
+
 class SequenceTask(Task, ABC):
     """A task whose inputs have a length: knobs for the training and out-of-distribution ranges.
 
     Training, ``val`` and ``test`` lengths are uniform in ``[min_length, length]``;
-    ``test_ood`` lengths are uniform in ``[length + 1, ood_length]`` (train short, test long,
-    as in the Chomsky-hierarchy benchmark).
+    ``test_ood`` lengths are drawn uniformly from :func:`length_grid` of ``[length + 1,
+    ood_length]`` (train short, test long, as in the Chomsky-hierarchy benchmark): a few
+    lengths with many examples each, so every length's score has a narrow interval.
     """
 
     def check_params(self) -> None:
@@ -213,6 +244,8 @@ class SequenceTask(Task, ABC):
 
     def sample_lengths(self, rng: np.random.Generator, n: int, split: str) -> np.ndarray:
         low, high = self.lengths_for(split)
+        if split == "test_ood":
+            return rng.choice(length_grid(low, high), size=n)
         return rng.integers(low, high + 1, size=n)
 
 

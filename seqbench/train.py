@@ -28,8 +28,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from seqbench import metrics as _metrics
 from seqbench.batch import Batch, count_tokens
+from seqbench.evaluation import evaluate, make_eval_sets, score_splits
 from seqbench.knobs import Knob, validate_knobs
 from seqbench.models.hooks import ScheduledModel
 from seqbench.steps import StepStrategy, choose_strategy
@@ -42,7 +42,9 @@ TRAINER_OPTIONS: tuple[Knob, ...] = (
     Knob("clip", "norm", choices=("norm", "value", "none"), help="gradient clipping: global norm, per value, or off"),
     Knob("clip_value", 1.0, low=1e-6, high=1e6, help="the clipping threshold"),
     Knob("eval_every", 100, low=1, high=10_000_000, help="evaluate on val every N steps"),
-    Knob("eval_size", 512, low=1, high=1_000_000, help="examples in each evaluation split"),
+    Knob("eval_size", 2000, low=1, high=1_000_000,
+         help="examples in test and test_ood (shared by every model and seed; finite splits whole)"),
+    Knob("val_size", 500, low=1, high=1_000_000, help="examples in val (model selection, early stopping)"),
     Knob("eval_batch_size", 256, low=1, high=65_536, help="examples per evaluation forward pass"),
     Knob("target", None, type=float, optional=True,
          help="stop early once val's primary metric reaches this value"),
@@ -68,6 +70,8 @@ class FitResult:
     history: list[dict[str, float]] = field(default_factory=list)
     error: str | None = None
     dataset_fingerprint: dict[str, str] = field(default_factory=dict)
+    intervals: dict[str, dict[str, list[float]]] = field(default_factory=dict)  #: split -> metric -> [low, high]
+    not_applicable: dict[str, str] = field(default_factory=dict)  #: split -> why it was not scored
 
 
 def seed_everything(seed: int, threads: int = 1) -> None:
@@ -82,38 +86,13 @@ def seed_everything(seed: int, threads: int = 1) -> None:
     torch.set_num_threads(threads)
 
 
-def make_eval_sets(task: Task, seed: int, size: int) -> dict[str, Batch]:
-    """Fixed evaluation batches for every split but train, each from its own seed stream."""
-    sets = {}
-    for split in task.splits[1:]:
-        available = task.split_size(split)
-        n = min(size, available) if available else size
-        sets[split] = task.sample(task.rng(seed, split), n, split)
-    return sets
-
-
-@torch.no_grad()
-def evaluate(model: nn.Module, task: Task, batch: Batch, device: torch.device,
-             chunk: int = 256) -> tuple[dict[str, float], dict[str, Any] | None]:
-    """Metrics of ``model`` on ``batch`` (evaluated in chunks), and accuracy by length."""
-    was_training = model.training
-    model.eval()
-    records = []
-    for start in range(0, batch.size, chunk):
-        part = batch.slice(start, start + chunk, aligned=task.spec.aligned_output).to(device)
-        records.append(task.score(model(part), part))
-    model.train(was_training)
-    records = _metrics.concat(records)
-    return task.summarize(records), _metrics.by_length(task.spec, records)
-
-
 def fit(model: nn.Module, task: Task, seed: int = 0, device: str = "cpu",
         strategy: StepStrategy | None = None, eval_sets: dict[str, Batch] | None = None,
         **options: Any) -> FitResult:
     """Train ``model`` on ``task`` with Adam; select the best ``val`` checkpoint; test it.
 
     Options are :data:`TRAINER_OPTIONS` (validated). ``eval_sets`` (split -> batch) defaults
-    to :func:`make_eval_sets` of the seed. A non-finite loss or gradient ends the
+    to the task's shared :func:`~seqbench.evaluation.make_eval_sets`. A non-finite loss or gradient ends the
     run with status ``diverged``, keeping the best checkpoint seen before it.
     """
     o = validate_knobs("trainer", TRAINER_OPTIONS, options)
@@ -124,7 +103,7 @@ def fit(model: nn.Module, task: Task, seed: int = 0, device: str = "cpu",
         strategy = choose_strategy(task, o["tbptt"])
     optimizer = torch.optim.Adam(model.parameters(), lr=o["lr"])
     if eval_sets is None:
-        eval_sets = make_eval_sets(task, seed, o["eval_size"])
+        eval_sets = make_eval_sets(task, o["eval_size"], o["val_size"])
     train_rng = task.rng(seed, "train")
     primary, higher = task.spec.primary_metric, task.spec.higher_is_better
     params = [p for p in model.parameters() if p.requires_grad]
@@ -156,7 +135,7 @@ def fit(model: nn.Module, task: Task, seed: int = 0, device: str = "cpu",
         last_finite = loss
         bar.update(1)
         if step % o["eval_every"] == 0 or step == o["steps"]:
-            val, _ = evaluate(model, task, eval_sets["val"], dev, o["eval_batch_size"])
+            val = evaluate(model, task, eval_sets["val"], dev, o["eval_batch_size"])
             value = val[primary]
             history.append({"step": step, "train_loss": loss, **{f"val_{k}": v for k, v in val.items()}})
             bar.set_postfix(loss=f"{loss:.3f}", **{primary: f"{value:.3f}"})
@@ -168,17 +147,14 @@ def fit(model: nn.Module, task: Task, seed: int = 0, device: str = "cpu",
     bar.close()
     if best_state is not None:
         model.load_state_dict(best_state)
-    results, by_length = {}, {}
-    for split, batch in eval_sets.items():
-        results[split], lengths = evaluate(model, task, batch, dev, o["eval_batch_size"])
-        if lengths is not None:
-            by_length[split] = lengths
+    scores = score_splits(model, task, eval_sets, dev, o["eval_batch_size"])
     completed = step if status == "ok" else step - 1
     return FitResult(
-        status=status, metrics=results, by_length=by_length, steps=completed, best_step=best_step,
+        status=status, metrics=scores["metrics"], by_length=scores["by_length"], steps=completed, best_step=best_step,
         train_seconds=train_seconds, tokens_per_second=tokens / train_seconds if train_seconds else 0.0,
         history=history, error=error,
         dataset_fingerprint={split: b.fingerprint() for split, b in eval_sets.items()},
+        intervals=scores["intervals"], not_applicable=scores["not_applicable"],
     )
 
 

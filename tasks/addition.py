@@ -80,7 +80,8 @@ class Addition(Task):
                         output=Tokens(("<pad>", "<eos>") + DIGITS), primary_metric="token_accuracy",
                         lengths=(2 * self.min_digits + 1, 2 * self.digits + 1),
                         ood_lengths=(2 * self.digits + 3, 2 * self.ood_digits + 1),
-                        max_output_length=self.ood_digits + 2)  # a carry adds one digit, EOS another
+                        max_output_length=self.ood_digits + 2,  # a carry adds one digit, EOS another
+                        train_output_length=self.digits + 2)
 
     def digit_range(self, split: str) -> tuple[int, int]:
         """The (inclusive) range of operand digit counts in ``split``."""

@@ -42,6 +42,7 @@ class CopyMemory(Task):
     """
 
     name = "copy_memory"
+    reference_baseline = "memoryless"
     version = 1
     description = "symbols, a long delay, a marker -> the symbols again (Arjovsky et al. 2016)"
     knobs = (
@@ -86,6 +87,10 @@ class CopyMemory(Task):
         logits[:, : width - K, 1] = 0.0  # log 1 for the blank
         logits[:, width - K :, 2:] = -torch.log(torch.tensor(float(self.alphabet)))
         return logits
+
+    def reference_outputs(self, batch: Batch, split: str) -> dict[str, torch.Tensor]:
+        """The memoryless strategy on the very evaluation sample (models' excess is measured against it)."""
+        return {"memoryless": self.memoryless_logits(batch)}
 
     def analytic_baselines(self, split: str) -> dict[str, dict[str, float]]:
         """The memoryless strategy scored with the task's metric code on one batch of ``split``.

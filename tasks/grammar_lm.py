@@ -74,6 +74,7 @@ class GrammarLM(Task):
     """
 
     name = "grammar_lm"
+    reference_baseline = "true_source"
     version = 1
     description = "characters of sentences from a probabilistic grammar (exact entropy floor)"
     knobs = (
@@ -110,6 +111,12 @@ class GrammarLM(Task):
         """The source's own log P(next character | prefix) for input ids (n, T): (n, T, vocab)."""
         logp = self.automaton.next_log_probs(np.asarray(inputs) - 1)  # (n, T, C)
         return np.concatenate([np.full(logp.shape[:2] + (1,), -np.inf), logp], axis=2)  # <pad> never
+
+    def reference_outputs(self, batch, split: str) -> dict:
+        """The true source (the automaton), scored on the very evaluation sample."""
+        import torch
+
+        return {"true_source": torch.from_numpy(self.true_log_probs(batch.inputs.numpy())).float()}
 
     def analytic_baselines(self, split: str) -> dict[str, dict[str, float]]:
         """The exact entropy floor of this split's streams, and the grammar's entropy rate."""

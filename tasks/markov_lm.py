@@ -35,6 +35,7 @@ class MarkovLM(Task):
     """
 
     name = "markov_lm"
+    reference_baseline = "true_source"
     version = 1
     description = "character stream from a random order-k Markov source (known entropy floor)"
     knobs = (
@@ -83,6 +84,36 @@ class MarkovLM(Task):
         ids = stream[:, :steps] + 1  # symbol ids after <pad>
         T = steps - 1
         return to_batch(ids[:, :-1], ids[:, 1:], np.full(n, T), np.ones((n, T), dtype=bool))
+
+    def true_log_probs(self, inputs: np.ndarray) -> np.ndarray:
+        """The source's own log P(next symbol | prefix) for input ids (n, T): (n, T, vocab).
+
+        Inside the first ``order`` symbols (the stationary start context) the next symbol's
+        probability is the stationary marginal given the prefix; after that, the transition
+        row of the last ``order`` symbols.
+        """
+        V, k = self.vocab_size, self.order
+        symbols = np.asarray(inputs, dtype=np.int64) - 1  # (n, T) s_0 .. s_{T-1}
+        n, T = symbols.shape
+        probs = np.empty((n, T, V))
+        for t in range(T):  # position t predicts s_{t+1} from s_0 .. s_t
+            if t + 1 < k:
+                joint = self.start.reshape(V ** (t + 2), -1).sum(1).reshape(V ** (t + 1), V)  # P(s_0..s_t, s_{t+1})
+                prefix = (symbols[:, : t + 1] * V ** np.arange(t, -1, -1)).sum(1)
+                rows = joint[prefix]
+                probs[:, t] = rows / rows.sum(1, keepdims=True)
+            else:
+                context = (symbols[:, t + 1 - k: t + 1] * V ** np.arange(k - 1, -1, -1)).sum(1) if k else 0
+                probs[:, t] = self.transitions[context]
+        with np.errstate(divide="ignore"):
+            logp = np.log(probs)
+        return np.concatenate([np.full((n, T, 1), -np.inf), logp], axis=2)  # <pad> is never next
+
+    def reference_outputs(self, batch, split: str) -> dict:
+        """The true source, scored on the very evaluation sample (models' excess is measured against it)."""
+        import torch
+
+        return {"true_source": torch.from_numpy(self.true_log_probs(batch.inputs.numpy())).float()}
 
     def analytic_baselines(self, split: str) -> dict[str, dict[str, float]]:
         """The entropy floor of this split's streams, and the source's entropy rate."""

@@ -47,7 +47,7 @@ class Reverse(SequenceTask):
     """
 
     name = "reverse"
-    version = 1
+    version = 2  # 2: test_ood lengths on a grid of at most 5 lengths (per-length intervals)
     description = "string -> the same string reversed"
     knobs = length_knobs(length=10) + (
         Knob("vocab_size", 4, low=1, high=len(LETTERS), help="distinct symbols"),
@@ -58,7 +58,7 @@ class Reverse(SequenceTask):
         return TaskSpec(kind="seq2seq", input=Tokens(("<pad>",) + letters),
                         output=Tokens(("<pad>", "<eos>") + letters), primary_metric="token_accuracy",
                         lengths=(self.min_length, self.length), ood_lengths=(self.length + 1, self.ood_length),
-                        max_output_length=self.ood_length + 1)
+                        max_output_length=self.ood_length + 1, train_output_length=self.length + 1)
 
     def transform(self, symbols: np.ndarray, lengths: np.ndarray) -> np.ndarray:
         """The target symbols for input symbols (n, width), padding kept at the end."""

@@ -11,7 +11,7 @@ from seqbench.leaderboard import results_frame, task_table
 from seqbench.report import build
 from seqbench.results import SCHEMA, RunRecord, load_results, write_result
 
-TINY = {"steps": 4, "eval_every": 2, "eval_size": 16, "batch_size": 8}
+TINY = {"steps": 4, "eval_every": 2, "eval_size": 16, "val_size": 16, "batch_size": 8}
 
 
 def test_write_is_atomic_and_replaces(tmp_path):
@@ -42,7 +42,7 @@ def test_bad_result_files_are_skipped_with_the_reason(tmp_path, content, reason)
     assert skipped[0][0].endswith("result.json") and reason in skipped[0][1]
 
 
-def test_leaderboard_shows_single_seed_std_as_missing_and_skipped_files(tmp_path):
+def test_leaderboard_shows_intervals_over_seeds_and_examples_and_skipped_files(tmp_path):
     for seed in (0, 1):
         run_experiment({"name": "parity", "length": 4}, {"name": "gru", "hidden_size": 8}, TINY, seed=seed,
                        out_dir=tmp_path / f"gru{seed}")
@@ -51,11 +51,18 @@ def test_leaderboard_shows_single_seed_std_as_missing_and_skipped_files(tmp_path
     (tmp_path / "broken").mkdir()
     (tmp_path / "broken" / "result.json").write_text("{")
     markdown, frame, skipped = build([str(tmp_path)], str(tmp_path / "out"))
-    table = task_table(frame, "parity", load_results([tmp_path]).records)
+    records = load_results([tmp_path]).records
+    table = task_table(frame, "parity", records)
     lstm = table[table["model"] == "lstm"].iloc[0]
-    assert lstm["accuracy ↑"].replace("*", "").endswith("± n/a") and lstm["n"] == "1"
+    run = next(r for r in records if r.model == "lstm")
+    low, high = run.intervals["test"]["accuracy"]  # one seed: the run's own interval over examples
+    assert lstm["accuracy ↑"] == f"{run.metrics['test']['accuracy']:.3f} [{low:.3f}, {high:.3f}]" and lstm["n"] == "1"
     gru = table[table["model"] == "gru"].iloc[0]
-    assert "n/a" not in gru["accuracy ↑"] and gru["n"] == "2"
+    values = sorted(r.metrics["test"]["accuracy"] for r in records if r.model == "gru")
+    mean, band = gru["accuracy ↑"].split(" [")
+    low, high = (float(x) for x in band.rstrip("]").split(", "))
+    assert float(mean) == pytest.approx(sum(values) / 2, abs=1e-3) and gru["n"] == "2"
+    assert low <= values[0] and high >= values[1]  # the interval covers both seeds' scores
     assert {"baseline: chance", "baseline: majority"} <= set(table["model"])
     assert "Skipped result files" in markdown and "broken/result.json" in markdown
     assert len(pd.read_csv(tmp_path / "out" / "results.csv")) == 3
@@ -65,9 +72,9 @@ def test_leaderboard_marks_the_best_and_averages_exactly():
     records = [RunRecord(task="t", model=m, seed=s, status="ok", primary_metric="mse", higher_is_better=False,
                          n_params=10, metrics={"test": {"mse": v}}) for m, s, v in [("a", 0, 0.5), ("a", 1, 0.7), ("b", 0, 0.2)]]
     table = task_table(results_frame(records), "t").set_index("model")
-    assert table.loc["b", "mse ↓"] == "0.200 ± n/a" and bool(table.loc["b", "_best"])
-    assert not table.loc["a", "_best"]
-    assert table.loc["a", "mse ↓"] == f"0.600 ± {math.sqrt(0.02):.3f}"
+    assert table.loc["b", "mse ↓"] == "0.200" and bool(table.loc["b", "_best"])  # no interval recorded: none shown
+    assert table.loc["a", "mse ↓"] == "0.600 [0.500, 0.700]"  # seeds resampled: the interval spans them
+    assert not table.loc["a", "_best"]  # 0.5..0.7 does not overlap 0.2
 
 
 def test_an_invalid_configuration_raises_and_writes_nothing(tmp_path):
@@ -101,11 +108,11 @@ def test_saved_weights_reload_and_code_in_a_pickle_is_refused(tmp_path):
                             out_dir=tmp_path / "run", save_model=True)
     assert record["weights"] == "model.pt"
     task, model = load_run(tmp_path / "run")
-    from seqbench.train import evaluate, make_eval_sets
+    from seqbench.evaluation import evaluate, make_eval_sets
 
-    test_set = make_eval_sets(task, 0, TINY["eval_size"])["test"]
-    metrics, _ = evaluate(model, task, test_set, torch.device("cpu"))
-    assert metrics == record["metrics"]["test"]  # the reloaded weights are the selected ones
+    test_set = make_eval_sets(task, TINY["eval_size"], TINY["val_size"])["test"]
+    metrics = evaluate(model, task, test_set, torch.device("cpu"))
+    assert metrics == {k: v for k, v in record.metrics["test"].items() if k != "length_mean"}  # the selected weights
 
     class Evil:
         def __reduce__(self):

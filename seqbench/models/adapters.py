@@ -22,6 +22,7 @@ from torch import nn
 from seqbench.batch import Batch
 from seqbench.models.attention import AdditiveAttention, Memory
 from seqbench.models.cores import RecurrentCore, State
+from seqbench.models.hooks import ForcedLengthSwitch, forbid_eos
 from seqbench.models.teacher_forcing import TeacherForcing
 from seqbench.spec import Real, TaskSpec, Tokens, Vector
 
@@ -95,6 +96,8 @@ class TokenDecoder(nn.Module):
     and the head reads the state and that context.
     """
 
+    forbid_eos = False  #: set inside ``forced_length()``: greedy steps never choose EOS
+
     def __init__(self, cell: str, vocab: int, embedding_size: int, context_size: int,
                  hidden_size: int, num_layers: int, dropout: float,
                  attention: AdditiveAttention | None = None) -> None:
@@ -127,7 +130,7 @@ class TokenDecoder(nn.Module):
             x = torch.cat([self.embed(token), context], dim=-1)[:, None, :]  # (B, 1, E+C)
             out, state = self.core(x, None, state)
             features = out[:, 0] if self.attention is None else torch.cat([out[:, 0], context], dim=-1)
-            step_logits = self.head(self.dropout(features))  # (B, V)
+            step_logits = forbid_eos(self.head(self.dropout(features)), self.forbid_eos)  # (B, V)
             logits.append(step_logits)
             token = step_logits.argmax(-1)
             if targets is not None and teacher_forcing > 0.0:
@@ -137,7 +140,7 @@ class TokenDecoder(nn.Module):
         return torch.stack(logits, dim=1)
 
 
-class _Decoding(nn.Module):
+class _Decoding(ForcedLengthSwitch, nn.Module):
     """Shared parts of the two decoder adapters: teacher forcing and step count."""
 
     teacher: TeacherForcing

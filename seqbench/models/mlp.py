@@ -1,14 +1,16 @@
 """``mlp``: a fully connected baseline that sees the whole (padded) input at once.
 
-Token inputs are embedded per position and the embeddings of all ``max_input_length``
-positions are concatenated (so the first layer's weights grow with the longest input, the
+Token inputs are embedded per position and the embeddings of the training range's longest
+input are concatenated (so the first layer's weights grow with the input length, the
 lecture's point about fully connected models); vector inputs are flattened. Sequence outputs
-come from one output block per position, up to the longest target the task can produce.
+come from one output block per position, up to the longest training target. The mlp has no
+weights for longer inputs, so splits with longer inputs (``test_ood``) are reported as not
+applicable, with the reason, instead of scoring positions it never trained on.
 
 >>> from seqbench import make_model, make_task
 >>> model = make_model("mlp", make_task("parity", length=8).spec, hidden_size=16, embedding_size=4)
->>> model.body[0].in_features  # 16 positions (ood_length) x 4 embedding units
-64
+>>> model.body[0].in_features  # 8 positions (the training length) x 4 embedding units
+32
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ MLP_OPTIONS: tuple[Knob, ...] = (
 def first_layer_inputs(spec: TaskSpec, embedding_size: int) -> int:
     """Inputs of the first layer: the flattened (padded) input, token positions embedded."""
     step_size = embedding_size if isinstance(spec.input, Tokens) else spec.input.size
-    return step_size * (spec.max_input_length or 1)
+    return step_size * (spec.max_train_input_length or 1)
 
 
 def build_mlp(spec: TaskSpec, o: dict[str, Any]) -> nn.Module:

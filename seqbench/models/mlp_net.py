@@ -2,8 +2,8 @@
 
 >>> from seqbench import make_model, make_task
 >>> model = make_model("mlp", make_task("reverse", length=4).spec, hidden_size=8)
->>> type(model).__name__, model.out_steps  # one output block per target position, EOS included
-('MLP', 9)
+>>> type(model).__name__, model.out_steps  # one block per training target position (length 4 + EOS)
+('MLP', 5)
 """
 
 from __future__ import annotations
@@ -14,15 +14,17 @@ from torch import nn
 
 from seqbench.batch import Batch
 from seqbench.models.adapters import output_size
+from seqbench.models.hooks import ForcedLengthSwitch
 from seqbench.models.mlp import first_layer_inputs
 from seqbench.spec import TaskSpec, Tokens
 
 
-class MLP(nn.Module):
+class MLP(ForcedLengthSwitch, nn.Module):
     def __init__(self, spec: TaskSpec, hidden_size: int, embedding_size: int, num_layers: int,
                  dropout: float) -> None:
         super().__init__()
-        self.positions = spec.max_input_length  # None for vector inputs
+        self.positions = spec.max_train_input_length  # None for vector inputs
+        self.max_input_length = self.positions  # the FixedLength hook: longer inputs are not scored
         tokens = isinstance(spec.input, Tokens)
         self.embed: nn.Module | None = nn.Embedding(spec.input.size, embedding_size, padding_idx=0) if tokens else None
         in_features = first_layer_inputs(spec, embedding_size)
@@ -38,10 +40,10 @@ class MLP(nn.Module):
 
     @staticmethod
     def _output_steps(spec: TaskSpec) -> int | None:
-        if spec.kind == "tagging":
-            return spec.max_input_length
+        if spec.aligned_output:
+            return spec.max_train_input_length
         if spec.is_decoder_output:
-            return spec.max_output_length
+            return spec.train_output_length or spec.max_output_length
         return None
 
     def forward(self, batch: Batch) -> torch.Tensor:
@@ -49,10 +51,22 @@ class MLP(nn.Module):
         if self.embed is not None:
             x = self.embed(x)  # (B, T, E)
         if self.positions is not None:
-            x = F.pad(x, (0, 0, 0, self.positions - x.shape[1]))  # (B, T_max, E)
+            if x.shape[1] > self.positions:
+                raise ValueError(f"the mlp reads at most {self.positions} steps (the training length); "
+                                 f"this batch has {x.shape[1]}")
+            x = F.pad(x, (0, 0, 0, self.positions - x.shape[1]))  # (B, T_train, E)
         h = self.body(x.reshape(x.shape[0], -1).float())  # (B, hidden)
         out = self.head(h)
         if self.out_steps is None:
             return out.squeeze(-1) if self.squeeze else out  # (B, K) or (B,)
-        out = out.view(x.shape[0], self.out_steps, self.out_size)  # (B, T_out_max, V)
-        return out[:, : batch.targets.shape[1]]
+        out = out.view(x.shape[0], self.out_steps, self.out_size)  # (B, T_out_train, V)
+        width = batch.targets.shape[1]
+        if width > self.out_steps:  # a longer target than training ever had: no weights for it
+            out = torch.cat([out, out.new_zeros(out.shape[0], width - self.out_steps, self.out_size)], dim=1)
+        out = out[:, :width]
+        if self.forbid_eos:  # forced length: every position is written, EOS never chosen
+            from seqbench.spec import EOS
+
+            out = out.clone()
+            out[:, :, EOS] = float("-inf")
+        return out

@@ -12,6 +12,7 @@ from torch import nn
 
 from seqbench.batch import Batch
 from seqbench.models.adapters import output_size
+from seqbench.models.hooks import ForcedLengthSwitch, forbid_eos
 from seqbench.spec import Real, TaskSpec, Tokens
 
 
@@ -59,7 +60,7 @@ def _padding(lengths: torch.Tensor | None, steps: int, device: torch.device) -> 
     return torch.arange(steps, device=device)[None, :] >= lengths.to(device)[:, None]
 
 
-class Transformer(nn.Module):
+class Transformer(ForcedLengthSwitch, nn.Module):
     """One class for every kind; ``kind`` picks masks, pooling and whether a decoder exists."""
 
     def __init__(self, spec: TaskSpec, hidden_size: int, embedding_size: int | None, num_layers: int,
@@ -119,7 +120,7 @@ class Transformer(nn.Module):
             return self._step_logits(torch.cat([bos, batch.targets[:, : steps - 1]], dim=1), memory, padding)
         tokens, logits = bos, []
         for _ in range(steps):  # greedy: each step reads the model's own previous choices
-            step = self._step_logits(tokens, memory, padding)[:, -1]  # (B, V)
+            step = forbid_eos(self._step_logits(tokens, memory, padding)[:, -1], self.forbid_eos)  # (B, V)
             logits.append(step)
             tokens = torch.cat([tokens, step.argmax(-1, keepdim=True)], dim=1)
         return torch.stack(logits, dim=1)  # (B, steps, V)
