@@ -17,9 +17,12 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test]"
 	touch $(STAMP)
 
+# One line per finished job, then the overview, the budget and where the files are; the full
+# leaderboard (markdown, HTML, CSV, plots) is written to $(DEMO_DIR)/leaderboard, not printed.
 demo: $(STAMP)
-	$(BIN)/seqbench run -m experiment=smoke hydra/launcher=joblib hydra.launcher.n_jobs=2 hydra.sweep.dir=$(DEMO_DIR)
-	$(BIN)/seqbench leaderboard $(DEMO_DIR) --out $(DEMO_DIR)/leaderboard
+	@$(BIN)/seqbench run -m experiment=smoke hydra/launcher=joblib hydra.launcher.n_jobs=2 hydra.sweep.dir=$(DEMO_DIR)
+	@$(BIN)/seqbench leaderboard $(DEMO_DIR) --out $(DEMO_DIR)/leaderboard > /dev/null
+	@echo "[seqbench] leaderboard: $(DEMO_DIR)/leaderboard/leaderboard.md (and .html, results.csv, plots)"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
