@@ -81,7 +81,7 @@ def collect(spec: TaskSpec, output: torch.Tensor, batch: Batch) -> Records:
         pred = output.argmax(-1)  # (B, T)
         hit = (pred == targets) & mask
         out.update(hits=hit.sum(1), tokens=mask.sum(1), correct=hit.sum(1) == mask.sum(1),
-                   nll=(nll * mask).sum(1), token_true=targets[mask], token_pred=pred[mask],
+                   nll=nll.masked_fill(~mask, 0.0).sum(1), token_true=targets[mask], token_pred=pred[mask],
                    token_example=torch.arange(batch.size)[:, None].expand_as(mask)[mask.cpu()])
         if spec.is_decoder_output:
             out["stop_right"] = first_eos(pred) == mask.sum(1) - 1  # the target's EOS is its last token
@@ -149,15 +149,28 @@ def value(name: str, records: Records, weights: np.ndarray | None = None) -> flo
 
 
 def macro_f1(records: Records, weights: np.ndarray | None = None) -> float | np.ndarray:
-    """F1 of every tag present in the targets, averaged; per weight row when ``weights`` is given."""
+    """F1 of every tag present in the targets, averaged; per weight row when ``weights`` is given.
+
+    Each example's true positives, false positives and false negatives per tag are counted
+    once ((B, C) arrays), so a resample's counts are one matrix product.
+    """
     true, pred, example = records["token_true"], records["token_pred"], records["token_example"]
-    labels = np.unique(true)
-    w = np.ones((1, len(true))) if weights is None else weights[:, example]  # (R, N) token multiplicities
-    scores = []
-    for label in labels:
-        tp = w @ ((true == label) & (pred == label))
-        fp = w @ ((true != label) & (pred == label))
-        fn = w @ ((true == label) & (pred != label))
-        scores.append(np.where(2 * tp + fp + fn > 0, 2 * tp / np.maximum(2 * tp + fp + fn, 1e-12), 0.0))
-    result = np.mean(scores, axis=0)
+    labels, true_index = np.unique(true, return_inverse=True)  # tags present in the targets
+    n, c = len(records["hits"]), len(labels)
+    pred_index = np.searchsorted(labels, pred).clip(0, c - 1)
+    pred_known = labels[pred_index] == pred  # a predicted tag that never occurs as a target only counts as a miss
+
+    def per_example(mask: np.ndarray, index: np.ndarray) -> np.ndarray:  # (B, C) counts
+        return np.bincount(example[mask] * c + index[mask], minlength=n * c).reshape(n, c).astype(float)
+
+    right = true == pred
+    tp = per_example(right, true_index)
+    fn = per_example(~right, true_index)
+    fp = per_example(~right & pred_known, pred_index)
+    w = np.ones((1, n)) if weights is None else weights  # (R, B)
+    TP, FP, FN = w @ tp, w @ fp, w @ fn  # (R, C)
+    denominator = 2 * TP + FP + FN
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scores = np.where(denominator > 0, 2 * TP / denominator, 0.0)
+    result = scores.mean(1)
     return float(result[0]) if weights is None else result

@@ -40,7 +40,7 @@ class Adding(SequenceTask):
 
     name = "adding"
     reference_baseline = "constant_1"
-    version = 2  # 2: test_ood lengths on a grid of at most 5 lengths (per-length intervals)
+    version = 2  # 2: test_ood lengths on a grid of 4 lengths, equally often (per-length intervals)
     description = "(value, marker) steps -> sum of the two marked values (regression)"
     knobs = (Knob("min_length", 2, low=MARKED, high=100_000, help="shortest training sequence"),) \
         + length_knobs(length=50)[1:]

@@ -29,7 +29,7 @@ class BracketDepth(SequenceTask):
     """
 
     name = "bracket_depth"
-    version = 2  # 2: test_ood lengths on a grid of at most 5 lengths (per-length intervals)
+    version = 2  # 2: test_ood lengths on a grid of 4 lengths, equally often (per-length intervals)
     description = "bracket string -> nesting depth after each bracket"
     knobs = length_knobs(length=20) + (
         Knob("max_depth", 4, low=1, high=1000, help="deepest nesting a string reaches"),

@@ -31,7 +31,7 @@ class Copy(Reverse):
     """
 
     name = "copy"
-    version = 2  # 2: test_ood lengths on a grid of at most 5 lengths (per-length intervals)
+    version = 2  # 2: test_ood lengths on a grid of 4 lengths, equally often (per-length intervals)
     description = "string -> the same string"
     knobs = length_knobs(length=10) + (
         Knob("vocab_size", 4, low=1, high=len(LETTERS), help="distinct symbols"),

@@ -27,7 +27,7 @@ class Parity(SequenceTask):
     """
 
     name = "parity"
-    version = 2  # 2: test_ood lengths on a grid of at most 5 lengths (per-length intervals)
+    version = 2  # 2: test_ood lengths on a grid of 4 lengths, equally often (per-length intervals)
     description = "bit string -> 1 if it holds an odd number of ones"
     knobs = length_knobs(length=16) + (
         Knob("p_one", 0.5, low=0.0, high=1.0, help="probability that a bit is 1"),

@@ -105,7 +105,7 @@ class PosTagging(SequenceTask):
     """
 
     name = "pos_tagging"
-    version = 2  # 2: test_ood lengths on a grid of at most 5 lengths (per-length intervals)
+    version = 2  # 2: test_ood lengths on a grid of 4 lengths, equally often (per-length intervals)
     description = "sentence -> part-of-speech tags; ambiguous words need the words to their right"
     knobs = (Knob("min_length", 2, low=2, high=100_000, help="fewest words in a training sentence"),) \
         + length_knobs(length=16)[1:]

@@ -47,7 +47,7 @@ class Reverse(SequenceTask):
     """
 
     name = "reverse"
-    version = 2  # 2: test_ood lengths on a grid of at most 5 lengths (per-length intervals)
+    version = 2  # 2: test_ood lengths on a grid of 4 lengths, equally often (per-length intervals)
     description = "string -> the same string reversed"
     knobs = length_knobs(length=10) + (
         Knob("vocab_size", 4, low=1, high=len(LETTERS), help="distinct symbols"),

@@ -63,7 +63,7 @@ class Sentiment(SequenceTask):
     """
 
     name = "sentiment"
-    version = 2  # 2: test_ood lengths on a grid of at most 5 lengths (per-length intervals)
+    version = 2  # 2: test_ood lengths on a grid of 4 lengths, equally often (per-length intervals)
     description = "review -> positive/negative, with negation, intensifiers and 'but' (order matters)"
     knobs = (Knob("min_length", STRUCTURE, low=STRUCTURE, high=100_000,
                   help="shortest training review (room for the longest phrase structure)"),) \
