@@ -10,6 +10,8 @@ with the order of the two sides alternating; the median is reported with min and
 - joblib_speedup: wall time of a 4-job grid, basic launcher / joblib with 2 workers (grid.py)
 - peak_rss_mb: the largest job's peak resident memory in the smoke grid
 - scaling: seconds per training step against sequence length and batch size
+- evaluation_cost: building the shared evaluation sets (first time, cached) and the final scoring
+  with intervals, as shares of a leaderboard run's training (evaluation.py)
 - gpu (``--device cuda``): cuDNN LSTM and GRU tokens/s and mixed precision / fp32
 
 Modes: the default is the full measurement (a few minutes), ``--quick`` keeps every figure
@@ -32,6 +34,7 @@ from typing import Any
 
 import torch
 
+import evaluation
 import generation
 import grid
 import training
@@ -40,16 +43,16 @@ MODES: dict[str, dict[str, Any]] = {
     "full": dict(repeats=7, fit_repeats=15, fit_steps=10, gen_examples=1024, gen_repeats=5, share_steps=5,
                  lengths=(25, 50, 100), batches=(32, 64, 128), scaling_steps=5, grid_repeats=3,
                  grid_extra=[], rss_grid="smoke", long_grid=["trainer.steps=600"], anatomy=True,
-                 spin=30_000_000, gpu_steps=50),
+                 spin=30_000_000, gpu_steps=50, evaluation={}),
     "quick": dict(repeats=3, fit_repeats=5, fit_steps=4, gen_examples=1024, gen_repeats=3, share_steps=2,
                   lengths=(25, 50, 100), batches=(32, 64, 128), scaling_steps=2, grid_repeats=1,
                   grid_extra=[], rss_grid="four", long_grid=None, anatomy=False, spin=30_000_000,
-                  gpu_steps=20),
+                  gpu_steps=20, evaluation=dict(tasks=("parity", "reverse", "pos_tagging"))),
     "smoke": dict(repeats=1, fit_repeats=1, fit_steps=2, gen_examples=64, gen_repeats=1, share_steps=1,
                   lengths=(5, 10, 20), batches=(8, 16, 32), scaling_steps=1, grid_repeats=1,
-                  grid_extra=["trainer.steps=4", "trainer.eval_every=2", "trainer.eval_size=16"],
+                  grid_extra=["trainer.steps=4", "trainer.eval_every=2", "trainer.eval_size=16", "trainer.val_size=16"],
                   rss_grid="four", long_grid=None, anatomy=False, spin=3_000_000,
-                  gpu_steps=5),
+                  gpu_steps=5, evaluation=dict(steps=4, tasks=("parity",), test_size=64, val_size=16)),
 }
 
 #: figure -> (where the compared value is, the target, ">=" or "<")
@@ -61,7 +64,7 @@ TARGETS = {
     "joblib_speedup": ("median", 1.6, ">="),
 }
 FIGURES = ("trainer_vs_bare", "generation_vs_naive", "sigmoid_vs_fused", "joblib_speedup", "peak_rss_mb",
-           "scaling", "gpu")
+           "scaling", "evaluation_cost", "gpu")
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -118,6 +121,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
          lambda: training.sigmoid_vs_fused(m["repeats"], args.threads, args.device)),
         ("scaling", "scaling" in only,
          lambda: training.scaling(m["lengths"], m["batches"], m["scaling_steps"], args.threads, args.device)),
+        ("evaluation_cost", "evaluation_cost" in only, lambda: evaluation.evaluation_cost(**m["evaluation"])),
         ("joblib_speedup", bool(grids), lambda: grid.joblib_speedup(m["grid_repeats"], m["grid_extra"])),
         ("parallel_capacity", bool(grids), lambda: grid.parallel_capacity(m["spin"])),
         ("grid_anatomy", bool(grids) and m["anatomy"], grid.anatomy),
@@ -182,6 +186,7 @@ def table(out: dict[str, Any]) -> str:
         lines.append(f"| peak_rss_mb ({p['job']}) | {p['value']:.0f} | | | | |")
     lines += generation_table(f.get("generation_vs_naive")) + detail_table(f, out.get("details", {}))
     lines += scaling_table(f.get("scaling")) + anatomy_table(out.get("details", {}).get("grid_anatomy"))
+    lines += evaluation.evaluation_table(f.get("evaluation_cost"))
     lines += gpu_table(f.get("gpu"))
     return "\n".join(lines)
 

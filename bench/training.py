@@ -79,7 +79,7 @@ def trainer_vs_bare(steps: int, repeats: int, threads: int, device: str = "cpu")
 
     def seqbench_fit() -> float:
         model = copy.deepcopy(initial)
-        result = fit(model, task, seed=0, device=device, steps=steps, eval_every=steps, eval_size=8,
+        result = fit(model, task, seed=0, device=device, steps=steps, eval_every=steps, eval_size=8, val_size=8,
                      batch_size=CASE["batch_size"], lr=1e-3, clip="norm", clip_value=1.0, threads=threads)
         ends["fit"] = model
         return result.tokens_per_second

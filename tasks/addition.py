@@ -8,7 +8,7 @@ from seqbench.errors import ConfigError
 from seqbench.knobs import Knob
 from seqbench.spec import EOS, TaskSpec, Tokens
 from seqbench.task import Task, padding_mask, to_batch
-from seqbench.tasks.reverse import with_eos
+from seqbench.decoding import with_eos
 
 DIGITS = tuple("0123456789")
 MAX_DIGITS = 18  # the sum of two 18-digit numbers (< 2e18) still fits in int64

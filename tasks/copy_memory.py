@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import torch
 
 from seqbench.batch import Batch
 from seqbench.knobs import Knob
 from seqbench.spec import TaskSpec, Tokens
 from seqbench.task import Task, to_batch
+
+if TYPE_CHECKING:  # torch is imported where tensors are made: listing tasks never loads it
+    import torch
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
 BLANK, MARKER = "-", ":"
@@ -83,6 +87,8 @@ class CopyMemory(Task):
         Blank with certainty up to the K outputs after the marker, then uniform over the alphabet.
         """
         width, vocab, K = batch.inputs.shape[1], self.spec.output.size, self.copy_length
+        import torch
+
         logits = torch.full((batch.size, width, vocab), -torch.inf)
         logits[:, : width - K, 1] = 0.0  # log 1 for the blank
         logits[:, width - K :, 2:] = -torch.log(torch.tensor(float(self.alphabet)))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from seqbench.decoding import with_eos
 from seqbench.knobs import Knob
 from seqbench.spec import EOS, TaskSpec, Tokens
 from seqbench.task import SequenceTask, length_knobs, padding_mask, to_batch
@@ -16,14 +17,6 @@ def symbol_ids(lengths: np.ndarray, width: int, vocab_size: int, rng: np.random.
     """Random symbols ``first_id .. first_id + vocab_size - 1`` inside each length, 0 (pad) after."""
     mask = padding_mask(lengths, width)
     return np.where(mask, rng.integers(0, vocab_size, size=(len(lengths), width)) + first_id, 0)
-
-
-def with_eos(symbols: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Append EOS after each target's last symbol: returns (targets, mask), width + 1 columns."""
-    n, width = symbols.shape
-    targets = np.concatenate([symbols, np.zeros((n, 1), dtype=symbols.dtype)], axis=1)
-    targets[np.arange(n), lengths] = EOS
-    return targets, padding_mask(lengths + 1, width + 1)
 
 
 class Reverse(SequenceTask):
