@@ -272,3 +272,21 @@ def test_bucket_sort_position_prior_by_enumeration():
         strings = [sorted(s) for s in itertools.product(range(k), repeat=n)]
         best = sum(max(sum(s[j] == v for s in strings) for v in range(k)) for j in range(n)) / len(strings)
         assert _order_statistic_hits(n, k) == pytest.approx(best)
+
+
+# ----------------------------------------------------------------- the experiment presets
+def test_experiment_chomsky_sweeps_the_fifteen_tasks_seven_models_three_seeds():
+    from pathlib import Path
+
+    from omegaconf import OmegaConf
+
+    conf = Path(__file__).parents[1] / "conf" / "experiment"
+    full = OmegaConf.load(conf / "chomsky.yaml")
+    params = full.hydra.sweeper.params
+    assert sorted(params.task.split(",")) == sorted(NAMES)
+    assert params.model.split(",") == ["rnn_tanh", "rnn_relu", "rnn_sigmoid", "lstm", "gru", "stacked_lstm", "transformer"]
+    assert params.seed == "range(3)" and full.trainer.batch_size == 128
+    smoke = OmegaConf.load(conf / "chomsky_smoke.yaml")
+    assert "chomsky" in smoke.defaults and smoke.hydra.sweeper.params.model == "lstm,transformer"
+    for name in NAMES:  # the smoke's shorter test_ood is a valid configuration of every task
+        assert check_task(make_task(name, **smoke.task)) == []
