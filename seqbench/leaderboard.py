@@ -88,12 +88,12 @@ def _fmt(value: float | None, digits: int = 3) -> str:
 def cell(mean: float, low: float, high: float, digits: int = 3) -> str:
     """``0.950 [0.931, 0.968]``: a value with its 95 % interval.
 
-    >>> cell(0.95, 0.931, 0.968), cell(float("nan"), 0, 0)
-    ('0.950 [0.931, 0.968]', 'n/a')
+    >>> cell(0.95, 0.931, 0.968), cell(float("nan"), 0, 0), cell(0.5, 0.5, 0.5)  # an exact value has no interval
+    ('0.950 [0.931, 0.968]', 'n/a', '0.500')
     """
     if not math.isfinite(mean):
         return "n/a"
-    if not (math.isfinite(low) and math.isfinite(high)):
+    if not (math.isfinite(low) and math.isfinite(high)) or low == high == mean:  # none, or exact
         return _fmt(mean, digits)
     return f"{mean:.{digits}f} [{low:.{digits}f}, {high:.{digits}f}]"
 

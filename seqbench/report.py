@@ -68,7 +68,7 @@ def _display(table: pd.DataFrame) -> pd.DataFrame:
 
 
 _MARKDOWN_SPECIAL = str.maketrans({"|": "\\|", "`": "\\`", "<": "&lt;", ">": "&gt;", "&": "&amp;", "*": "\\*",
-                                   "[": "\\[", "]": "\\]", "\\": "\\\\"})
+                                   "\\": "\\\\"})
 
 
 def escape_markdown(text: object) -> str:
@@ -77,7 +77,7 @@ def escape_markdown(text: object) -> str:
     >>> escape_markdown("a|b\\n<script>`x`")
     'a\\\\|b &lt;script&gt;\\\\`x\\\\`'
     """
-    return " ".join(str(text).split()).translate(_MARKDOWN_SPECIAL)
+    return " ".join(str(text).split()).translate(_MARKDOWN_SPECIAL).replace("](", "]\\(")  # no links either
 
 
 def _cells(table: pd.DataFrame, escape, bold) -> pd.DataFrame:

@@ -66,9 +66,11 @@ def print_summary(plan: Any) -> None:
 def _overview(records: list) -> str:
     from tabulate import tabulate
 
-    from seqbench.leaderboard import overview, overview_table, results_frame
+    from seqbench.leaderboard import overview, results_frame
 
-    values, _, mean_rank = overview(results_frame(records))
-    table = overview_table(values, mean_rank)
+    view = overview(results_frame(records))  # compact: means only; the leaderboard shows the intervals
+    table = view.values.map(lambda v: "n/a" if v != v else f"{v:.3f}")
+    table.loc["mean rank (shared tasks)"] = [("n/a" if r != r else f"{r:.2f}") for r in
+                                             view.mean_rank.reindex(table.columns)]
     return "test score of each task's primary metric (mean over seeds):\n" + tabulate(
-        table, headers="keys", showindex=False, tablefmt="simple")
+        table.reset_index(names="task"), headers="keys", showindex=False, tablefmt="simple")
