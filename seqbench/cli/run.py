@@ -152,6 +152,10 @@ def run(argv: list[str]) -> int:
             _hydra(_app, argv, "seqbench-run")
         except (HydraException, OmegaConfBaseException) as exc:
             raise ConfigError(hydra_error_message(exc, [a for a in argv if not a.startswith("-")])) from None
+        except ValueError as exc:
+            if not str(exc).startswith("Only one of --run"):  # Hydra's check of its own flags
+                raise
+            raise ConfigError(str(exc)) from None
     statuses = sweep_statuses() or list(_statuses)  # a sweep's files, else the single run's status
     if plan is not None and plan.multirun:
         print_summary(plan)
