@@ -15,7 +15,9 @@ is written:
 Sweepers other than the basic one (Optuna) choose their jobs while they run; for them only
 the shared configuration is checked.
 
->>> plan = preflight(["-m", "task=parity", "seed=0,1"])  # doctest: +SKIP
+>>> from seqbench.cli.run import register_configs
+>>> register_configs()
+>>> plan = preflight(["-m", "task=parity", "seed=0,1"])
 >>> plan.n_jobs, plan.subdirs
 (2, ['seed=0,task=parity', 'seed=1,task=parity'])
 """
