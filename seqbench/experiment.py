@@ -199,7 +199,8 @@ def _train(record: RunRecord, plan: Plan, job_number: int):
     record.n_params = count_parameters(model)
     check_run_fits(model, plan.task.spec, plan.trainer)  # memory estimated before it is spent (H1)
     eval_sets = make_eval_sets(plan.task, plan.trainer["eval_size"], plan.trainer["val_size"])
-    result = fit(model, plan.task, seed=plan.seed, device=device, eval_sets=eval_sets, **plan.trainer)
+    result = fit(model, plan.task, seed=plan.seed, device=device, eval_sets=eval_sets,
+                 progress=f"{plan.task.name} x {plan.label} seed {plan.seed}", **plan.trainer)
     record.status, record.error = result.status, result.error
     record.metrics, record.by_length, record.history = result.metrics, result.by_length, result.history
     record.steps, record.best_step = result.steps, result.best_step

@@ -20,6 +20,7 @@ from __future__ import annotations
 import copy
 import math
 import random
+import sys
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -86,12 +87,16 @@ def seed_everything(seed: int, threads: int = 1) -> None:
     torch.set_num_threads(threads)
 
 
+PROGRESS_SECONDS = 30.0  #: without a progress bar (not a terminal), one line on stderr this often
+
+
 def fit(model: nn.Module, task: Task, seed: int = 0, device: str = "cpu",
         strategy: StepStrategy | None = None, eval_sets: dict[str, Batch] | None = None,
-        **options: Any) -> FitResult:
+        progress: str | None = None, **options: Any) -> FitResult:
     """Train ``model`` on ``task`` with Adam; select the best ``val`` checkpoint; test it.
 
-    Options are :data:`TRAINER_OPTIONS` (validated). ``eval_sets`` (split -> batch) defaults
+    ``progress`` names the run in the progress line printed every :data:`PROGRESS_SECONDS` when no
+    progress bar is shown. Options are :data:`TRAINER_OPTIONS` (validated). ``eval_sets`` (split -> batch) defaults
     to the task's shared :func:`~seqbench.evaluation.make_eval_sets`. A non-finite loss or gradient ends the
     run with status ``diverged``, keeping the best checkpoint seen before it.
     """
@@ -114,6 +119,7 @@ def fit(model: nn.Module, task: Task, seed: int = 0, device: str = "cpu",
     from tqdm.auto import tqdm  # progress bar on terminals only (disable=None)
 
     bar = tqdm(total=o["steps"], disable=None, leave=False, desc=f"{task.name}")
+    last_report, last_val = time.monotonic(), None  # a long job is never silent, bar or not
     for step in range(1, o["steps"] + 1):
         started = time.perf_counter()
         batch = task.sample(train_rng, o["batch_size"], "train")
@@ -134,11 +140,17 @@ def fit(model: nn.Module, task: Task, seed: int = 0, device: str = "cpu",
         tokens += batch_tokens
         last_finite = loss
         bar.update(1)
+        if bar.disable and time.monotonic() - last_report >= PROGRESS_SECONDS:
+            last_report = time.monotonic()
+            shown = "" if last_val is None else f", val {primary} {last_val:.3f}"
+            print(f"[seqbench] {progress or task.name}: step {step}/{o['steps']}, loss {loss:.3f}{shown}",
+                  file=sys.stderr, flush=True)
         if step % o["eval_every"] == 0 or step == o["steps"]:
             val = evaluate(model, task, eval_sets["val"], dev, o["eval_batch_size"])
             value = val[primary]
             history.append({"step": step, "train_loss": loss, **{f"val_{k}": v for k, v in val.items()}})
             bar.set_postfix(loss=f"{loss:.3f}", **{primary: f"{value:.3f}"})
+            last_val = value
             if (value > best_value) if higher else (value < best_value):
                 best_value, best_step = value, step
                 best_state = copy.deepcopy(model.state_dict())

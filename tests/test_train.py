@@ -78,3 +78,13 @@ def test_learning_happens_at_small_scale():
     result = _fit(task_knobs={"length": 6}, steps=400, eval_every=50, lr=0.01, batch_size=64)
     assert result.metrics["test"]["accuracy"] > 0.9
     assert math.isfinite(result.tokens_per_second) and result.tokens_per_second > 0
+
+
+def test_a_long_job_without_a_progress_bar_reports_progress(monkeypatch, capsys):
+    import seqbench.train as train
+
+    monkeypatch.setattr(train, "PROGRESS_SECONDS", 0.0)  # report after every step
+    _fit(steps=4, eval_every=2, eval_size=16, val_size=16, progress="parity x gru seed 0")
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.startswith("[seqbench] parity x gru")]
+    assert len(lines) == 4 and lines[0].startswith("[seqbench] parity x gru seed 0: step 1/4, loss ")
+    assert "val accuracy" in lines[-1]  # after the first evaluation the line shows the validation score
