@@ -1,30 +1,167 @@
-"""Shared fixtures: tiny budgets, temporary result folders, and the CLI as a subprocess."""
+"""Shared fixtures: tiny budgets, and the command line in this process or in a new one.
+
+Most tests call the command in this process (:func:`run_cli`: ``seqbench.cli.main``, what the
+``seqbench`` script runs, with its output captured), which saves the ~2 s of imports a new
+process pays. A few tests need a real process and use :func:`seqbench_cli`: a kill or a signal,
+plugins found on a fresh ``sys.path``, the installed script, ``make demo``.
+
+The suite runs on every core (pytest-xdist, ``-n auto`` in pyproject's addopts); tests are
+independent of order and of each other, and write only below their own ``tmp_path``. Pass
+``-n 0`` to run it in one process (``--pdb``, ``-s``).
+"""
 
 from __future__ import annotations
 
+import io
+import json
 import os
 import subprocess
 import sys
+from contextlib import redirect_stderr, redirect_stdout
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SMOKE = ["trainer=smoke", "trainer.steps=6", "trainer.eval_every=3", "trainer.eval_size=32"]
+SMOKE = ["trainer=smoke", "trainer.steps=6", "trainer.eval_every=3", "trainer.eval_size=32", "trainer.val_size=32"]
+
+if os.environ.get("PYTEST_XDIST_WORKER"):  # one torch thread per worker: the workers share the cores
+    import torch
+
+    torch.set_num_threads(1)
+
+
+@dataclass(frozen=True)
+class Result:
+    """What a ``seqbench`` command did: its exit status and what it printed."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def _failed(args: tuple[str, ...], result: Result) -> AssertionError:
+    return AssertionError(f"seqbench {' '.join(args)} exited {result.returncode}\n"
+                          f"stdout:\n{result.stdout[-3000:]}\nstderr:\n{result.stderr[-3000:]}")
+
+
+def run_cli(*args: str, cwd: Path | None = None, check: bool = True) -> Result:
+    """Run ``seqbench ARGS`` in this process (``seqbench.cli.main``), the way the script does.
+
+    Captures what the command prints to ``sys.stdout`` and ``sys.stderr`` (launcher worker
+    processes print to their own streams). ``cwd`` is entered for the call and left after it.
+    """
+    from hydra.core.global_hydra import GlobalHydra
+
+    from seqbench.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    here = os.getcwd()
+    full_error = os.environ.pop("HYDRA_FULL_ERROR", None)  # as a user's shell has it
+    GlobalHydra.instance().clear()
+    try:
+        if cwd is not None:
+            os.chdir(cwd)
+        with redirect_stdout(out), redirect_stderr(err):
+            try:
+                code = main(list(args))
+            except SystemExit as exc:  # argparse's --help and usage errors
+                code = exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 1
+    finally:
+        os.chdir(here)
+        GlobalHydra.instance().clear()
+        if full_error is not None:
+            os.environ["HYDRA_FULL_ERROR"] = full_error
+    result = Result(int(code or 0), out.getvalue(), err.getvalue())
+    if check and result.returncode != 0:
+        raise _failed(args, result)
+    return result
 
 
 def seqbench_cli(*args: str, cwd: Path | None = None, env: dict | None = None, check: bool = True,
-                 timeout: float = 600) -> subprocess.CompletedProcess:
-    """Run ``seqbench ARGS`` as a new process, the way a user does."""
+                 timeout: float = 600) -> Result:
+    """Run ``seqbench ARGS`` as a new process of the installed script, the way a user does."""
     full_env = {**os.environ, **(env or {})}
     full_env.pop("HYDRA_FULL_ERROR", None)
-    result = subprocess.run([str(Path(sys.executable).parent / "seqbench"), *args], cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout)
+    done = subprocess.run([str(Path(sys.executable).parent / "seqbench"), *args], cwd=cwd, env=full_env,
+                          capture_output=True, text=True, timeout=timeout)
+    result = Result(done.returncode, done.stdout, done.stderr)
     if check and result.returncode != 0:
-        raise AssertionError(f"seqbench {' '.join(args)} exited {result.returncode}\n"
-                             f"stdout:\n{result.stdout[-3000:]}\nstderr:\n{result.stderr[-3000:]}")
+        raise _failed(args, result)
     return result
+
+
+_SESSION = """
+import io, json, sys
+from contextlib import redirect_stderr, redirect_stdout
+from hydra.core.global_hydra import GlobalHydra
+from seqbench.cli import main
+MARK = "@@seqbench-session@@"
+results = []
+for argv in json.loads(sys.argv[1]):
+    out, err = io.StringIO(), io.StringIO()
+    GlobalHydra.instance().clear()
+    with redirect_stdout(out), redirect_stderr(err):
+        try:
+            code = main(argv)
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 1
+    results.append([int(code or 0), out.getvalue(), err.getvalue()])
+sys.stdout.write("\n" + MARK + json.dumps(results))
+"""
+
+
+def cli_session(*commands: list[str], env: dict | None = None, cwd: Path | None = None,
+                timeout: float = 600) -> list[Result]:
+    """Run several ``seqbench`` commands one after another in one new Python process.
+
+    For what must start from a fresh interpreter (plugins found through ``PYTHONPATH``)
+    without paying its start-up once per command. Returns one :class:`Result` per command.
+    """
+    full_env = {**os.environ, **(env or {})}
+    full_env.pop("HYDRA_FULL_ERROR", None)
+    done = subprocess.run([sys.executable, "-c", _SESSION, json.dumps([list(c) for c in commands])], cwd=cwd,
+                          env=full_env, capture_output=True, text=True, timeout=timeout)
+    if done.returncode != 0:
+        raise AssertionError(f"the command session crashed (exit {done.returncode}):\n{done.stderr[-3000:]}")
+    return [Result(*r) for r in json.loads(done.stdout.rsplit("@@seqbench-session@@", 1)[1])]
 
 
 @pytest.fixture
 def cli():
-    return seqbench_cli
+    return run_cli
+
+
+@dataclass(frozen=True)
+class Demo:
+    """What ``make demo`` did: the command's result, its grid folder and the records in it."""
+
+    result: Result
+    folder: Path
+    records: tuple[dict, ...]
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory) -> Demo:
+    """``make demo``, the README's main job, run once per test session into a temporary folder.
+
+    Its grid (every task x rnn_tanh, lstm, gru under the joblib launcher) is the suite's joblib
+    grid: tests marked ``xdist_group("demo")`` check its records too, so it runs on one worker.
+    The environment already exists, so ``make`` is told not to install (``-o STAMP``).
+    """
+    folder = tmp_path_factory.mktemp("demo") / "smoke"
+    venv_bin = Path(sys.executable).parent
+    env = {"PATH": f"{venv_bin}:/usr/local/bin:/usr/bin:/bin", "HOME": str(Path.home())}
+    command = ["make", "-o", ".venv/.installed", "demo", f"DEMO_DIR={folder}"]
+    if not Path(sys.executable).resolve().is_relative_to((ROOT / ".venv").resolve()):
+        command.append(f"BIN={venv_bin}")  # running outside the Makefile's venv: use this interpreter's
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=1200)
+    records = tuple(json.loads(p.read_text()) for p in sorted(folder.rglob("result.json"))
+                    if "leaderboard" not in p.parts)
+    return Demo(Result(done.returncode, done.stdout, done.stderr), folder, records)
+
+
+def pytest_collection_modifyitems(config, items):
+    """The slow tests first, so that the workers finish together (a stable sort: order otherwise kept)."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)

@@ -7,11 +7,11 @@ import pytest
 from seqbench import TASKS
 from seqbench.spec import KINDS
 
-from conftest import SMOKE, seqbench_cli
+from conftest import SMOKE, run_cli, seqbench_cli
 
 
 def test_tasks_json_lists_every_kind_with_its_knobs():
-    listed = json.loads(seqbench_cli("tasks", "--json").stdout)
+    listed = json.loads(run_cli("tasks", "--json").stdout)
     assert {t["kind"] for t in listed} == set(KINDS)
     for task in listed:
         assert {"name", "kind", "version", "description", "primary_metric", "knobs"} <= set(task)
@@ -19,20 +19,17 @@ def test_tasks_json_lists_every_kind_with_its_knobs():
 
 
 def test_models_json_lists_models_with_options():
-    listed = {m["name"]: m for m in json.loads(seqbench_cli("models", "--json").stdout)}
+    listed = {m["name"]: m for m in json.loads(run_cli("models", "--json").stdout)}
     assert {"rnn_tanh", "rnn_relu", "rnn_sigmoid", "lstm", "gru", "mlp"} <= set(listed)
     assert listed["lstm"]["options"]["hidden_size"]["default"] == 64
 
 
-def test_one_run_per_kind_writes_an_ok_result(tmp_path):
-    one_per_kind = {}
-    for name in TASKS.names():
-        one_per_kind.setdefault(TASKS.get(name)().kind, name)
-    tasks = ",".join(sorted(one_per_kind.values()))
-    seqbench_cli("run", "-m", f"task={tasks}", "model=lstm", *SMOKE, f"hydra.sweep.dir={tmp_path}")
-    records = [json.loads(p.read_text()) for p in tmp_path.rglob("result.json")]
-    assert sorted(r["kind"] for r in records) == sorted(KINDS)
-    for record in records:
+@pytest.mark.slow
+@pytest.mark.xdist_group("demo")
+def test_every_kind_runs_from_the_command_line_and_writes_a_complete_record(demo):
+    """The demo grid (``make demo``: every task x rnn_tanh, lstm, gru) covers every kind."""
+    assert sorted({r["kind"] for r in demo.records}) == sorted(KINDS)
+    for record in demo.records:
         assert record["status"] == "ok", record["error"]
         for key in ("schema", "task", "task_version", "task_params", "model", "model_params", "n_params", "seed",
                     "metrics", "primary_metric", "higher_is_better", "train_seconds", "steps",
@@ -42,23 +39,15 @@ def test_one_run_per_kind_writes_an_ok_result(tmp_path):
 
 
 def test_grid_and_leaderboard_name_both_models(tmp_path):
-    seqbench_cli("run", "-m", "task=parity,bracket_depth", "model=rnn_tanh,gru", "seed=0,1", *SMOKE,
+    run_cli("run", "-m", "task=parity,bracket_depth", "model=rnn_tanh,gru", "seed=0,1", *SMOKE,
                  f"hydra.sweep.dir={tmp_path / 'grid'}")
     assert len(list((tmp_path / "grid").rglob("result.json"))) == 8
-    out = seqbench_cli("leaderboard", str(tmp_path / "grid"), "--out", str(tmp_path / "lb")).stdout
+    out = run_cli("leaderboard", str(tmp_path / "grid"), "--out", str(tmp_path / "lb")).stdout
     for name in ("## parity", "## bracket_depth", "| rnn_tanh", "| gru", "baseline: chance"):
         assert name in out
     assert (tmp_path / "lb" / "leaderboard.md").read_text().strip() == out.strip()
     csv = (tmp_path / "lb" / "results.csv").read_text().splitlines()
     assert len(csv) == 9 and "test/accuracy" in csv[0]
-
-
-def test_joblib_launcher_runs_a_grid_in_parallel(tmp_path):
-    seqbench_cli("run", "-m", "task=parity", "model=rnn_tanh,gru", *SMOKE, "hydra/launcher=joblib",
-                 "hydra.launcher.n_jobs=2", f"hydra.sweep.dir={tmp_path}")
-    records = [json.loads(p.read_text()) for p in tmp_path.rglob("result.json")]
-    assert sorted(r["model"] for r in records) == ["gru", "rnn_tanh"]
-    assert all(r["status"] == "ok" and r["trainer_params"]["threads"] >= 1 for r in records)
 
 
 @pytest.mark.parametrize(
@@ -74,21 +63,28 @@ def test_joblib_launcher_runs_a_grid_in_parallel(tmp_path):
     ],
 )
 def test_user_errors_are_one_line_without_traceback(args, message):
-    result = seqbench_cli(*args, check=False)
+    result = run_cli(*args, check=False)
     assert result.returncode == 2
     assert message in result.stderr
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
 
 
-def test_bad_knob_value_fails_the_run_with_key_value_and_range(tmp_path):
-    result = seqbench_cli("run", "task.length=-3", *SMOKE, f"hydra.run.dir={tmp_path}", check=False)
-    assert result.returncode == 1
-    assert "task.length=-3: must be an integer in [1, 100000]" in result.stdout + result.stderr
-    record = json.loads((tmp_path / "result.json").read_text())
-    assert record["status"] == "failed" and record["steps"] == 0
+def test_bad_knob_value_is_refused_with_key_value_and_range_and_writes_nothing(tmp_path):
+    result = run_cli("run", "task.length=-3", *SMOKE, f"hydra.run.dir={tmp_path / 'run'}", check=False)
+    assert result.returncode == 2
+    assert "task.length=-3: must be an integer in [1, 100000]" in result.stderr
+    assert not (tmp_path / "run").exists()  # validated before anything is written (issue 11.7)
 
 
 def test_not_applicable_is_recorded_with_the_reason(tmp_path):
-    seqbench_cli("run", "task=markov_lm", "model=bilstm", *SMOKE, f"hydra.run.dir={tmp_path}")
+    run_cli("run", "task=markov_lm", "model=bilstm", *SMOKE, f"hydra.run.dir={tmp_path}")
     record = json.loads((tmp_path / "result.json").read_text())
     assert record["status"] == "not_applicable" and "bidirectional" in record["error"]
+
+
+def test_the_installed_script_gives_the_same_one_line_error_and_exit_status():
+    """The tests above call ``seqbench.cli.main`` in-process; the script a user runs agrees."""
+    script, here = seqbench_cli("tsks", check=False), run_cli("tsks", check=False)
+    assert script.returncode == here.returncode == 2 and script.stdout == here.stdout == ""
+    assert script.stderr == here.stderr
+    assert script.stderr.startswith("seqbench: error: unknown command 'tsks'; did you mean 'tasks'?")

@@ -2,13 +2,10 @@
 
 import re
 import shlex
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, seqbench_cli
+from conftest import ROOT, run_cli
 
 README = (ROOT / "README.md").read_text()
 
@@ -33,12 +30,42 @@ def test_ci_runs_the_readmes_test_command():
     assert re.search(r"^make test$", ci, flags=re.M)
 
 
-def test_quick_tour_commands_run_in_order(tmp_path):
-    for command in commands():
-        if command.startswith("seqbench "):
-            seqbench_cli(*shlex.split(command)[1:], cwd=tmp_path)
-    assert (tmp_path / "multirun" / "tour" / "leaderboard" / "leaderboard.md").exists()
-    assert (tmp_path / "multirun" / "optuna" / "optimization_results.yaml").exists()
+def tour_groups() -> dict[str, list[str]]:
+    """The README's ``seqbench`` commands, in order, grouped by the output folder they share
+    (``multirun/tour``: the grid, then its leaderboard); a command that shares none is alone."""
+    groups: dict[str, list[str]] = {}
+    for number, command in enumerate(c for c in commands() if c.startswith("seqbench ")):
+        folder = re.search(r"\b(?:multirun|outputs|data)/[^/\s]+", command)
+        groups.setdefault(folder.group(0) if folder else f"{number:02d} {' '.join(command.split()[:2])}", []).append(command)
+    return groups
+
+
+def _outputs(command: str) -> list[str]:
+    """The files and folders a command says it writes."""
+    words = shlex.split(command)
+    named = [words[i + 1] for i, w in enumerate(words[:-1]) if w == "--out"]
+    return named + [w.split("=", 1)[1] for w in words if w.startswith(("hydra.sweep.dir=", "gradflow.out_dir="))]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("group", list(tour_groups()))
+def test_quick_tour_commands_run_in_order(tmp_path, group):
+    """Each group of README commands runs in order in a fresh folder (in this process:
+    ``seqbench.cli.main`` is what the ``seqbench`` script runs) and writes what it says."""
+    for command in tour_groups()[group]:
+        run_cli(*shlex.split(command)[1:], cwd=tmp_path)
+        for path in _outputs(command):
+            assert (tmp_path / path).exists(), (command, path)
+    if group == "multirun/tour":
+        assert (tmp_path / "multirun" / "tour" / "leaderboard" / "leaderboard.md").exists()
+    if group == "multirun/optuna":
+        assert (tmp_path / "multirun" / "optuna" / "optimization_results.yaml").exists()
+
+
+def test_the_tour_runs_every_seqbench_command_of_the_readme():
+    grouped = [c for group in tour_groups().values() for c in group]
+    assert sorted(grouped) == sorted(c for c in commands() if c.startswith("seqbench "))
+    assert {"multirun/tour", "multirun/optuna"} <= set(tour_groups())
 
 
 def test_python_examples_run(tmp_path, monkeypatch):
@@ -55,20 +82,15 @@ def test_python_examples_run(tmp_path, monkeypatch):
 
 
 @pytest.mark.slow
-def test_make_demo_runs_the_main_job():
-    """The README's main job, verbatim, from the repository root (the venv already exists)."""
-    venv_bin = Path(sys.executable).parent
-    env = {"PATH": f"{venv_bin}:/usr/local/bin:/usr/bin:/bin", "HOME": str(Path.home())}
-    if (ROOT / ".venv").exists() and Path(sys.executable).resolve().is_relative_to((ROOT / ".venv").resolve()):
-        command = ["make", "demo"]
-    else:  # running outside the Makefile's venv: use this interpreter's environment
-        command = ["make", "demo", f"BIN={venv_bin}", f"STAMP={ROOT / 'pyproject.toml'}"]
-    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=1200)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    leaderboard = (ROOT / "outputs" / "smoke" / "leaderboard" / "leaderboard.md").read_text()
-    from seqbench import TASKS
-
-    for name in TASKS.names():
+@pytest.mark.xdist_group("demo")
+def test_make_demo_runs_the_main_job(demo):
+    """The README's main job, ``make demo``, from the repository root (the venv already exists;
+    its folder is a temporary one, see the ``demo`` fixture)."""
+    assert demo.result.returncode == 0, demo.result.stdout[-3000:] + demo.result.stderr[-3000:]
+    leaderboard = (demo.folder / "leaderboard" / "leaderboard.md").read_text()
+    tasks = {r["task"] for r in demo.records}
+    assert len(demo.records) == 3 * len(tasks) and len(tasks) >= 6  # every task of experiment=smoke x 3 models
+    for name in tasks:
         assert f"## {name}" in leaderboard
     for model in ("rnn_tanh", "lstm", "gru"):
         assert f"| {model} " in leaderboard
