@@ -32,6 +32,18 @@ if os.environ.get("PYTEST_XDIST_WORKER"):  # one torch thread per worker: the wo
     torch.set_num_threads(1)
 
 
+def builtin_names(registry) -> list[str]:
+    """The names ``registry`` (``TASKS`` or ``MODELS``) holds from seqbench's own distribution.
+
+    Tests that pin what the built-ins do (golden fingerprints, the committed leaderboard, the
+    model x task matrix) select these, so an installed third-party plugin cannot break them;
+    plugins are covered by the conformance checks, which run on every registered name.
+    """
+    from seqbench.registry import BUILTIN_DIST
+
+    return [name for name in registry.names() if registry.source(name) == BUILTIN_DIST]
+
+
 @dataclass(frozen=True)
 class Result:
     """What a ``seqbench`` command did: its exit status and what it printed."""
@@ -108,7 +120,7 @@ for argv in json.loads(sys.argv[1]):
         except SystemExit as exc:
             code = exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 1
     results.append([int(code or 0), out.getvalue(), err.getvalue()])
-sys.stdout.write("\n" + MARK + json.dumps(results))
+sys.stdout.write(chr(10) + MARK + json.dumps(results))
 """
 
 

@@ -35,6 +35,7 @@ def monkeypatch_module():
         yield mp
 
 
+@pytest.mark.slow
 def test_smoke_run_writes_every_figure(tmp_path):
     out = tmp_path / "bench.json"
     done = subprocess.run([sys.executable, str(BENCH / "run.py"), "--smoke", "--json", str(out)],

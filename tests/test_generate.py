@@ -12,7 +12,7 @@ from seqbench import ConfigError, make_task
 from seqbench.cli.generate import main
 from seqbench.export import card_path, columns, export
 
-from conftest import seqbench_cli
+from conftest import run_cli
 
 FORMATS = (".jsonl", ".parquet", ".npz")
 
@@ -25,11 +25,14 @@ for suffix in {formats!r}:
 """
 
 
-def test_two_processes_write_byte_identical_files(tmp_path):
+def test_two_processes_write_byte_identical_files(tmp_path, monkeypatch):
+    """A fresh process and this one (the same script, run in-process) write the same bytes."""
     script = WRITE_ALL.format(formats=FORMATS)
     for run in ("a", "b"):
         (tmp_path / run).mkdir()
-        subprocess.run([sys.executable, "-c", script, str(tmp_path / run / "data")], check=True, capture_output=True)
+    subprocess.run([sys.executable, "-c", script, str(tmp_path / "a" / "data")], check=True, capture_output=True)
+    monkeypatch.setattr(sys, "argv", ["-c", str(tmp_path / "b" / "data")])
+    exec(compile(script, "<WRITE_ALL>", "exec"), {"__name__": "__main__"})
     written = sorted(p.name for p in (tmp_path / "a").iterdir())
     assert len(written) == 12 and written == sorted(p.name for p in (tmp_path / "b").iterdir())
     for name in written:
@@ -38,7 +41,7 @@ def test_two_processes_write_byte_identical_files(tmp_path):
 
 def test_the_command_line_writes_a_card_that_describes_the_file(tmp_path):
     out = tmp_path / "sub" / "caps.jsonl"
-    result = seqbench_cli("generate", "captioning", "max_objects=2", "--split", "test", "--n", "40", "--seed", "5",
+    result = run_cli("generate", "captioning", "max_objects=2", "--split", "test", "--n", "40", "--seed", "5",
                           "--out", str(out))
     card = json.loads(card_path(out).read_text(encoding="utf-8"))
     task = make_task("captioning", max_objects=2)

@@ -1,6 +1,7 @@
-"""Golden fingerprints: a change in any registered task's generated data needs a new task version.
+"""Golden fingerprints: a change in any built-in task's generated data needs a new task version.
 
-``tests/golden_fingerprints.json`` pins, for every registered task and version, the
+``tests/golden_fingerprints.json`` pins, for every built-in task and version (a task of an
+installed third-party plugin is not pinned here; the conformance checks cover it), the
 fingerprint (:meth:`seqbench.batch.Batch.fingerprint`) of a small fixed sample of every split:
 default knobs, seed 0, 8 examples. A task whose data changes by accident fails here; a
 deliberate change bumps the task's ``version`` and adds an entry for the new version (old
@@ -20,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import builtin_names
 from seqbench import TASKS, make_task
 
 GOLDEN = Path(__file__).with_name("golden_fingerprints.json")
@@ -43,7 +45,7 @@ def pinned() -> dict[str, dict[str, dict[str, str]]]:
     return json.loads(GOLDEN.read_text())["fingerprints"]
 
 
-@pytest.mark.parametrize("name", TASKS.names())
+@pytest.mark.parametrize("name", builtin_names(TASKS))
 def test_generated_data_matches_its_golden_fingerprint(name):
     version, prints = fingerprints(name)
     entry = pinned().get(name, {}).get(str(version))
@@ -80,5 +82,5 @@ def _print_entries(names: list[str]) -> None:
 if __name__ == "__main__":
     wanted = sys.argv[1:]
     if not wanted:
-        wanted = [n for n in TASKS.names() if str(make_task(n).version) not in pinned().get(n, {})]
+        wanted = [n for n in builtin_names(TASKS) if str(make_task(n).version) not in pinned().get(n, {})]
     _print_entries(wanted)

@@ -11,7 +11,7 @@ from seqbench.analysis.gradflow import probe, scale_recurrent, unrolled, unrolle
 from seqbench.models.cores import RecurrentCore
 from seqbench.results import read_result
 
-from conftest import seqbench_cli
+from conftest import run_cli
 
 CELLS = ["tanh", "relu", "sigmoid", "lstm", "gru"]
 LENGTH, HIDDEN = 50, 16
@@ -106,7 +106,7 @@ def test_probe_leaves_the_model_alone_and_refuses_what_it_cannot_probe():
 
 
 def test_gradflow_command_writes_table_plot_and_record(tmp_path):
-    out = seqbench_cli("gradflow", "model=rnn_tanh", "model.hidden_size=8", "gradflow.length=12",
+    out = run_cli("gradflow", "model=rnn_tanh", "model.hidden_size=8", "gradflow.length=12",
                        "gradflow.batch_size=8", "trainer.steps=4", "trainer.eval_every=2", "trainer.eval_size=16",
                        f"gradflow.out_dir={tmp_path}").stdout
     assert "first/last" in out and "after training" in out and "|dL/dW_hh|" in out

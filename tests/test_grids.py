@@ -36,6 +36,7 @@ def test_a_failing_job_is_recorded_and_the_grid_finishes(tmp_path):
     assert (tmp_path / "lb" / "leaderboard.html").exists() and (tmp_path / "lb" / "overview.png").exists()
 
 
+@pytest.mark.slow
 def test_killed_grid_resumes_with_every_run_exactly_once(tmp_path):
     sweep = tmp_path / "grid"
     args = ["run", "-m", "task=parity", "model=rnn_tanh,gru", "seed=0,1,2", "trainer=smoke",
@@ -101,6 +102,7 @@ def test_results_are_identical_across_processes_and_launchers(demo, tmp_path):
             assert ours[key] == theirs[key], (name, key)
 
 
+@pytest.mark.slow
 def test_submitit_local_launcher_runs_a_grid(tmp_path):
     pytest.importorskip("hydra_plugins.hydra_submitit_launcher")
     run_cli("run", "-m", "task=parity", "model=rnn_tanh,gru", *SMOKE, "hydra/launcher=submitit_local",

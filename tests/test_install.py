@@ -6,9 +6,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from conftest import ROOT
 
 
+@pytest.mark.slow
 def test_wheel_install_into_a_fresh_venv_finds_tasks_and_configs(tmp_path):
     # build from a copy, so no build leftovers (an egg-info with stale entry points) land in the checkout
     source = tmp_path / "src"

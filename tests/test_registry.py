@@ -1,6 +1,9 @@
 """One registry, entry points, clear errors, and a third-party plugin end to end."""
 
 import json
+import os
+import subprocess
+import sys
 import textwrap
 
 import pytest
@@ -9,7 +12,7 @@ from seqbench import MODELS, TASKS, make_model, make_task
 from seqbench.errors import DuplicateNameError, UnknownNameError
 from seqbench.tasks.parity import Parity
 
-from conftest import SMOKE, seqbench_cli
+from conftest import ROOT, SMOKE, builtin_names, cli_session
 
 PLUGIN = '''
 import numpy as np
@@ -47,10 +50,11 @@ class Impostor(CountMod3):
 '''
 
 
-@pytest.fixture
-def plugin_site(tmp_path):
-    """A third-party distribution on sys.path that registers tasks only through entry points."""
-    site = tmp_path / "site"
+@pytest.fixture(scope="module")
+def plugin_site(tmp_path_factory):
+    """A third-party distribution on sys.path that registers tasks and a model only through entry
+    points: a working task, a broken one, one that claims a built-in's name, and a model."""
+    site = tmp_path_factory.mktemp("plugin") / "site"
     (site / "acme_tasks").mkdir(parents=True)
     (site / "acme_tasks" / "__init__.py").write_text(PLUGIN)
     info = site / "acme_tasks-0.1.dist-info"
@@ -61,8 +65,26 @@ def plugin_site(tmp_path):
         acme_count = acme_tasks:CountMod3
         acme_broken = acme_tasks.missing_module:Nothing
         parity = acme_tasks:Impostor
+
+        [seqbench.models]
+        acme_gru = seqbench.models.recurrent:gru
     """))
     return {"PYTHONPATH": str(site)}
+
+
+@pytest.fixture(scope="module")
+def plugin_session(plugin_site, tmp_path_factory):
+    """The plugin's commands, run one after another in one fresh process that finds it."""
+    out = tmp_path_factory.mktemp("plugin_runs")
+    commands = {
+        "tasks": ["tasks", "--json"],
+        "check": ["check", "acme_count"],
+        "run": ["run", "task=acme_count", "model=gru", *SMOKE, f"hydra.run.dir={out / 'run'}"],
+        "sweep": ["run", "-m", "task=glob(acme*)", "model=gru", *SMOKE, f"hydra.sweep.dir={out / 'sweep'}"],
+        "check_broken": ["check", "acme_broken"],
+    }
+    results = cli_session(*commands.values(), env=plugin_site)
+    return out, dict(zip(commands, results))
 
 
 def test_unknown_names_list_the_known_and_the_closest():
@@ -80,38 +102,78 @@ def test_a_duplicate_name_is_an_error():
 
 
 def test_built_ins_register_through_the_entry_point_group():
-    from importlib.metadata import entry_points
+    """The built-ins are exactly seqbench's own entry points, into its own modules."""
+    from importlib.metadata import distribution
 
-    names = {ep.name for ep in entry_points(group="seqbench.tasks")}
-    assert set(TASKS.names()) <= names
-    assert {"lstm", "gru", "rnn_tanh", "rnn_relu", "rnn_sigmoid", "mlp"} <= set(MODELS.names())
-    assert all(TASKS.source(n) == "seqbench" for n in TASKS.names())
+    own = distribution("seqbench").entry_points
+    for registry, group in ((TASKS, "seqbench.tasks"), (MODELS, "seqbench.models")):
+        declared = {ep.name: ep.value for ep in own if ep.group == group}
+        assert set(builtin_names(registry)) == set(declared), group
+        assert all(value.startswith(group + ".") for value in declared.values()), declared
+    assert {"parity", "reverse", "markov_lm"} <= set(builtin_names(TASKS))
+    assert {"lstm", "gru", "rnn_tanh", "rnn_relu", "rnn_sigmoid", "mlp"} <= set(builtin_names(MODELS))
 
 
-def test_third_party_plugin_is_listed_checked_and_runs(plugin_site, tmp_path):
-    listed = seqbench_cli("tasks", "--json", env=plugin_site)
+@pytest.mark.slow
+@pytest.mark.xdist_group("acme_plugin")
+def test_third_party_plugin_is_listed_checked_and_runs(plugin_session):
+    out, done = plugin_session
+    listed = done["tasks"]
     names = {t["name"] for t in json.loads(listed.stdout)}
     assert "acme_count" in names and "parity" in names
     # the broken plugin and the name thief are reported by name; everything else still loads
     assert "acme_broken" in listed.stderr and "ModuleNotFoundError" in listed.stderr
     assert "'parity' from 'acme-tasks'" in listed.stderr and "reuses the name" in listed.stderr
 
-    checked = seqbench_cli("check", "acme_count", env=plugin_site)
-    assert "ok   acme_count" in checked.stdout
+    assert done["check"].returncode == 0 and "ok   acme_count" in done["check"].stdout
 
-    run_dir = tmp_path / "run"
-    seqbench_cli("run", "task=acme_count", "model=gru", *SMOKE, f"hydra.run.dir={run_dir}", env=plugin_site)
-    record = json.loads((run_dir / "result.json").read_text())
+    assert done["run"].returncode == 0, done["run"].stderr
+    record = json.loads((out / "run" / "result.json").read_text())
     assert record["status"] == "ok" and record["task"] == "acme_count"
 
     # a glob sweep over tasks includes the plugin's task
-    sweep = tmp_path / "sweep"
-    seqbench_cli("run", "-m", "task=glob(acme*)", "model=gru", *SMOKE, f"hydra.sweep.dir={sweep}", env=plugin_site)
-    runs = [p.parent.name for p in sweep.rglob("result.json")]
+    assert done["sweep"].returncode == 0, done["sweep"].stderr
+    runs = [p.parent.name for p in (out / "sweep").rglob("result.json")]
     assert len(runs) == 1 and "task=acme_count" in runs[0].split(",")
 
 
-def test_a_broken_plugin_fails_clearly_when_asked_for_by_name(plugin_site):
-    result = seqbench_cli("check", "acme_broken", env=plugin_site, check=False)
+@pytest.mark.xdist_group("acme_plugin")
+def test_a_broken_plugin_fails_clearly_when_asked_for_by_name(plugin_session):
+    _, done = plugin_session
+    result = done["check_broken"]
     assert result.returncode == 1
-    assert "acme_broken" in result.stdout + result.stderr
+    assert "acme_broken" in result.stdout + result.stderr and "ModuleNotFoundError" in result.stdout + result.stderr
+
+
+SELECTION = """
+from conftest import builtin_names
+from seqbench import MODELS, TASKS
+import json
+print(json.dumps({"tasks": TASKS.names(), "builtin_tasks": builtin_names(TASKS),
+                  "models": MODELS.names(), "builtin_models": builtin_names(MODELS)}))
+"""
+
+#: The tests that pin what the built-ins do; with a plugin installed they must still pass.
+PINNED = ["tests/test_golden.py",
+          "tests/test_registry.py::test_built_ins_register_through_the_entry_point_group",
+          "tests/test_leaderboards.py::test_committed_leaderboard_covers_every_task_and_model_with_three_seeds",
+          "tests/test_tasks.py::test_core_covers_every_kind"]
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("acme_plugin")
+def test_tests_that_pin_the_built_ins_pass_with_a_plugin_installed(plugin_site):
+    """Issue 11.10: a third-party plugin (tasks and a model, one of them broken, one claiming a
+    built-in's name) installed next to seqbench does not break the project's own pinned tests."""
+    env = {**os.environ, **plugin_site}
+    env.pop("PYTEST_XDIST_WORKER", None)
+    chosen = subprocess.run([sys.executable, "-c", SELECTION], cwd=ROOT / "tests", env=env, capture_output=True,
+                            text=True, check=True).stdout
+    chosen = json.loads(chosen)
+    assert {"acme_count", "acme_broken"} <= set(chosen["tasks"]) and "acme_gru" in chosen["models"]
+    assert chosen["builtin_tasks"] == builtin_names(TASKS)  # the same selection as without the plugin
+    assert chosen["builtin_models"] == builtin_names(MODELS)
+    pinned = subprocess.run([sys.executable, "-m", "pytest", "-q", "-o", "addopts=", "--import-mode=importlib",
+                             "-p", "no:cacheprovider", *PINNED], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert pinned.returncode == 0, pinned.stdout[-3000:]
+    assert " passed" in pinned.stdout.splitlines()[-1] and "failed" not in pinned.stdout.splitlines()[-1]

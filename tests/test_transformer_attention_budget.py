@@ -1,7 +1,5 @@
 """Additive attention, the transformer baseline, and equal-size comparisons (param_budget)."""
 
-import tempfile
-
 import pytest
 import torch
 
@@ -132,7 +130,7 @@ def test_budget_search_draws_no_random_numbers():
     assert all(torch.equal(a, b) for a, b in zip(budgeted.parameters(), plain.parameters()))
 
 
-def test_every_run_reports_n_params_at_the_budget():
+def test_every_run_reports_n_params_at_the_budget(tmp_path):
     record = run_experiment({"name": "parity", "length": 4}, {"name": "gru", "param_budget": 3_000},
-                            TINY, seed=0, out_dir=tempfile.mkdtemp())
+                            TINY, seed=0, out_dir=tmp_path)
     assert record["status"] == "ok" and abs(record["n_params"] - 3_000) < 150
