@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import json
+import os
 import platform
 import subprocess
 import traceback
@@ -32,6 +33,7 @@ import torch
 
 from seqbench.errors import ConfigError, NotApplicableError, SeqbenchError
 from seqbench.knobs import validate_knobs
+from seqbench.loggers import check_logger, make_logger, run_name
 from seqbench.memory import peak_rss_mb, reset_peak
 from seqbench.models import ModelDef, count_parameters, model_def
 from seqbench.registry import TASKS
@@ -57,16 +59,19 @@ class Plan:
     device: str
     label: str
     save_model: bool
+    logger: str = "none"  #: where the learning curve also goes (seqbench.loggers): none, tensorboard
 
     @property
     def identity(self) -> str:
         """A stable hash of everything that changes this run's result or what it writes: the
         task (name, version, resolved knobs, the content of any file it reads), the model and
-        its options, the trainer, seed, device, ``save_model`` and the label."""
+        its options, the trainer, seed, device, ``save_model``, the label and a logger other than
+        ``none`` (it writes event files; ``none`` leaves the hash of earlier runs as it was)."""
         blob = json.dumps({
             "task": [self.task.name, self.task.version, self.task.params, self.task.data_digest()],
             "model": [self.definition.name, self.model_options], "trainer": self.trainer, "seed": self.seed,
             "device": self.device, "save_model": self.save_model, "label": self.label,
+            **({"logger": self.logger} if self.logger != "none" else {}),
         }, sort_keys=True, default=str)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
@@ -87,10 +92,12 @@ def check_seed(seed: Any) -> int:
 
 
 def validate_experiment(task: dict[str, Any], model: dict[str, Any], trainer: dict[str, Any], seed: int = 0,
-                        device: str = "cpu", label: str | None = None, save_model: bool = False) -> Plan:
+                        device: str = "cpu", label: str | None = None, save_model: bool = False,
+                        logger: str = "none") -> Plan:
     """Check a configuration without training or writing anything; raise SeqbenchError if bad.
 
-    ``task`` and ``model`` are plain mappings with a ``name`` and the knobs or options to set.
+    ``task`` and ``model`` are plain mappings with a ``name`` and the knobs or options to set;
+    ``logger`` is one of :data:`seqbench.loggers.LOGGERS`.
     """
     task_knobs = {k: v for k, v in task.items() if k != "name"}
     model_opts = {k: v for k, v in model.items() if k != "name"}
@@ -102,7 +109,7 @@ def validate_experiment(task: dict[str, Any], model: dict[str, Any], trainer: di
     if device != "cpu" and not device.startswith("cuda"):
         raise ConfigError(f"device={device!r}: must be 'cpu', 'cuda' or 'cuda:N'")
     return Plan(built, definition, options, trainer_opts, check_seed(seed), device, label or definition.name,
-                bool(save_model))
+                bool(save_model), check_logger(logger))
 
 
 def resolve_device(device: str, job_number: int = 0) -> str:
@@ -147,15 +154,16 @@ def _pair(value: tuple[int, int] | None) -> list[int] | None:
 
 def run_experiment(task: dict[str, Any], model: dict[str, Any], trainer: dict[str, Any], seed: int = 0,
                    device: str = "cpu", out_dir: str | Path = ".", job_number: int = 0,
-                   save_model: bool = False, label: str | None = None) -> RunRecord:
+                   save_model: bool = False, label: str | None = None, logger: str = "none") -> RunRecord:
     """Run one (task, model, trainer, seed) and write ``out_dir/result.json``; return the record.
 
     The configuration is validated first (:func:`validate_experiment`): a bad one raises and
     writes nothing. ``label`` names the model in tables (a preset such as ``bilstm``);
     ``save_model`` also writes the selected weights as ``out_dir/model.pt``
-    (see :mod:`seqbench.checkpoint`).
+    (see :mod:`seqbench.checkpoint`); ``logger="tensorboard"`` also writes the learning curve as
+    TensorBoard event files below ``out_dir/tensorboard/`` (see :mod:`seqbench.loggers`).
     """
-    plan = validate_experiment(task, model, trainer, seed, device, label, save_model)
+    plan = validate_experiment(task, model, trainer, seed, device, label, save_model, logger)
     return execute(plan, out_dir, job_number)
 
 
@@ -164,7 +172,7 @@ def execute(plan: Plan, out_dir: str | Path = ".", job_number: int = 0) -> RunRe
     record = describe_run(plan)
     record.peak_rss_scope = reset_peak()
     try:
-        model_module = _train(record, plan, job_number)
+        model_module = _train(record, plan, job_number, out_dir)
         if plan.save_model:
             from seqbench.checkpoint import save_weights
 
@@ -190,7 +198,7 @@ def _allocation_failure(exc: Exception) -> bool:
     return "out of memory" in text or "can't allocate memory" in text or "defaultcpuallocator" in text
 
 
-def _train(record: RunRecord, plan: Plan, job_number: int):
+def _train(record: RunRecord, plan: Plan, job_number: int, out_dir: str | Path = "."):
     device = resolve_device(plan.device, job_number)
     record.device = device if device == "cpu" else f"{device} ({torch.cuda.get_device_name(device)})"
     seed_everything(plan.seed, plan.trainer["threads"])  # the model's initial weights depend on the seed
@@ -199,8 +207,12 @@ def _train(record: RunRecord, plan: Plan, job_number: int):
     record.n_params = count_parameters(model)
     check_run_fits(model, plan.task.spec, plan.trainer)  # memory estimated before it is spent (H1)
     eval_sets = make_eval_sets(plan.task, plan.trainer["eval_size"], plan.trainer["val_size"])
-    result = fit(model, plan.task, seed=plan.seed, device=device, eval_sets=eval_sets,
-                 progress=f"{plan.task.name} x {plan.label} seed {plan.seed}", **plan.trainer)
+    logger = make_logger(plan.logger, out_dir, run_name(plan.task.name, plan.label, plan.seed))
+    try:
+        result = fit(model, plan.task, seed=plan.seed, device=device, eval_sets=eval_sets,
+                     progress=f"{plan.task.name} x {plan.label} seed {plan.seed}", logger=logger, **plan.trainer)
+    finally:
+        logger.close()  # fit closes it too; this covers a run that raised
     record.status, record.error = result.status, result.error
     record.metrics, record.by_length, record.history = result.metrics, result.by_length, result.history
     record.steps, record.best_step = result.steps, result.best_step
@@ -220,13 +232,25 @@ def versions() -> dict[str, str]:
 
     import seqbench
 
-    out = {"seqbench": seqbench.__version__, "python": platform.python_version(), "torch": torch.__version__}
+    out = {"seqbench": seqbench.__version__, "python": platform.python_version(), "torch": torch.__version__,
+           "machine": machine()}
     for package in ("numpy", "scikit-learn"):
         try:
             out[package] = version(package)
         except PackageNotFoundError:
             out[package] = "not installed"
     return out
+
+
+def machine() -> str:
+    """The processor behind the timings, without the host's name: ``x86_64, 16 CPUs, <model name>``."""
+    model = ""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as handle:
+            model = next((line.split(":", 1)[1].strip() for line in handle if line.startswith("model name")), "")
+    except OSError:
+        model = platform.processor()
+    return ", ".join(p for p in (platform.machine(), f"{os.cpu_count()} CPUs", model) if p)
 
 
 @lru_cache(maxsize=1)

@@ -32,6 +32,7 @@ from torch import nn
 from seqbench.batch import Batch, count_tokens
 from seqbench.evaluation import evaluate, make_eval_sets, score_splits
 from seqbench.knobs import Knob, validate_knobs
+from seqbench.loggers import Logger
 from seqbench.models.hooks import ScheduledModel
 from seqbench.steps import StepStrategy, choose_strategy
 from seqbench.task import Task
@@ -92,12 +93,13 @@ PROGRESS_SECONDS = 30.0  #: without a progress bar (not a terminal), one line on
 
 def fit(model: nn.Module, task: Task, seed: int = 0, device: str = "cpu",
         strategy: StepStrategy | None = None, eval_sets: dict[str, Batch] | None = None,
-        progress: str | None = None, **options: Any) -> FitResult:
+        progress: str | None = None, logger: Logger | None = None, **options: Any) -> FitResult:
     """Train ``model`` on ``task`` with Adam; select the best ``val`` checkpoint; test it.
 
     ``progress`` names the run in the progress line printed every :data:`PROGRESS_SECONDS` when no
     progress bar is shown. Options are :data:`TRAINER_OPTIONS` (validated). ``eval_sets`` (split -> batch) defaults
-    to the task's shared :func:`~seqbench.evaluation.make_eval_sets`. A non-finite loss or gradient ends the
+    to the task's shared :func:`~seqbench.evaluation.make_eval_sets`. ``logger``
+    (:mod:`seqbench.loggers`) receives every history row and is closed at the end. A non-finite loss or gradient ends the
     run with status ``diverged``, keeping the best checkpoint seen before it.
     """
     o = validate_knobs("trainer", TRAINER_OPTIONS, options)
@@ -149,6 +151,8 @@ def fit(model: nn.Module, task: Task, seed: int = 0, device: str = "cpu",
             val = evaluate(model, task, eval_sets["val"], dev, o["eval_batch_size"])
             value = val[primary]
             history.append({"step": step, "train_loss": loss, **{f"val_{k}": v for k, v in val.items()}})
+            if logger is not None:
+                logger.log(history[-1])
             bar.set_postfix(loss=f"{loss:.3f}", **{primary: f"{value:.3f}"})
             last_val = value
             if (value > best_value) if higher else (value < best_value):
@@ -157,6 +161,8 @@ def fit(model: nn.Module, task: Task, seed: int = 0, device: str = "cpu",
             if o["target"] is not None and ((value >= o["target"]) if higher else (value <= o["target"])):
                 break
     bar.close()
+    if logger is not None:
+        logger.close()
     if best_state is not None:
         model.load_state_dict(best_state)
     scores = score_splits(model, task, eval_sets, dev, o["eval_batch_size"])

@@ -70,7 +70,7 @@ def check_overrides(argv: list[str]) -> None:
 
 
 TOP_LEVEL = ("task", "model", "trainer", "experiment", "hparams_search", "seed", "device", "resume", "save_model",
-             "hydra")
+             "logger", "hydra")
 
 
 def _hydra_message(override: str) -> str:

@@ -33,9 +33,10 @@ from typing import Any
 
 from seqbench.errors import ConfigError, SeqbenchError, closest
 from seqbench.cli.overrides import check_seed, hydra_error_message
+from seqbench.loggers import check_logger
 
 #: The top-level keys of seqbench's configuration (besides ``hydra``).
-TOP_LEVEL_KEYS = ("task", "model", "trainer", "seed", "device", "resume", "save_model")
+TOP_LEVEL_KEYS = ("task", "model", "trainer", "seed", "device", "resume", "save_model", "logger")
 REQUIRED_GROUPS = ("task", "model", "trainer")
 BASIC_SWEEPER = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
 #: Bad jobs named in full in a sweep's refusal (the rest are counted).
@@ -185,6 +186,7 @@ def check_job(cfg: Any, overrides: list[str], cache: dict | None = None) -> None
     """Raise ConfigError for anything in one job's composed configuration that would fail it."""
     _check_top_level(cfg, overrides)
     check_seed(cfg.seed)
+    check_logger(cfg.get("logger", "none"))
     task, model, trainer = task_model_trainer(cfg)
     if isinstance(task.get("path"), str):  # a task that reads a file: refuse one memory cannot hold
         from seqbench.resources import check_file_fits

@@ -68,7 +68,8 @@ def job(cfg: DictConfig) -> tuple[str, float]:
     model = OmegaConf.to_container(cfg.model, resolve=True)
     trainer = OmegaConf.to_container(cfg.trainer, resolve=True)
     preset = hydra_cfg.runtime.choices.get("model") or model["name"]  # bilstm, stacked_lstm, or the model
-    plan = validate_experiment(task, model, trainer, cfg.seed, cfg.device, label=preset, save_model=cfg.save_model)
+    plan = validate_experiment(task, model, trainer, cfg.seed, cfg.device, label=preset, save_model=cfg.save_model,
+                               logger=cfg.get("logger", "none"))
     job_number = hydra_cfg.job.get("num", 0) or 0
     label = f"{_prefix(job_number)} {task['name']} x {plan.label} seed {cfg.seed}"
     if cfg.resume and (done := completed(out_dir, plan.identity)) is not None:
