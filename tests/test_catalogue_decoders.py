@@ -109,7 +109,7 @@ def test_scoring_with_the_true_distribution_reaches_the_floor():
     logits = torch.from_numpy(task.true_log_probs(batch.inputs.numpy())).float()
     records = task.score(logits, batch)
     ce = task.summarize(records)["cross_entropy"]
-    stderr = records["example_nll"].std() / math.sqrt(batch.size)
+    stderr = (records["nll"] / records["tokens"]).std() / math.sqrt(batch.size)  # per-example mean NLL
     floor = task.analytic_baselines("test")["entropy_floor"]["cross_entropy"]
     assert abs(ce - floor) < 4 * stderr, (ce, floor, stderr)
     assert task.baselines(batch, batch)["unigram"]["cross_entropy"] > floor + 0.5
