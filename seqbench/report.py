@@ -8,7 +8,6 @@ True
 
 from __future__ import annotations
 
-import html
 from pathlib import Path
 
 import pandas as pd
@@ -27,27 +26,54 @@ INTRO = ("Test-split metrics: the mean over seeds with its 95 % interval [low, h
 
 
 def sections(frame: pd.DataFrame, records: list[RunRecord], skipped: list[tuple[str, str]]) -> list[dict]:
-    """The leaderboard as a list of sections: a heading, an optional table, note lines, figures."""
+    """The leaderboard as a list of sections: a heading, an optional table, note lines, figures.
+
+    The HTML page also reads each section's ``role`` (``overview``, ``task`` or ``notes``), its
+    ``id`` (a unique anchor) and, for tasks, the records behind the table (``runs``)."""
     out: list[dict] = []
+    labels = sorted(frame["task_label"].unique()) if len(frame) else []
+    ids = _anchors(labels)
+    kinds = {}
+    for task_label in labels:
+        runs = frame[frame["task_label"] == task_label]
+        kinds[task_label] = runs["kind"].dropna().iloc[0] if runs["kind"].notna().any() else "?"
     if len(frame):
         view = overview(frame)
         out.append({"heading": "Overview: primary metric (test) per task and model, mean over seeds [95 % interval] (#rank)",
-                    "table": overview_table(view), "notes": [], "figures": ["overview.png"]})
-    for task_label in sorted(frame["task_label"].unique()) if len(frame) else []:
+                    "table": overview_table(view), "notes": [], "figures": ["overview.png"],
+                    "role": "overview", "id": "overview", "title": "Overview", "overview": view, "task_ids": ids,
+                    "kinds": kinds})
+    for task_label in labels:
         runs = frame[frame["task_label"] == task_label]
-        kind = runs["kind"].dropna().iloc[0] if runs["kind"].notna().any() else "?"
+        kind = kinds[task_label]
         primary = runs["primary_metric"].dropna().iloc[0] if runs["primary_metric"].notna().any() else "?"
         notes = [f"{run['model_label']} seed {run['seed']}: {run['status'].upper()}: {run['error']}"
                  for _, run in runs.iterrows() if run["status"] != "ok"]
-        chosen = [r for r, _ in runs_of(records, frame, task_label)]
+        pairs = runs_of(records, frame, task_label)
+        chosen = [r for r, _ in pairs]
         figures = [figure_name(task_label, "length")] if _has_ood(chosen) else []
         figures += [figure_name(task_label, "curves")] if _has_history(chosen) else []
         out.append({"heading": f"{task_label} ({kind}; primary metric: {primary})",
-                    "table": task_table(frame, task_label, records), "notes": notes, "figures": figures})
+                    "table": task_table(frame, task_label, records), "notes": notes, "figures": figures,
+                    "role": "task", "id": ids[task_label], "title": task_label, "kind": kind, "primary": primary,
+                    "task": runs["task"].iloc[0], "task_params": chosen[0].task_params if chosen else {},
+                    "runs": pairs})
     if skipped:
         out.append({"heading": "Skipped result files", "table": None,
-                    "notes": [f"{path}: {reason}" for path, reason in skipped], "figures": []})
+                    "notes": [f"{path}: {reason}" for path, reason in skipped], "figures": [],
+                    "role": "notes", "id": "skipped"})
     return out
+
+
+def _anchors(labels: list[str]) -> dict[str, str]:
+    """A unique HTML id per task label: ``task-<safe name>``, numbered when two names collide."""
+    ids: dict[str, str] = {}
+    for label in labels:
+        anchor, number = f"task-{safe_name(label)}", 2
+        while anchor in ids.values():
+            anchor, number = f"task-{safe_name(label)}-{number}", number + 1
+        ids[label] = anchor
+    return ids
 
 
 def figure_name(task_label: str, what: str) -> str:
@@ -121,21 +147,11 @@ def render_markdown(parts: list[dict], budget: str = "") -> str:
     return "\n".join(lines)
 
 
-def render_html(parts: list[dict], budget: str = "") -> str:
-    body = [f"<h1>seqbench leaderboard</h1><p><strong>{html.escape(budget)}</strong></p><p>{html.escape(INTRO)}</p>"]
-    for part in parts:
-        body.append(f"<h2>{html.escape(part['heading'])}</h2>")
-        if part["table"] is not None:
-            table = _cells(part["table"], lambda cell: html.escape(str(cell)), lambda cell: f"<strong>{cell}</strong>")
-            body.append(table.to_html(index=False, border=0, classes="board", escape=False))
-        if part["notes"]:
-            body.append("<ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in part["notes"]) + "</ul>")
-        body += [f'<p><img src="{html.escape(f)}" alt="{html.escape(f)}"></p>' for f in part["figures"]]
-    style = ("body{font-family:sans-serif;margin:2em}table.board{border-collapse:collapse}"
-             "table.board td,table.board th{padding:2px 8px;border-bottom:1px solid #ddd;text-align:right}"
-             "table.board td:first-child{text-align:left}")
-    return (f"<!doctype html><html><head><meta charset='utf-8'><title>seqbench leaderboard</title>"
-            f"<style>{style}</style></head><body>{''.join(body)}</body></html>\n")
+def render_html(parts: list[dict], budget: str = "", records: list[RunRecord] = ()) -> str:
+    """The leaderboard page (:mod:`seqbench.html_page`): sortable, filterable, with its plots beside it."""
+    from seqbench.html_page import render
+
+    return render(parts, budget, INTRO, list(records))
 
 
 def build(folders: list[str], out: str | None = None,
@@ -160,14 +176,14 @@ def build(folders: list[str], out: str | None = None,
     if loaded.duplicates:
         parts.append({"heading": "Duplicate result files", "table": None, "figures": [],
                       "notes": [f"{loaded.duplicates} copies of runs already counted (same configuration hash "
-                                f"and seed) were dropped"]})
+                                f"and seed) were dropped"], "role": "notes", "id": "duplicates"})
     budget = budget_line(records)
     markdown = render_markdown(parts, budget)
     if out is not None:
         target = Path(out)
         target.mkdir(parents=True, exist_ok=True)
         (target / "leaderboard.md").write_text(markdown, encoding="utf-8")
-        (target / "leaderboard.html").write_text(render_html(parts, budget), encoding="utf-8")
+        (target / "leaderboard.html").write_text(render_html(parts, budget, records), encoding="utf-8")
         frame.drop(columns=["run"]).to_csv(target / "results.csv", index=False)
         if len(frame):
             _write_figures(target, frame, records)

@@ -1,0 +1,231 @@
+"""leaderboard.html as a visitor sees it: built from a small grid, opened in headless Chromium.
+
+The grid mixes real and written records: three models on parity over two seeds (two tied),
+a tagging task, a failed run, a task no installed plugin provides, and a model whose name is
+hostile HTML. Without Chromium the browser tests skip, or fail when ``CI`` is set.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+
+from chromium import Page, browser_or_skip, run_headless
+from seqbench.report import build
+from seqbench.results import RunRecord, write_result
+
+EVIL = '<script>alert("x")</script>|a\nb'
+TABLE = "table-task-parity"
+
+
+def record(task: str, model: str, seed: int, accuracy: float, **changes) -> RunRecord:
+    values = dict(task=task, model=model, seed=seed, status="ok", primary_metric="accuracy", higher_is_better=True,
+                  kind="many_to_one", task_params={"length": 8}, model_params={"hidden_size": 16},
+                  trainer_params={"steps": 20, "batch_size": 8, "lr": 0.003}, n_params=1234, train_seconds=1.5,
+                  metrics={"test": {"accuracy": accuracy}},
+                  intervals={"test": {"accuracy": [accuracy - 0.02, accuracy + 0.02]}},
+                  baselines={"test": {"chance": {"accuracy": 0.5}}}, git_commit="0123456789abcdef0123",
+                  created="2026-11-26T10:00:00+00:00", device="cpu",
+                  versions={"torch": "2.13.0", "machine": "x86_64, 2 CPUs"},
+                  history=[{"step": 10, "train_loss": 0.7, "val_accuracy": 0.6},
+                           {"step": 20, "train_loss": 0.5, "val_accuracy": accuracy}],
+                  config_hash=f"{task}-{model}-{seed}-{accuracy}")
+    values.update(changes)
+    return RunRecord(**values)
+
+
+@pytest.fixture(scope="module")
+def board(tmp_path_factory) -> Path:
+    from seqbench.experiment import run_experiment
+
+    runs = tmp_path_factory.mktemp("runs")
+    for model, accuracy in {"lstm": 0.955, "gru": 0.945, "rnn_tanh": 0.705}.items():
+        for seed in (0, 1):
+            write_result(runs / f"parity-{model}-{seed}", record("parity", model, seed, accuracy))
+    write_result(runs / "evil", record("parity", "lstm", 0, 0.2, model_label=EVIL))
+    for model, accuracy in {"lstm": 0.3, "gru": 0.5, "rnn_tanh": 0.4}.items():
+        write_result(runs / f"tag-{model}", record("pos_tagging", model, 0, accuracy, kind="tagging", task_params={}))
+    write_result(runs / "failed", record("reverse", "gru", 0, 0.2, status="failed", error="boom <b>x</b>",
+                                         kind="seq2seq", task_params={"length": 5}))
+    write_result(runs / "plugin", record("not_installed", "gru", 0, 0.9, task_params={"size": 3}))
+    run_experiment({"name": "copy", "length": 3}, {"name": "gru", "hidden_size": 8},
+                   {"steps": 2, "eval_every": 1, "eval_size": 16, "val_size": 16, "batch_size": 8},
+                   seed=0, out_dir=runs / "real")
+    out = tmp_path_factory.mktemp("board")
+    build([str(runs)], str(out))
+    return out / "leaderboard.html"
+
+
+# ------------------------------------------------------------------ the HTML itself
+def test_page_escapes_record_text_and_marks_ties_baselines_and_header(board):
+    page = board.read_text()
+    assert page.count("<script") == 1  # the page's own script; the hostile name is text
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;|a\nb" in page
+    assert "boom &lt;b&gt;x&lt;/b&gt;" in page
+    assert "**" not in page
+    ties = re.findall(r'<td class="best"><strong>([^<]+)</strong> <span class="badge">tied</span>', page)
+    assert len(ties) == 2, ties  # lstm and gru overlap; rnn_tanh and the hostile model do not
+    assert re.search(r'<tr class="baseline pinned"><th scope="row" data-sort="baseline: chance">baseline: chance', page)
+    for fact in ("0123456789ab", "2026-11-26", "x86_64, 2 CPUs", "device cpu", "steps 2 or 20"):
+        assert fact in page, fact
+    assert "not available here" in page and "size" in page  # a task this install cannot build keeps its params
+    assert "<pre class=\"example\">input:" in page  # a rendered example of a task that can be built
+
+
+def test_each_rows_command_reproduces_it(board):
+    """The command shown for a model row is accepted by ``seqbench run``'s full check, seeds and all."""
+    import html
+
+    from seqbench.cli.preflight import preflight
+    from seqbench.cli.run import register_configs
+
+    page = board.read_text()
+    shown = [html.unescape(c) for c in re.findall(r"<code>(seqbench run [^<]*)</code>", page)]
+    real = next(c for c in shown if "task=copy" in c)
+    assert "model.hidden_size=8" in real and "trainer.steps=2" in real and "seed=0" in real
+    register_configs()
+    assert preflight(shlex.split(real)[2:]).n_jobs == 1
+    parity = next(c for c in shown if "task=parity" in c and "model=gru" in c)
+    assert "-m" in shlex.split(parity) and "seed=0,1" in parity
+    assert preflight(shlex.split(parity)[2:]).n_jobs == 2
+
+
+# ------------------------------------------------------------------ in the browser
+@pytest.fixture(scope="module")
+def browser() -> str:
+    return browser_or_skip()
+
+
+@pytest.fixture(scope="module")
+def page(board, browser, tmp_path_factory):
+    opened = Page(browser, tmp_path_factory.mktemp("profile"))
+    try:
+        opened.open(board.as_uri())
+        yield opened
+    finally:
+        opened.close()
+
+
+@pytest.fixture
+def fresh(page, board):
+    """The page reloaded: no sort or filter left by another test."""
+    page.open(board.as_uri())
+    return page
+
+
+VISIBLE = "(el => el.getClientRects().length > 0)"
+
+
+def column(page: Page, table: str, index: int, rows: str = "tbody tr") -> list[str]:
+    return page.evaluate(f"Array.from(document.querySelectorAll('#{table} {rows}')).filter({VISIBLE})"
+                         f".map(r => r.cells[{index}].textContent.trim())")
+
+
+def test_page_loads_without_console_errors_or_network(fresh, board):
+    assert fresh.evaluate("document.title") == "seqbench leaderboard"
+    assert fresh.errors() == []
+    requests = fresh.requests()
+    assert board.as_uri() in requests
+    assert all(url.startswith(("file:", "data:")) for url in requests), requests
+    assert any(url.endswith("curves_parity.png") for url in requests)
+    assert fresh.evaluate("Array.from(document.images).every(i => i.complete && i.naturalWidth > 0)")
+
+
+def test_clicking_a_header_sorts_rows_with_baselines_last(fresh):
+    def numbers(values):
+        return [float(v.split()[0]) for v in values]
+
+    header = f"document.querySelectorAll('#{TABLE} thead th')"
+    assert fresh.evaluate(f"{header}[1].textContent").startswith("accuracy")
+    before = column(fresh, TABLE, 0)
+    fresh.evaluate(f"{header}[1].click()")
+    models = column(fresh, TABLE, 1, "tbody tr:not(.pinned)")
+    assert numbers(models) == sorted(numbers(models)) and numbers(models)[0] == 0.2
+    assert column(fresh, TABLE, 0)[-1].startswith("baseline: chance")
+    assert column(fresh, TABLE, 0) != before
+    fresh.evaluate(f"{header}[1].click()")  # again: descending, the baseline still last
+    models = column(fresh, TABLE, 1, "tbody tr:not(.pinned)")
+    assert numbers(models) == sorted(numbers(models), reverse=True)
+    assert column(fresh, TABLE, 0)[-1].startswith("baseline: chance")
+    assert fresh.evaluate(f"{header}[1].getAttribute('aria-sort')") == "descending"
+    fresh.evaluate(f"{header}[0].click()")  # text column: by model name
+    names = [fresh.evaluate(f"document.querySelectorAll('#{TABLE} tbody tr:not(.pinned) th')[{i}].dataset.sort")
+             for i in range(4)]
+    assert names == sorted(names, key=str.lower)
+    assert fresh.errors() == []
+
+
+def test_overview_sorts_tasks_by_a_models_column_keeping_the_mean_rank_last(fresh):
+    gru = fresh.evaluate("Array.from(document.querySelectorAll('#table-overview thead th')).findIndex("
+                         "th => th.textContent.trim().startsWith('gru'))")
+    fresh.evaluate(f"document.querySelectorAll('#table-overview thead th')[{gru}].click()")
+    values = column(fresh, "table-overview", gru, "tbody tr:not(.pinned)")
+    leading = [float(v.split()[0]) for v in values if v != "n/a"]
+    assert leading == sorted(leading) and values[len(leading):] == ["n/a"] * (len(values) - len(leading))
+    assert column(fresh, "table-overview", 0)[-1].startswith("mean rank")
+
+
+def test_filters_hide_other_models_and_task_families(fresh):
+    fresh.evaluate("const box = document.getElementById('filter-model'); box.value = 'gru';"
+                   "box.dispatchEvent(new Event('input'))")
+    shown = fresh.evaluate(f"Array.from(document.querySelectorAll('section.task table.board tbody tr')).filter({VISIBLE})"
+                           ".map(r => r.dataset.model || r.className)")
+    assert shown and all(s == "gru" or "baseline" in s for s in shown), shown
+    assert fresh.evaluate(f"Array.from(document.querySelectorAll('#table-overview thead th[data-model]'))"
+                          f".filter({VISIBLE}).map(th => th.textContent.trim())") == ["gru"]
+    fresh.evaluate("const family = document.getElementById('filter-kind'); family.value = 'tagging';"
+                   "family.dispatchEvent(new Event('change'))")
+    assert fresh.evaluate(f"Array.from(document.querySelectorAll('section.task')).filter({VISIBLE})"
+                          ".map(s => s.id)") == ["task-pos_tagging"]
+    assert fresh.evaluate(f"Array.from(document.querySelectorAll('#contents li')).filter({VISIBLE})"
+                          ".map(li => li.textContent)") == ["Overview", "pos_tagging tagging"]
+    assert column(fresh, "table-overview", 0) == ["pos_tagging", column(fresh, "table-overview", 0)[-1]]
+    assert fresh.evaluate("document.getElementById('filter-count').textContent").startswith("1 of 5")
+
+
+def test_contents_links_reach_their_sections(fresh):
+    links = fresh.evaluate("Array.from(document.querySelectorAll('#contents a')).map(a => a.getAttribute('href'))")
+    assert len(links) == 6  # overview and five tasks
+    for link in links:
+        assert fresh.evaluate(f"document.getElementById({link[1:]!r}) !== null"), link
+        fresh.evaluate(f"document.querySelector('#contents a[href=\"{link}\"]').click()")
+        top = fresh.evaluate(f"document.getElementById({link[1:]!r}).getBoundingClientRect().top")
+        assert fresh.evaluate("location.hash") == link
+        at_bottom = fresh.evaluate("scrollY + innerHeight >= document.documentElement.scrollHeight - 2")
+        assert -2 <= top <= 80 or (at_bottom and 0 <= top < fresh.evaluate("innerHeight")), (link, top)
+
+
+def test_no_stray_empty_column_and_no_markdown(fresh):
+    shapes = fresh.evaluate("""Array.from(document.querySelectorAll('table')).map(t => {
+        const width = t.tHead.rows[0].cells.length;
+        const rows = Array.from(t.rows).map(r => Array.from(r.cells).map(c => c.textContent.trim()));
+        const empty = [...Array(width).keys()].filter(i => rows.every(r => r[i] === ''));
+        return {id: t.id, width, widths: [...new Set(rows.map(r => r.length))], empty};
+    })""")
+    assert len(shapes) >= 6
+    for shape in shapes:
+        assert shape["widths"] == [shape["width"]] and shape["empty"] == [], shape
+    text = fresh.evaluate("document.body.innerText")
+    assert "**" not in text and "model_label" not in text
+    assert '<script>alert("x")</script>|a b' in text  # the hostile name shown as text
+
+
+def test_tables_are_all_there_with_javascript_off(page, board):
+    page.send("Emulation.setScriptExecutionDisabled", {"value": True}, session=True)
+    try:
+        page.open(board.as_uri())
+        assert page.evaluate("document.getElementById('controls').hidden")  # the filters need JavaScript
+        assert page.evaluate("document.querySelectorAll('table').length") == board.read_text().count("<table")
+        assert page.evaluate("document.querySelectorAll('#table-task-parity tbody tr').length") == 5
+        assert page.evaluate("document.querySelector('#table-task-parity thead th').getAttribute('title')") is None
+    finally:
+        page.send("Emulation.setScriptExecutionDisabled", {"value": False}, session=True)
+
+
+def test_screenshot(board, browser, tmp_path):
+    shot = tmp_path / "leaderboard.png"
+    run_headless(browser, f"--screenshot={shot}", "--window-size=1400,2000", board.as_uri())
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 50_000
