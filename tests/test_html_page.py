@@ -229,3 +229,34 @@ def test_screenshot(board, browser, tmp_path):
     shot = tmp_path / "leaderboard.png"
     run_headless(browser, f"--screenshot={shot}", "--window-size=1400,2000", board.as_uri())
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 50_000
+
+
+def test_the_committed_boards_page_as_a_visitor_sees_it(page):
+    """leaderboards/main/leaderboard.html: loads cleanly, no stray column or markdown, sorts, and
+    every task is reached from the contents."""
+    from conftest import ROOT
+
+    committed = ROOT / "leaderboards" / "main" / "leaderboard.html"
+    if 'id="table-overview"' not in committed.read_text():
+        pytest.fail("leaderboards/main/leaderboard.html predates the page: run `make leaderboard` (or seqbench "
+                    "leaderboard leaderboards/main/raw --out leaderboards/main) and commit it")
+    page.open(committed.as_uri())
+    try:
+        assert page.errors() == [] and all(u.startswith(("file:", "data:")) for u in page.requests())
+        assert "**" not in page.evaluate("document.body.innerText")
+        empty = page.evaluate("""Array.from(document.querySelectorAll('table')).filter(t => {
+            const rows = Array.from(t.rows).map(r => Array.from(r.cells).map(c => c.textContent.trim()));
+            const width = t.tHead.rows[0].cells.length;
+            return rows.some(r => r.length !== width) || [...Array(width).keys()].some(i => rows.every(r => !r[i]));
+        }).map(t => t.id)""")
+        assert empty == []
+        sections = page.evaluate("Array.from(document.querySelectorAll('section.task')).map(s => s.id)")
+        links = page.evaluate("Array.from(document.querySelectorAll('#contents a')).map(a => a.hash.slice(1))")
+        assert sections and set(sections) <= set(links)
+        table = f"table-{sections[0]}"
+        page.evaluate(f"document.querySelectorAll('#{table} thead th')[1].click()")
+        values = [v.split()[0] for v in column(page, table, 1, "tbody tr:not(.pinned)")]
+        numbers = [float(v) for v in values if v != "n/a"]
+        assert numbers == sorted(numbers)
+    finally:
+        page.open("about:blank")
