@@ -93,7 +93,7 @@ def cell(mean: float, low: float, high: float, digits: int = 3) -> str:
     """
     if not math.isfinite(mean):
         return "n/a"
-    if not (math.isfinite(low) and math.isfinite(high)) or low == high == mean:  # none, or exact
+    if not (math.isfinite(low) and math.isfinite(high)) or high - low <= 1e-12:  # none, or exact
         return _fmt(mean, digits)
     return f"{mean:.{digits}f} [{low:.{digits}f}, {high:.{digits}f}]"
 
@@ -214,21 +214,43 @@ class Overview(NamedTuple):
     shared: list[str]
 
 
-def overview(frame: pd.DataFrame) -> Overview:
-    """The overview matrix. A model's rank on a task is 1 + the number of models whose interval is
-    better beyond overlap (so tied models share a rank); the mean rank is taken over the tasks on
-    which every compared model has a score, and a model without a score there has none."""
+def score_column(score: str, primary: str) -> str:
+    """The frame column of a score ``SPLIT/METRIC``; ``primary`` stands for the task's primary metric.
+
+    >>> score_column("test/primary", "accuracy"), score_column("test_ood/length_mean", "accuracy")
+    ('test/accuracy', 'test_ood/length_mean')
+    """
+    split, _, metric = score.partition("/")
+    return f"{split}/{primary if metric in ('', 'primary') else metric}"
+
+
+def overview(frame: pd.DataFrame, score: str = "test/primary", best_seed: bool = False,
+             order: list[str] | None = None) -> Overview:
+    """The overview matrix of ``score`` (``SPLIT/METRIC``; by default each task's primary metric
+    on ``test``; ``length_mean`` and ``excess_*`` keep the primary metric's direction).
+
+    A model's rank on a task is 1 + the number of models whose interval is better beyond overlap
+    (so tied models share a rank); the mean rank is taken over the tasks on which every compared
+    model has a score, and a model without a score there has none. With ``best_seed`` each cell is
+    the best seed's value instead (the Chomsky-hierarchy paper reports the maximum over seeds),
+    without an interval. ``order`` sets the order of the task rows."""
     ok = frame[frame["status"] == "ok"]
-    tasks = sorted(frame["task_label"].unique())
+    tasks = order or sorted(frame["task_label"].unique())
     models = sorted(frame["model_label"].unique())
     shape = dict(index=tasks, columns=models, dtype=float)
     values, lows, highs = (pd.DataFrame(float("nan"), **shape) for _ in range(3))
+    higher = frame.groupby("task_label")["higher_is_better"].first().reindex(tasks).fillna(True)
     for (task, model), runs in ok.groupby(["task_label", "model_label"]):
         primary = runs["primary_metric"].dropna()
-        if len(primary):
-            values.loc[task, model], lows.loc[task, model], highs.loc[task, model] = estimate(
-                runs, f"test/{primary.iloc[0]}")
-    higher = frame.groupby("task_label")["higher_is_better"].first().reindex(tasks).fillna(True)
+        if not len(primary) or task not in values.index:
+            continue
+        column = score_column(score, primary.iloc[0])
+        if best_seed:
+            scores = runs[column].dropna() if column in runs else pd.Series(dtype=float)
+            if len(scores):
+                values.loc[task, model] = scores.max() if higher[task] else scores.min()
+        else:
+            values.loc[task, model], lows.loc[task, model], highs.loc[task, model] = estimate(runs, column)
     ranks = pd.DataFrame(float("nan"), **shape)
     for task in tasks:
         ranks.loc[task] = interval_ranks(values.loc[task], lows.loc[task], highs.loc[task], bool(higher[task]))

@@ -25,24 +25,56 @@ INTRO = ("Test-split metrics: the mean over seeds with its 95 % interval [low, h
          "known, and closed forms (population values) such as entropy floors.")
 
 
-def sections(frame: pd.DataFrame, records: list[RunRecord], skipped: list[tuple[str, str]]) -> list[dict]:
+def task_levels(records: list[RunRecord]) -> dict[str, str]:
+    """Task name -> its ``level`` where the registered task declares one (the Chomsky-hierarchy
+    family); tasks that are not installed, or that do not build, have none."""
+    from seqbench.registry import TASKS
+
+    levels = {}
+    for name in sorted({r.task for r in records}):
+        try:
+            level = TASKS.get(name)().describe().get("level")
+        except Exception:  # noqa: BLE001 - a missing or broken plugin only loses its grouping
+            level = None
+        if level:
+            levels[name] = level
+    return levels
+
+
+LEVEL_ORDER = ("regular", "context-free", "context-sensitive")
+
+
+def sections(frame: pd.DataFrame, records: list[RunRecord], skipped: list[tuple[str, str]],
+             score: str = "test/primary", best_seed: bool = False) -> list[dict]:
     """The leaderboard as a list of sections: a heading, an optional table, note lines, figures.
 
     The HTML page also reads each section's ``role`` (``overview``, ``task`` or ``notes``), its
     ``id`` (a unique anchor) and, for tasks, the records behind the table (``runs``)."""
     out: list[dict] = []
-    labels = sorted(frame["task_label"].unique()) if len(frame) else []
+    levels = task_levels(records) if len(frame) else {}
+    level_of = {label: levels.get(task) for label, task in zip(frame["task_label"], frame["task"])} if len(frame) else {}
+    rank = {level: i for i, level in enumerate(LEVEL_ORDER)}
+    labels = sorted(frame["task_label"].unique(), key=lambda t: (rank.get(level_of.get(t), -1), t)) if len(frame) else []
     ids = _anchors(labels)
     kinds = {}
     for task_label in labels:
         runs = frame[frame["task_label"] == task_label]
         kinds[task_label] = runs["kind"].dropna().iloc[0] if runs["kind"].notna().any() else "?"
     if len(frame):
-        view = overview(frame)
-        out.append({"heading": "Overview: primary metric (test) per task and model, mean over seeds [95 % interval] (#rank)",
-                    "table": overview_table(view), "notes": [], "figures": ["overview.png"],
+        view = overview(frame, score, order=labels)
+        what = "primary metric (test)" if score == "test/primary" else score.replace("/primary", "/primary metric")
+        table = overview_table(view)
+        if any(level_of.values()):
+            table.insert(1, "level", [level_of.get(t, "") or "" for t in table.iloc[:, 0]])
+        out.append({"heading": f"Overview: {what} per task and model, mean over seeds [95 % interval] (#rank)",
+                    "table": table, "notes": [], "figures": ["overview.png"],
                     "role": "overview", "id": "overview", "title": "Overview", "overview": view, "task_ids": ids,
                     "kinds": kinds})
+        if best_seed:
+            best = overview(frame, score, best_seed=True, order=labels)
+            out.append({"heading": f"Best seed: {what}, maximum over seeds (as the Chomsky-hierarchy paper reports)",
+                        "table": overview_table(best), "notes": [], "figures": [], "role": "notes",
+                        "id": "best-seed"})
     for task_label in labels:
         runs = frame[frame["task_label"] == task_label]
         kind = kinds[task_label]
@@ -154,8 +186,8 @@ def render_html(parts: list[dict], budget: str = "", records: list[RunRecord] = 
     return render(parts, budget, INTRO, list(records))
 
 
-def build(folders: list[str], out: str | None = None,
-          copy_raw: bool = False) -> tuple[str, pd.DataFrame, list[tuple[str, str]]]:
+def build(folders: list[str], out: str | None = None, copy_raw: bool = False, score: str = "test/primary",
+          best_seed: bool = False) -> tuple[str, pd.DataFrame, list[tuple[str, str]]]:
     """Load every result below ``folders``; write the leaderboard into ``out`` when given.
 
     ``out`` receives ``leaderboard.md``, ``leaderboard.html``, ``results.csv`` (one row per run),
@@ -163,7 +195,8 @@ def build(folders: list[str], out: str | None = None,
     ``length_<task>.png`` (accuracy by length) for tasks with a ``test_ood`` split. ``copy_raw``
     also copies every result file read into ``out/raw/`` (one folder per run), from which the
     same tables can be rebuilt. ``out`` inside an input folder is never read as input, and a
-    run found several times (a ``raw/`` copy, a folder given twice) counts once.
+    run found several times (a ``raw/`` copy, a folder given twice) counts once. ``score``
+    (``SPLIT/METRIC``) is what the overview ranks; ``best_seed`` adds the maximum over seeds.
     """
     from seqbench.results import load_results
 
@@ -172,7 +205,7 @@ def build(folders: list[str], out: str | None = None,
     if copy_raw and out is not None:
         records = _copy_raw(records, Path(out) / "raw")
     frame = results_frame(records)
-    parts = sections(frame, records, skipped)
+    parts = sections(frame, records, skipped, score, best_seed)
     if loaded.duplicates:
         parts.append({"heading": "Duplicate result files", "table": None, "figures": [],
                       "notes": [f"{loaded.duplicates} copies of runs already counted (same configuration hash "
@@ -186,7 +219,7 @@ def build(folders: list[str], out: str | None = None,
         (target / "leaderboard.html").write_text(render_html(parts, budget, records), encoding="utf-8")
         frame.drop(columns=["run"]).to_csv(target / "results.csv", index=False)
         if len(frame):
-            _write_figures(target, frame, records)
+            _write_figures(target, frame, records, score)
     frame.attrs["duplicates"] = loaded.duplicates  # how many copies of counted runs were dropped
     return markdown, frame, skipped
 
@@ -229,11 +262,11 @@ def _copy_raw(records: list[RunRecord], target: Path) -> list[RunRecord]:
     return copied
 
 
-def _write_figures(target: Path, frame: pd.DataFrame, records: list[RunRecord]) -> None:
+def _write_figures(target: Path, frame: pd.DataFrame, records: list[RunRecord], score: str = "test/primary") -> None:
     from seqbench.analysis import plots
     from seqbench.analysis.curves import plot_learning_curves
 
-    view = overview(frame)
+    view = overview(frame, score)
     plots.overview_heatmap(view.values, view.ranks, target / "overview.png")
     for task_label in sorted(frame["task_label"].unique()):
         runs = [r for r, _ in runs_of(records, frame, task_label)]

@@ -119,6 +119,11 @@ def leaderboard(argv: list[str]) -> int:
     parser.add_argument("--out", help="write leaderboard.md, .html, results.csv and plots into this folder")
     parser.add_argument("--raw", action="store_true",
                         help="also copy every result.json read into OUT/raw/, so the tables can be rebuilt")
+    parser.add_argument("--score", default="test/primary",
+                        help="what the overview ranks, SPLIT/METRIC (default test/primary; the Chomsky table: "
+                             "test_ood/length_mean)")
+    parser.add_argument("--best-seed", action="store_true",
+                        help="also show the maximum over seeds (as the Chomsky-hierarchy paper reports)")
     args = parser.parse_args(argv)
     from seqbench.report import build
 
@@ -129,7 +134,15 @@ def leaderboard(argv: list[str]) -> int:
         raise SeqbenchError(f"no such folder: {missing[0]}")
     if args.raw and not args.out:
         raise SeqbenchError("--raw needs --out: the raw results are copied into OUT/raw/")
-    markdown, frame, skipped = build(args.folders, args.out, copy_raw=args.raw)
+    split, _, metric = args.score.partition("/")
+    if split not in ("val", "test", "test_ood") or not metric:
+        from seqbench.errors import closest
+
+        hint = closest(split, ["val", "test", "test_ood"])
+        raise SeqbenchError(f"--score={args.score}: must be SPLIT/METRIC with SPLIT val, test or test_ood"
+                            + (f"; did you mean '{hint}/{metric or 'primary'}'?" if hint else ""))
+    markdown, frame, skipped = build(args.folders, args.out, copy_raw=args.raw, score=args.score,
+                                     best_seed=args.best_seed)
     print(markdown)
     for path, reason in skipped:
         print(f"seqbench: warning: skipped {path}: {reason}", file=sys.stderr)

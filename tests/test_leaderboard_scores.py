@@ -1,0 +1,44 @@
+"""The overview can rank another score than the primary test metric (the Chomsky table ranks
+test_ood/length_mean) and show the best seed, as the Chomsky-hierarchy paper does."""
+
+from __future__ import annotations
+
+import pytest
+
+from seqbench.cli import main
+from seqbench.leaderboard import overview, results_frame
+from seqbench.results import RunRecord
+
+
+def runs() -> list[RunRecord]:
+    out = []
+    for model, ood in (("lstm", (1.0, 0.9, 0.98)), ("transformer", (0.5, 0.6, 0.55))):
+        for seed, value in enumerate(ood):
+            out.append(RunRecord(task="parity_check", model=model, seed=seed, status="ok", primary_metric="accuracy",
+                                 higher_is_better=True, config_hash=f"{model}{seed}",
+                                 metrics={"test": {"accuracy": 1.0, "length_mean": 1.0},
+                                          "test_ood": {"accuracy": value, "length_mean": value}}))
+    return out
+
+
+def test_the_overview_ranks_the_chosen_score_and_the_best_seed():
+    frame = results_frame(runs())
+    default = overview(frame)
+    assert default.values.loc["parity_check"].tolist() == [1.0, 1.0]  # test accuracy: a tie
+    ood = overview(frame, "test_ood/length_mean")
+    assert ood.values.loc["parity_check", "lstm"] == pytest.approx((1.0 + 0.9 + 0.98) / 3)
+    assert ood.ranks.loc["parity_check"].tolist() == [1.0, 2.0]  # separated beyond their intervals
+    best = overview(frame, "test_ood/length_mean", best_seed=True)
+    assert best.values.loc["parity_check"].tolist() == [1.0, 0.6]
+
+
+def test_the_leaderboard_command_takes_a_score_and_refuses_a_bad_one(tmp_path, capsys):
+    from seqbench.results import write_result
+
+    for i, record in enumerate(runs()):
+        write_result(tmp_path / "runs" / str(i), record)
+    assert main(["leaderboard", str(tmp_path / "runs"), "--score", "test_ood/length_mean", "--best-seed"]) == 0
+    out = capsys.readouterr().out
+    assert "Overview: test_ood/length_mean per task and model" in out and "Best seed: test_ood/length_mean" in out
+    assert main(["leaderboard", str(tmp_path / "runs"), "--score", "tset_ood/length_mean"]) == 2
+    assert "did you mean 'test_ood/length_mean'?" in capsys.readouterr().err
