@@ -34,3 +34,14 @@ def test_committed_leaderboard_covers_every_task_and_model_with_three_seeds():
     assert set(builtin_names(MODELS)) <= set(runs["model"])
     ran = runs[runs["status"] != "not_applicable"]
     assert (ran.groupby(["task", "model_label"])["seed"].nunique() >= 3).all()
+
+
+@pytest.mark.slow
+def test_committed_chomsky_table_regenerates_byte_for_byte(tmp_path):
+    """The Chomsky table ranks test_ood/length_mean and shows the best seed, from its sweep folder."""
+    board = ROOT / "leaderboards" / "chomsky"
+    build([str(board / "sweep")], str(tmp_path), score="test_ood/length_mean", best_seed=True)
+    for name in ("leaderboard.md", "leaderboard.html", "results.csv"):
+        assert (tmp_path / name).read_bytes() == (board / name).read_bytes(), name
+    markdown = (board / "leaderboard.md").read_text()
+    assert "Overview: test_ood/length_mean" in markdown and "Best seed" in markdown
