@@ -58,7 +58,7 @@ def build_recurrent(cell: str, spec: TaskSpec, o: dict[str, Any]) -> nn.Module:
                if spec.kind == "one_to_many" else "model has no decoder") + " (seq2seq tasks only)")
     if spec.kind in ("many_to_one", "one_to_one"):
         return SequenceClassifier(spec, bidirectional=o["bidirectional"], **core)
-    if spec.kind in ("tagging", "lm"):
+    if spec.aligned_output:
         return SequenceTagger(spec, bidirectional=o["bidirectional"], **core)
     decoding = dict(teacher_forcing=o["teacher_forcing"], schedule=o["teacher_forcing_schedule"])
     if spec.kind == "one_to_many":

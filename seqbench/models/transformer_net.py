@@ -69,7 +69,7 @@ class Transformer(ForcedLengthSwitch, nn.Module):
         self.kind, d = spec.kind, hidden_size
         layer = dict(d_model=d, nhead=num_heads, dim_feedforward=ff_multiplier * d, dropout=dropout,
                      batch_first=True, norm_first=True)
-        self.decoding = spec.is_decoder_output
+        self.decoding, self.aligned = spec.is_decoder_output, spec.aligned_output
         if spec.kind == "one_to_many":  # the input vector becomes one memory step
             self.memory = nn.Linear(spec.input.size, d)
         else:
@@ -97,7 +97,7 @@ class Transformer(ForcedLengthSwitch, nn.Module):
         memory, padding = self.encode(batch)  # (B, S, d)
         if self.decoding:
             return self.decode(memory, padding, batch)
-        if self.kind in ("tagging", "lm"):
+        if self.aligned:  # one output per input step (tagging, lm)
             return self.head(memory)  # (B, T, K)
         if padding is None:
             pooled = memory.mean(1)
