@@ -17,6 +17,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
@@ -154,26 +155,121 @@ class Demo:
     records: tuple[dict, ...]
 
 
-@pytest.fixture(scope="session")
-def demo(tmp_path_factory) -> Demo:
-    """``make demo``, the README's main job, run once per test session into a temporary folder.
+def once_per_run(tmp_path_factory, name: str, produce):
+    """``produce()`` (JSON data) computed once per test run, even when several workers ask.
 
-    Its grid (every task x rnn_tanh, lstm, gru under the joblib launcher) is the suite's joblib
-    grid: tests marked ``xdist_group("demo")`` check its records too, so it runs on one worker.
-    The environment already exists, so ``make`` is told not to install (``-o STAMP``).
+    The first worker to ask computes it under a lock in the run's shared temporary folder and
+    leaves the result there; the others wait for the lock and read it. In one process it is
+    simply computed.
     """
-    folder = tmp_path_factory.mktemp("demo") / "smoke"
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return produce()
+    import fcntl
+
+    shared = tmp_path_factory.getbasetemp().parent  # pytest-N/, the parent of every worker's folder
+    done = shared / f"{name}.json"
+    with open(shared / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            done.write_text(json.dumps(produce()))
+    return json.loads(done.read_text())
+
+
+def _demo_command(folder: Path) -> tuple[list[str], dict[str, str]]:
+    """``make demo`` into ``folder``, with the environment a user's shell gives it."""
     venv_bin = Path(sys.executable).parent
     env = {"PATH": f"{venv_bin}:/usr/local/bin:/usr/bin:/bin", "HOME": str(Path.home())}
     command = ["make", "-o", ".venv/.installed", "demo", f"DEMO_DIR={folder}"]
     if not Path(sys.executable).resolve().is_relative_to((ROOT / ".venv").resolve()):
         command.append(f"BIN={venv_bin}")  # running outside the Makefile's venv: use this interpreter's
-    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=1200)
+    return command, env
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session):
+    """On a parallel run of the whole suite, start ``make demo`` in the background at once.
+
+    The run's main process (which only hands out tests) starts it before the workers exist;
+    the workers run other tests meanwhile, and the ``demo`` fixture waits for its result.
+    """
+    config = session.config
+    if os.environ.get("PYTEST_XDIST_WORKER") or not config.getoption("numprocesses", None):
+        return
+    if config.args_source != pytest.Config.ArgsSource.TESTPATHS:  # a chosen subset: make it on demand
+        return
+    import threading
+
+    shared = config._tmp_path_factory.getbasetemp()  # the parent of every worker's temporary folder
+    folder = shared / "demo" / "smoke"
+    folder.parent.mkdir()
+    command, env = _demo_command(folder)
+    out, err = open(shared / "demo.out", "w"), open(shared / "demo.err", "w")
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=err, text=True,
+                               start_new_session=True)
+
+    def record_when_done() -> None:
+        code = process.wait()
+        out.close()
+        err.close()
+        done = {"result": [code, (shared / "demo.out").read_text(), (shared / "demo.err").read_text()],
+                "folder": str(folder)}
+        (shared / "demo.json.tmp").write_text(json.dumps(done))
+        (shared / "demo.json.tmp").replace(shared / "demo.json")
+
+    waiter = threading.Thread(target=record_when_done, daemon=True)
+    waiter.start()
+    (shared / "demo.started").write_text(str(folder))
+    config.stash[_BACKGROUND] = (process, waiter)
+
+
+_BACKGROUND = pytest.StashKey[tuple]()
+
+
+def pytest_sessionfinish(session):
+    """A background ``make demo`` that is still running (an interrupted run) is stopped."""
+    process, waiter = session.config.stash.get(_BACKGROUND, (None, None))
+    if process is not None and process.poll() is None:
+        import signal
+
+        os.killpg(process.pid, signal.SIGTERM)
+    if waiter is not None:
+        waiter.join(timeout=60)
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory) -> Demo:
+    """``make demo``, the README's main job, run once per test run into a temporary folder.
+
+    Its grid (the smoke experiment's tasks x rnn_tanh, lstm, gru under the joblib launcher) is
+    the suite's joblib grid: several tests check its records. On a parallel run of the whole
+    suite it was started in the background when the run began (:func:`pytest_sessionstart`)
+    and its tests are collected last; otherwise the first test that needs it runs it. The
+    environment already exists, so ``make`` is told not to install (``-o STAMP``).
+    """
+    shared = tmp_path_factory.getbasetemp().parent if os.environ.get("PYTEST_XDIST_WORKER") else None
+    if shared is not None and (shared / "demo.started").exists():
+        deadline = time.monotonic() + 1200
+        while not (shared / "demo.json").exists():
+            assert time.monotonic() < deadline, "make demo (started in the background) did not finish in 20 minutes"
+            time.sleep(0.2)
+        made = json.loads((shared / "demo.json").read_text())
+    else:
+        def make_demo() -> dict:
+            folder = tmp_path_factory.mktemp("demo") / "smoke"
+            command, env = _demo_command(folder)
+            done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=1200)
+            return {"result": [done.returncode, done.stdout, done.stderr], "folder": str(folder)}
+
+        made = once_per_run(tmp_path_factory, "demo", make_demo)
+    folder = Path(made["folder"])
     records = tuple(json.loads(p.read_text()) for p in sorted(folder.rglob("result.json"))
-                    if "leaderboard" not in p.parts)
-    return Demo(Result(done.returncode, done.stdout, done.stderr), folder, records)
+                    if "leaderboard" not in p.relative_to(folder).parts)
+    return Demo(Result(*made["result"]), folder, records)
 
 
 def pytest_collection_modifyitems(config, items):
-    """The slow tests first, so that the workers finish together (a stable sort: order otherwise kept)."""
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+    """The slow tests first and the tests of ``make demo``'s grid last (a stable sort): with
+    ``--dist worksteal`` the workers start on the long tests while the demo runs in the
+    background, and take quick tests from each other's queues until all are done."""
+    items.sort(key=lambda item: ("demo" in getattr(item, "fixturenames", ()),
+                                 item.get_closest_marker("slow") is None))

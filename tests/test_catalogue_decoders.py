@@ -206,7 +206,6 @@ def test_max_bytes_can_be_raised(tmp_path):
 
 # ------------------------------------------------------------------------------ training
 @pytest.mark.slow
-@pytest.mark.xdist_group("demo")
 def test_catalogue_tasks_train_through_the_command_line(demo):
     """The demo grid (``make demo``, every task x rnn_tanh, lstm, gru) trains these through the CLI."""
     records = {r["task"]: r for r in demo.records if r["model"] == "lstm"}

@@ -25,7 +25,6 @@ def test_models_json_lists_models_with_options():
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("demo")
 def test_every_kind_runs_from_the_command_line_and_writes_a_complete_record(demo):
     """The demo grid (``make demo``: every task x rnn_tanh, lstm, gru) covers every kind."""
     assert sorted({r["kind"] for r in demo.records}) == sorted(KINDS)

@@ -82,7 +82,6 @@ def test_python_examples_run(tmp_path, monkeypatch):
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("demo")
 def test_make_demo_runs_the_main_job(demo):
     """The README's main job, ``make demo``, from the repository root (the venv already exists;
     its folder is a temporary one, see the ``demo`` fixture)."""

@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -12,7 +13,7 @@ from seqbench import MODELS, TASKS, make_model, make_task
 from seqbench.errors import DuplicateNameError, UnknownNameError
 from seqbench.tasks.parity import Parity
 
-from conftest import ROOT, SMOKE, builtin_names, cli_session
+from conftest import ROOT, SMOKE, Result, builtin_names, cli_session, once_per_run
 
 PLUGIN = '''
 import numpy as np
@@ -52,6 +53,10 @@ class Impostor(CountMod3):
 
 @pytest.fixture(scope="module")
 def plugin_site(tmp_path_factory):
+    return _plugin_site(tmp_path_factory)
+
+
+def _plugin_site(tmp_path_factory) -> dict[str, str]:
     """A third-party distribution on sys.path that registers tasks and a model only through entry
     points: a working task, a broken one, one that claims a built-in's name, and a model."""
     site = tmp_path_factory.mktemp("plugin") / "site"
@@ -72,19 +77,26 @@ def plugin_site(tmp_path_factory):
     return {"PYTHONPATH": str(site)}
 
 
-@pytest.fixture(scope="module")
-def plugin_session(plugin_site, tmp_path_factory):
-    """The plugin's commands, run one after another in one fresh process that finds it."""
-    out = tmp_path_factory.mktemp("plugin_runs")
-    commands = {
-        "tasks": ["tasks", "--json"],
-        "check": ["check", "acme_count"],
-        "run": ["run", "task=acme_count", "model=gru", *SMOKE, f"hydra.run.dir={out / 'run'}"],
-        "sweep": ["run", "-m", "task=glob(acme*)", "model=gru", *SMOKE, f"hydra.sweep.dir={out / 'sweep'}"],
-        "check_broken": ["check", "acme_broken"],
-    }
-    results = cli_session(*commands.values(), env=plugin_site)
-    return out, dict(zip(commands, results))
+@pytest.fixture(scope="session")
+def plugin_session(tmp_path_factory):
+    """The plugin's commands, run one after another in one fresh process that finds it (once
+    per test run, whichever worker asks first)."""
+
+    def run_them() -> dict:
+        site = _plugin_site(tmp_path_factory)
+        out = tmp_path_factory.mktemp("plugin_runs")
+        commands = {
+            "tasks": ["tasks", "--json"],
+            "check": ["check", "acme_count"],
+            "run": ["run", "task=acme_count", "model=gru", *SMOKE, f"hydra.run.dir={out / 'run'}"],
+            "sweep": ["run", "-m", "task=glob(acme*)", "model=gru", *SMOKE, f"hydra.sweep.dir={out / 'sweep'}"],
+            "check_broken": ["check", "acme_broken"],
+        }
+        results = cli_session(*commands.values(), env=site)
+        return {"out": str(out), "results": {k: [r.returncode, r.stdout, r.stderr] for k, r in zip(commands, results)}}
+
+    done = once_per_run(tmp_path_factory, "acme_plugin", run_them)
+    return Path(done["out"]), {k: Result(*r) for k, r in done["results"].items()}
 
 
 def test_unknown_names_list_the_known_and_the_closest():
@@ -115,7 +127,6 @@ def test_built_ins_register_through_the_entry_point_group():
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("acme_plugin")
 def test_third_party_plugin_is_listed_checked_and_runs(plugin_session):
     out, done = plugin_session
     listed = done["tasks"]
@@ -137,7 +148,6 @@ def test_third_party_plugin_is_listed_checked_and_runs(plugin_session):
     assert len(runs) == 1 and "task=acme_count" in runs[0].split(",")
 
 
-@pytest.mark.xdist_group("acme_plugin")
 def test_a_broken_plugin_fails_clearly_when_asked_for_by_name(plugin_session):
     _, done = plugin_session
     result = done["check_broken"]
@@ -161,7 +171,6 @@ PINNED = ["tests/test_golden.py",
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("acme_plugin")
 def test_tests_that_pin_the_built_ins_pass_with_a_plugin_installed(plugin_site):
     """Issue 11.10: a third-party plugin (tasks and a model, one of them broken, one claiming a
     built-in's name) installed next to seqbench does not break the project's own pinned tests."""
