@@ -60,7 +60,7 @@ TARGETS = {
     "trainer_vs_bare": ("median", 0.95, ">="),
     "generation_vs_naive": ("median_over_tasks", 10.0, ">="),
     "generation_share_of_step": ("max_share_of_step", 0.05, "<"),
-    "sigmoid_vs_fused": ("median", 0.7, ">="),
+    "sigmoid_vs_fused": ("median", 0.9, ">="),
     "joblib_speedup": ("median", 1.6, ">="),
 }
 FIGURES = ("trainer_vs_bare", "generation_vs_naive", "sigmoid_vs_fused", "joblib_speedup", "peak_rss_mb",

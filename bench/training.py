@@ -110,10 +110,13 @@ def sigmoid_vs_fused(repeats: int, threads: int, device: str = "cpu", steps: int
                      batch: int = 64, hidden: int = 128, inputs: int = 32) -> dict[str, Any]:
     """Tokens per second (forward + backward of the core) of the sigmoid RNN / nn.RNN (tanh).
 
-    Same sizes as the trainer case: batch 64, 50 steps, 32 input features (the default
-    embedding size), 128 hidden units. Three comparisons: every sequence full length (the
-    headline), lengths uniform in 1..50 (nn.RNN then packs the batch), and the plain
-    autograd loop the cell started as (bench/reference.py) against nn.RNN.
+    The sigmoid side is ``RecurrentCore("sigmoid")`` as ``model=rnn_sigmoid`` builds it: the
+    fused path (torch's tanh RNN kernel on g = 2h - 1, weights rebuilt from the sigmoid
+    parameters on every call). Same sizes as the trainer case: batch 64, 50 steps, 32 input
+    features (the default embedding size), 128 hidden units. Four comparisons: every sequence
+    full length (the headline), lengths uniform in 1..50 (both sides then pack the batch), the
+    hand-written cell (``SigmoidRNN(fused=False)``, the reference) against nn.RNN, and the
+    plain autograd loop the cell started as (bench/reference.py) against nn.RNN.
     """
     torch.set_num_threads(threads)
     g = torch.Generator().manual_seed(0)
@@ -122,6 +125,9 @@ def sigmoid_vs_fused(repeats: int, threads: int, device: str = "cpu", steps: int
     mixed = torch.randint(1, steps + 1, (batch,), generator=g)
     torch.manual_seed(0)
     cores = {cell: RecurrentCore(cell, inputs, hidden).to(device) for cell in ("sigmoid", "tanh")}
+    cores["hand_written"] = copy.deepcopy(cores["sigmoid"])
+    cores["hand_written"].rnn.fused = False
+    assert cores["sigmoid"].rnn.fused, "the figure times the default (fused) path"
 
     def throughput(run, lengths) -> float:
         return int(lengths.sum()) / seconds_per_call(run, min_seconds=0.2, device=device)
@@ -139,10 +145,13 @@ def sigmoid_vs_fused(repeats: int, threads: int, device: str = "cpu", steps: int
 
     headline = ratio_figure(rate("sigmoid", full), rate("tanh", full), repeats)
     varied = ratio_figure(rate("sigmoid", mixed), rate("tanh", mixed), repeats)
+    hand = ratio_figure(rate("hand_written", full), rate("tanh", full), repeats)
     before = ratio_figure(plain, rate("tanh", full), repeats)
     return {**{k: headline[k] for k in ("median", "min", "max", "repeats", "values", "best")},
-            "sigmoid_tokens_per_s": headline["a"], "fused_tanh_tokens_per_s": headline["b"],
+            "path": "fused", "sigmoid_tokens_per_s": headline["a"], "fused_tanh_tokens_per_s": headline["b"],
             "variable_lengths_ratio": {k: varied[k] for k in ("median", "min", "max")},
+            "hand_written_ratio": {k: hand[k] for k in ("median", "min", "max")},
+            "hand_written_tokens_per_s": hand["a"],
             "plain_autograd_loop_ratio": {k: before[k] for k in ("median", "min", "max")},
             "sizes": {"batch": batch, "steps": steps, "inputs": inputs, "hidden": hidden}}
 
