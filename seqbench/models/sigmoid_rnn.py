@@ -114,15 +114,16 @@ class SigmoidRNN(nn.Module):
             for suffix in self._suffixes:
                 w_ih, w_hh, b_ih, b_hh = self._weights(layer, suffix)
                 weights += [w_ih * 0.5, w_hh * 0.25, b_ih * 0.5, torch.add(b_hh, w_hh.sum(1), alpha=0.5) * 0.5]
-            g_layer = g[layer * self.directions:(layer + 1) * self.directions]  # (D, B, H)
+            d = self.directions
+            g_layer = g if self.num_layers == 1 else g[layer * d:(layer + 1) * d]  # (D, B, H)
             args = (weights, True, 1, 0.0, self.training, self.directions == 2)
             if batch_sizes is None:
                 out, g_n = _rnn_tanh(data, g_layer, *args, True)  # (B, T, D*H), (D, B, H)
             else:
                 out, g_n = _rnn_tanh(data, batch_sizes, g_layer, *args)  # (N, D*H), (D, B, H)
             finals.append(g_n)
-            data = self._between_layers(out.mul(0.5).add_(0.5), layer)  # h = (1 + g) / 2
-        h_n = torch.cat(finals).mul_(0.5).add_(0.5)  # (L*D, B, H)
+            data = self._between_layers(_to_h(out), layer)
+        h_n = _to_h(finals[0] if len(finals) == 1 else torch.cat(finals))  # (L*D, B, H)
         if packed is None:
             return data, h_n
         out, _ = pad_packed_sequence(PackedSequence(data, batch_sizes, packed.sorted_indices, packed.unsorted_indices),
@@ -168,6 +169,14 @@ class SigmoidRNN(nn.Module):
                 finals.append(h)
             layer_input = self._between_layers(torch.cat(outs, dim=-1), layer)  # (B, T, D*H)
         return layer_input, torch.stack(finals)  # (B, T, D*H), (L*D, B, H)
+
+
+_HALF = torch.tensor(0.5)  # a CPU scalar: usable with tensors on any device and of any float dtype
+
+
+def _to_h(g: torch.Tensor) -> torch.Tensor:
+    """h = (1 + g) / 2 in one kernel (keeps g's memory layout, as ``mul`` then ``add_`` would in two)."""
+    return torch.add(_HALF, g, alpha=0.5)
 
 
 def _rnn_tanh(data: torch.Tensor, *args) -> tuple[torch.Tensor, torch.Tensor]:
