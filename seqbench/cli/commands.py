@@ -167,4 +167,5 @@ COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "leaderboard": leaderboard,
     "generate": _lazy("generate"),
     "features": _lazy("features"),
+    "claims": _lazy("claims"),
 }

@@ -1,0 +1,354 @@
+"""Claims as code: each sentence a README makes about a board, as a check over its result files.
+
+A board's ``claims.yaml`` lists claims; each has an ``id``, the sentence it checks (``says``),
+a ``kind`` (:data:`KINDS`) and the kind's keys. A claim selects runs by ``task``, ``model``
+(the label: ``bilstm``; a list, or ``"*"`` for every model of the task) and ``where`` (task
+knobs), reads a ``score`` ``SPLIT/METRIC`` (``test/primary`` by default; ``primary`` is the
+task's primary metric) and aggregates the ``ok`` seeds with :func:`seqbench.aggregate.seed_interval`
+(the runs' own intervals inside). ``of`` says which number is judged: ``interval`` (the
+conservative bound), ``mean``, ``low``, ``high``, ``best_seed``, ``every_seed`` or ``some_seed``;
+``seeds: N`` fails a cell with fewer ok seeds. The kinds, one function each: ``better``, ``tied``,
+``not_better`` (intervals compared), ``at_least`` / ``at_most`` (a value or a baseline on the same
+examples), ``near_baseline``, ``reaches_floor``, ``equals`` (a quoted number or record field),
+``grows_with`` (a field against a knob), ``ranks`` (mean ranks) and ``count`` (runs). A file::
+
+    claims:
+      - id: bilstm-best-pos_tagging
+        says: "the bidirectional LSTM is best on `pos_tagging`"
+        kind: better
+        task: pos_tagging
+        model: bilstm
+        than: "*"          # every other model of the task
+
+>>> from seqbench.results import RunRecord
+>>> runs = [RunRecord(task="parity", model=m, seed=s, status="ok", primary_metric="accuracy",
+...                   higher_is_better=True, metrics={"test": {"accuracy": a + s / 100}},
+...                   intervals={"test": {"accuracy": [a + s / 100 - 0.01, a + s / 100 + 0.01]}},
+...                   baselines={"test": {"chance": {"accuracy": 0.5}}})
+...         for m, a in [("lstm", 0.97), ("transformer", 0.5)] for s in range(3)]
+>>> board = Board(runs)
+>>> [o.passed for o in evaluate(board, [
+...     {"id": "a", "kind": "better", "task": "parity", "model": "lstm", "than": "transformer"},
+...     {"id": "b", "kind": "near_baseline", "task": "parity", "model": "transformer", "baseline": "chance"},
+...     {"id": "c", "kind": "at_least", "task": "parity", "model": "transformer", "value": 0.9}])]
+[True, True, False]
+>>> evaluate(board, [{"id": "d", "kind": "better", "task": "parity", "model": "lstn", "than": "transformer"}])
+Traceback (most recent call last):
+...
+seqbench.errors.SeqbenchError: claim 'd': model 'lstn': not on task parity (lstm, transformer); did you mean 'lstm'?
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from seqbench.board import Board, Est, as_list, field_value, problem
+from seqbench.errors import SeqbenchError
+from seqbench.results import load_results
+OF = ("interval", "mean", "low", "high", "best_seed", "every_seed", "some_seed")
+COMMON = {"id", "says", "kind", "task", "model", "where", "score", "of", "seeds"}
+
+
+@dataclass
+class Outcome:
+    """One claim judged: PASS or FAIL, with the numbers that decided it."""
+
+    id: str
+    says: str
+    kind: str
+    passed: bool
+    numbers: list[str] = field(default_factory=list)
+
+
+def _cells(board: Board, claim: dict, scored: bool = True) -> list[tuple[str, str]]:
+    return [(task, model) for task in board.tasks(claim) for model in board.models(claim, task, scored=scored)]
+
+
+def _judge(board: Board, claim: dict, criterion: str, cell: Callable[[str, str], tuple[bool, str]]):
+    """Apply ``cell(task, model) -> (ok, numbers)`` to every selected cell; the claim passes when all do.
+    Lines of failing cells start with ``✗``."""
+    lines, passed = [criterion], True
+    for task, model in _cells(board, claim):
+        ok, text = cell(task, model)
+        passed &= bool(ok)
+        lines.append(("" if ok else "✗ ") + text)
+    return passed, lines
+
+
+def _enough(claim: dict, *ests: Est) -> bool:
+    return all(e.n >= int(claim.get("seeds", 1)) and e.n for e in ests)
+
+
+def _compare(board: Board, claim: dict, word: str, test: Callable[[Est, Est], bool]):
+    """better / tied / not_better: every model against every ``than`` model on each task."""
+    def cell(task, model):
+        a = board.estimate(claim, task, model)
+        pairs = [(b, _enough(claim, a, b) and test(a, b))
+                 for b in (board.estimate(claim, task, other) for other in board.models(claim, task, "than") if other != model)]
+        return all(ok for _, ok in pairs), f"{task}: {a} vs " + "; ".join(str(b) for b, _ in pairs)
+    return _judge(board, claim, f"{claim.get('score', 'test/primary')}: {word}", cell)
+
+
+def _beats(a: Est, b: Est) -> bool:
+    return a.low > b.high if a.higher else a.high < b.low
+
+
+def better(board, claim):
+    """The model's whole interval is better than each ``than`` model's (beyond overlap)."""
+    return _compare(board, claim, "interval better than", _beats)
+
+
+def tied(board, claim):
+    """The intervals overlap: neither is better beyond doubt."""
+    return _compare(board, claim, "intervals overlap", lambda a, b: a.low <= b.high and b.low <= a.high)
+
+
+def not_better(board, claim):
+    """The model is not better beyond doubt than each ``than`` model (tied or worse)."""
+    return _compare(board, claim, "not better beyond doubt than", lambda a, b: not _beats(a, b))
+
+
+def _holds(values: list[float], test: Callable[[float], bool], of: str) -> bool:
+    return (any if of == "some_seed" else all)(test(v) for v in values) if values else False
+
+
+def _threshold(board, claim, above: bool):
+    of, sign = claim.get("of", "interval"), ">=" if above else "<="
+    label = claim.get("baseline", claim.get("value"))
+
+    def cell(task, model):
+        est = board.estimate(claim, task, model)
+        value, low, high, shown = board.baseline(claim, task)
+        if of == "interval":  # the conservative bounds: the whole interval beyond the baseline's
+            ok = est.low >= high if above else est.high <= low
+        else:
+            ok = _holds(est.pick(of), lambda v: v >= value if above else v <= value, of)
+        return ok and _enough(claim, est), f"{task}: {est}" + (f" vs {shown}" if "baseline" in claim else "")
+    return _judge(board, claim, f"{claim.get('score', 'test/primary')} {of} {sign} {label}", cell)
+
+
+def at_least(board, claim):
+    """``of`` (default: the whole interval) is at or above ``value`` or the ``baseline`` on the same examples."""
+    return _threshold(board, claim, True)
+
+
+def at_most(board, claim):
+    """``of`` (default: the whole interval) is at or below ``value`` or the ``baseline`` ("below the 1/6 baseline")."""
+    return _threshold(board, claim, False)
+
+
+def near_baseline(board, claim):
+    """The interval, widened by ``margin`` (default 0), overlaps the baseline's (or ``value``)."""
+    margin = float(claim.get("margin", 0.0))
+
+    def cell(task, model):
+        est = board.estimate(claim, task, model)
+        _, low, high, shown = board.baseline(claim, task)
+        return _enough(claim, est) and est.low - margin <= high and low <= est.high + margin, f"{task}: {est} vs {shown}"
+    criterion = f"{claim.get('score', 'test/primary')} interval{f' +- {margin:g}' if margin else ''} overlaps " \
+                f"{claim.get('baseline', claim.get('value'))}"
+    return _judge(board, claim, criterion, cell)
+
+
+def reaches_floor(board, claim):
+    """A language model's excess over its entropy floor (``test/excess_<primary>``) contains 0 or
+    lies below ``margin`` (default 0.01)."""
+    margin = float(claim.get("margin", 0.01))
+
+    def cell(task, model):
+        runs = board.runs(claim, task, ok=False)
+        primary = next((r.primary_metric for r in runs if r.primary_metric), "primary")
+        est = board.estimate(claim, task, model, claim.get("score", f"test/excess_{primary}"))
+        return _enough(claim, est) and (est.low <= 0 <= est.high or est.high <= margin), f"{task}: {est}"
+    return _judge(board, claim, f"excess interval contains 0 or lies below {margin:g}", cell)
+
+
+def equals(board, claim):
+    """A quoted number: ``of`` (default ``mean``) rounds to ``value`` at ``digits`` (default 3).
+    ``value`` may map models to values; ``field`` reads a record field (``n_params``, ``status``) of
+    every run, or of the runs with ``status``."""
+    digits, of = int(claim.get("digits", 3)), claim.get("of", "mean")
+
+    def same(got, want):
+        numbers = all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in (got, want))
+        return round(got, digits) == round(want, digits) if numbers else got == want
+
+    if "field" in claim:  # every run of every selected cell, ok or not
+        got = [(field_value(r, claim["field"]), claim["value"][m] if isinstance(claim["value"], dict) else claim["value"])
+               for t, m in _cells(board, claim, scored=False) for r in board.runs(claim, t, m, ok=False)
+               if claim.get("status") in (None, r.status)]
+        differ = [str(g) for g, want in got if not same(g, want)]
+        return bool(got) and not differ, [f"{claim['field']} == {claim['value']}: {len(got) - len(differ)} of "
+                                          f"{len(got)} runs" + (f"; ✗ others: {', '.join(sorted(set(differ)))}" if differ else "")]
+
+    def cell(task, model):
+        want = claim["value"][model] if isinstance(claim["value"], dict) else claim["value"]
+        est = board.estimate(claim, task, model)
+        if isinstance(want, list):  # a quoted "mean [low, high]"
+            ok = [same(a, float(b)) for a, b in zip((est.mean, est.low, est.high), want)] == [True] * 3
+        else:
+            ok = _holds(est.pick(of), lambda v: same(v, float(want)), of)
+        return _enough(claim, est) and ok, f"{task}: {est} ({want})"
+    value = "the stated values" if isinstance(claim["value"], dict) else claim["value"]
+    return _judge(board, claim, f"{claim.get('score', 'test/primary')} {of} == {value} to {digits} digits", cell)
+
+
+def grows_with(board, claim):
+    """A record ``field`` (default ``n_params``) against a task ``knob`` (``height*width`` multiplies
+    knobs) over the model's runs: ``form`` ``increasing`` (strictly), ``affine`` (exactly a + b knob,
+    b > 0), ``sublinear`` (increasing, each step's slope below the one before) or ``constant``."""
+    form, name = claim.get("form", "increasing"), claim.get("field", "n_params")
+
+    def cell(task, model):
+        points = {}
+        for r in board.runs(claim, task, model):
+            knob = 1.0
+            for part in str(claim["knob"]).split("*"):
+                if part not in r.task_params:
+                    raise problem(claim, f"knob '{part}': not a knob of {task}", part, sorted(r.task_params))
+                knob *= float(r.task_params[part])
+            if r.get(name) is not None:
+                points[knob] = float(r[name])
+        x, y = (np.array(sorted(points)), np.array([points[k] for k in sorted(points)]))
+        slopes = np.diff(y) / np.diff(x) if len(x) > 1 else np.array([])
+        ok = len(x) > 2 and {
+            "increasing": lambda: (slopes > 0).all(),
+            "constant": lambda: (y == y[0]).all(),
+            "affine": lambda: (slopes > 0).all() and np.allclose(slopes, slopes[0], rtol=1e-9, atol=0),
+            "sublinear": lambda: (slopes > 0).all() and (np.diff(slopes) < 0).all(),
+        }[form]()
+        return ok, f"{task} {model}: " + ", ".join(f"{a:g}: {b:,.0f}" for a, b in zip(x, y))
+    return _judge(board, claim, f"{name} against {claim['knob']}: {form}", cell)
+
+
+def ranks(board, claim):
+    """Mean ranks (:func:`seqbench.leaderboard.overview` on ``score``) in the stated ``order``
+    (strictly increasing, best first), or ``first`` / ``last`` among every model."""
+    from seqbench.leaderboard import overview, results_frame
+
+    tasks = board.tasks(claim)
+    view = overview(results_frame([r for r in board.records if r.task in tasks]), claim.get("score", "test/primary"))
+    rank = view.mean_rank.dropna().to_dict()
+    order = as_list(claim.get("order") or claim.get("first") or claim.get("last"))
+    for name in order:
+        if name not in rank:
+            raise problem(claim, f"model '{name}': not ranked on this board", name, sorted(rank))
+    if "order" in claim:
+        ok = all(rank[a] < rank[b] for a, b in zip(order, order[1:]))
+    else:
+        others = [v for m, v in rank.items() if m != order[0]]
+        ok = all(rank[order[0]] < v if "first" in claim else rank[order[0]] > v for v in others)
+    if "value" in claim:  # the named model's mean rank as quoted
+        ok = ok and round(rank[order[-1]], int(claim.get("digits", 2))) == round(float(claim["value"]), int(claim.get("digits", 2)))
+    if "shared" in claim:  # over how many tasks every model ran
+        ok = ok and len(view.shared) == int(claim["shared"])
+    which = "order " + " < ".join(order) if "order" in claim else f"{'first' if 'first' in claim else 'last'}: {order[0]}"
+    which += (f", mean rank {claim['value']}" if "value" in claim else "") + (f", {claim['shared']} shared" if "shared" in claim else "")
+    shown = ", ".join(f"{m} {v:.2f}" for m, v in sorted(rank.items(), key=lambda kv: kv[1]))
+    return bool(ok), [f"mean rank ({claim.get('score', 'test/primary')}, {len(view.shared)} shared tasks) {which}", shown]
+
+
+def count(board, claim):
+    """How many runs (with ``status``, any by default), ``per`` ``cell`` (each task x model) or in all:
+    ``equals`` or ``at_least`` a number."""
+    per, status = claim.get("per", "all"), claim.get("status")
+    want = claim.get("equals", claim.get("at_least"))
+    test = (lambda n: n == want) if "equals" in claim else (lambda n: n >= want)
+    groups: dict[str, int] = {}
+    for task, model in _cells(board, claim, scored=False):
+        key = f"{task} {model}" if per == "cell" else "all"
+        groups[key] = groups.get(key, 0) + sum(status in (None, r.status) for r in board.runs(claim, task, model, ok=False))
+    bad = {k: n for k, n in groups.items() if not test(n)}
+    shown = [f"✗ {k}: {n}" for k, n in bad.items()] or (
+        [f"{len(groups)} cells: " + ", ".join(sorted({str(n) for n in groups.values()}))] if per == "cell"
+        else [f"{sum(groups.values())} runs"])
+    sign = "==" if "equals" in claim else ">="
+    return not bad, [f"runs{' ' + status if status else ''}{' per cell' if per == 'cell' else ''} {sign} {want}", *shown]
+
+
+#: kind -> (function, its own keys, the keys it requires)
+KINDS: dict[str, tuple[Callable, set[str], set[str]]] = {
+    "better": (better, {"than"}, {"task", "model", "than"}),
+    "tied": (tied, {"than"}, {"task", "model", "than"}),
+    "not_better": (not_better, {"than"}, {"task", "model", "than"}),
+    "at_least": (at_least, {"value", "baseline", "baseline_metric"}, {"task", "model"}),
+    "at_most": (at_most, {"value", "baseline", "baseline_metric"}, {"task", "model"}),
+    "near_baseline": (near_baseline, {"value", "baseline", "baseline_metric", "margin"}, {"task", "model"}),
+    "reaches_floor": (reaches_floor, {"margin"}, {"task", "model"}),
+    "equals": (equals, {"value", "digits", "field", "status"}, {"task", "model", "value"}),
+    "grows_with": (grows_with, {"field", "knob", "form"}, {"task", "model", "knob"}),
+    "ranks": (ranks, {"order", "first", "last", "value", "digits", "shared"}, set()),
+    "count": (count, {"status", "per", "equals", "at_least"}, set()),
+}
+
+
+def check_claim(claim: Any, position: int) -> None:
+    """Raise SeqbenchError naming the claim and the closest valid name for a malformed claim."""
+    if not isinstance(claim, dict) or "id" not in claim:
+        raise SeqbenchError(f"claim #{position + 1}: must be a mapping with an 'id', 'says' and 'kind'")
+    kind = claim.get("kind")
+    if kind not in KINDS:
+        raise problem(claim, f"kind '{kind}': not a claim kind", kind, sorted(KINDS))
+    _, own, required = KINDS[kind]
+    for key in claim:
+        if key not in COMMON | own:
+            raise problem(claim, f"key '{key}': not a key of kind {kind}", key, sorted(COMMON | own))
+    for key in sorted(required - set(claim)):
+        raise problem(claim, f"kind {kind} needs '{key}'")
+    if kind in ("at_least", "at_most", "near_baseline") and ("value" in claim) == ("baseline" in claim):
+        raise problem(claim, f"kind {kind} needs exactly one of 'value' and 'baseline'")
+    if kind == "count" and ("equals" in claim) == ("at_least" in claim):
+        raise problem(claim, "kind count needs exactly one of 'equals' and 'at_least'")
+    if kind == "ranks" and sum(k in claim for k in ("order", "first", "last")) != 1:
+        raise problem(claim, "kind ranks needs exactly one of 'order', 'first' and 'last'")
+    if kind == "grows_with" and claim.get("form", "increasing") not in ("increasing", "affine", "sublinear", "constant"):
+        raise problem(claim, f"form '{claim['form']}': not a form", claim["form"], ["increasing", "affine", "sublinear", "constant"])
+    if claim.get("of", "interval") not in OF:
+        raise problem(claim, f"of '{claim['of']}': not a statistic", claim["of"], list(OF))
+
+
+def evaluate(board: Board, claims: list) -> list[Outcome]:
+    """Check every claim's form first (one line for the first problem), then judge each."""
+    ids = [c.get("id") if isinstance(c, dict) else None for c in claims]
+    for position, claim in enumerate(claims):
+        check_claim(claim, position)
+        if ids.count(claim["id"]) > 1:
+            raise problem(claim, "the id is used twice")
+    outcomes = []
+    for claim in claims:
+        passed, numbers = KINDS[claim["kind"]][0](board, claim)
+        outcomes.append(Outcome(str(claim["id"]), str(claim.get("says", "")), claim["kind"], bool(passed), numbers))
+    return outcomes
+
+
+def load_claims(path: str | Path) -> list:
+    """The ``claims:`` list of a claims file (a one-line error for a missing or malformed file)."""
+    import yaml
+
+    path = Path(path)
+    if not path.is_file():
+        raise SeqbenchError(f"{path}: no such claims file (a board's claims live in DIR/claims.yaml)")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise SeqbenchError(f"{path}: not valid YAML: {' '.join(str(exc).split())}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("claims"), list):
+        raise SeqbenchError(f"{path}: must be a mapping with a 'claims' list")
+    return data["claims"]
+
+
+def check_board(folder: str | Path, claims_file: str | Path | None = None) -> list[Outcome]:
+    """Judge ``folder``'s claims (``folder/claims.yaml`` unless given) over every record below it."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise SeqbenchError(f"{folder}: no such folder")
+    claims = load_claims(claims_file or folder / "claims.yaml")
+    try:
+        return evaluate(Board(load_results([folder]).records), claims)
+    except SeqbenchError as exc:
+        raise SeqbenchError(f"{claims_file or folder / 'claims.yaml'}: {exc}") from None

@@ -1,0 +1,239 @@
+"""`seqbench claims`: each claim kind passes and fails on synthetic records, the exit status, the
+one-line errors, and every committed board's claims.yaml holds."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import ROOT, run_cli
+from seqbench.claims import Board, evaluate
+from seqbench.errors import SeqbenchError
+from seqbench.results import RunRecord, load_results, write_result
+
+BOARDS = sorted(p.parent for p in (ROOT / "leaderboards").glob("*/claims.yaml"))
+
+
+def record(task, model, seed, value, width=0.02, metric="accuracy", split="test", status="ok", **extra):
+    """A run whose ``split/metric`` is ``value`` with the interval value -+ width."""
+    higher = metric != "mse" and not metric.startswith("excess_bits")
+    fields = dict(task=task, model=extra.pop("base", model), model_label=model, seed=seed, status=status,
+                  primary_metric=extra.pop("primary", metric), higher_is_better=higher,
+                  config_hash=f"{task}-{model}-{seed}-{json.dumps(extra.get('task_params', {}), sort_keys=True)}")
+    if status == "ok":
+        fields["metrics"] = {split: {metric: value}}
+        fields["intervals"] = {split: {metric: [value - width, value + width]}}
+    return RunRecord(**fields, **extra)
+
+
+def board_dir(tmp_path: Path, records: list[RunRecord], claims: list[dict]) -> Path:
+    folder = tmp_path / "board"
+    for r in records:
+        write_result(folder / "raw" / r.config_hash, r)
+    (folder / "claims.yaml").write_text(yaml.safe_dump({"claims": claims}, sort_keys=False))
+    return folder
+
+
+def judge(records, *claims):
+    return [o.passed for o in evaluate(Board(records), list(claims))]
+
+
+PARITY = [record("parity", m, s, v + 0.01 * s) for m, v in [("lstm", 0.95), ("gru", 0.94), ("transformer", 0.55)]
+          for s in range(3)]
+for r in PARITY:
+    r.baselines = {"test": {"chance": {"accuracy": 0.5}}}
+
+
+def test_better_tied_not_better():
+    assert judge(PARITY, {"id": "a", "kind": "better", "task": "parity", "model": ["lstm", "gru"], "than": "transformer"},
+                 {"id": "b", "kind": "better", "task": "parity", "model": "lstm", "than": "gru"},
+                 {"id": "c", "kind": "tied", "task": "parity", "model": "lstm", "than": "gru"},
+                 {"id": "d", "kind": "tied", "task": "parity", "model": "lstm", "than": "transformer"},
+                 {"id": "e", "kind": "not_better", "task": "parity", "model": "transformer", "than": "lstm"},
+                 {"id": "f", "kind": "not_better", "task": "parity", "model": "lstm", "than": "transformer"}) == \
+        [True, False, True, False, True, False]
+
+
+def test_lower_is_better_metrics_compare_the_other_way():
+    runs = [record("adding", m, s, v, metric="mse", width=0.005) for m, v in [("lstm", 0.02), ("rnn_sigmoid", 0.17)]
+            for s in range(3)]
+    assert judge(runs, {"id": "a", "kind": "better", "task": "adding", "model": "lstm", "than": "rnn_sigmoid"},
+                 {"id": "b", "kind": "better", "task": "adding", "model": "rnn_sigmoid", "than": "lstm"}) == [True, False]
+
+
+def test_at_least_and_at_most_with_values_baselines_and_statistics():
+    runs = [record("adding", m, s, v + 0.001 * s, metric="mse", width=0.004) for m, v in [("gru", 0.05), ("rnn_sigmoid", 0.165)]
+            for s in range(3)]
+    for r in runs:
+        r.baselines = {"test": {"constant_1": {"mse": 1 / 6}}}
+    below = {"id": "x", "kind": "at_most", "task": "adding", "score": "test/mse", "baseline": "constant_1"}
+    assert judge(runs, {**below, "model": "gru"}, {**below, "id": "y", "model": "rnn_sigmoid"}) == [True, False]
+    # the mean is below 1/6 but the interval is not: only "of: mean" passes
+    assert judge(runs, {**below, "model": "rnn_sigmoid", "of": "mean"}) == [True]
+    above = {"id": "z", "kind": "at_least", "task": "parity", "model": "lstm"}
+    assert judge(PARITY, {**above, "value": 0.9}, {**above, "id": "z2", "value": 0.96},
+                 {**above, "id": "z3", "value": 0.96, "of": "some_seed"},
+                 {**above, "id": "z4", "value": 0.96, "of": "every_seed"},
+                 {**above, "id": "z5", "value": 0.96, "of": "best_seed"}) == [True, False, True, False, True]
+
+
+def test_near_baseline_and_margin():
+    claim = {"id": "a", "kind": "near_baseline", "task": "parity", "baseline": "chance"}
+    assert judge(PARITY, {**claim, "model": "transformer"}, {**claim, "id": "b", "model": "lstm"},
+                 {**claim, "id": "c", "model": "transformer", "margin": 0.1}) == [False, False, True]
+    assert judge(PARITY, {**claim, "model": "transformer", "margin": 0.01}) == [False]
+
+
+def test_near_baseline_overlaps_the_baselines_own_interval():
+    runs = [record("copy_memory", "lstm", s, 0.180, metric="cross_entropy", width=0.006) for s in range(3)]
+    for r in runs:
+        r.baselines = {"test": {"memoryless": {"cross_entropy": 0.1733}}}
+        r.baseline_intervals = {"test": {"memoryless": {"cross_entropy": [0.170, 0.178]}}}
+    claim = {"id": "a", "kind": "near_baseline", "task": "copy_memory", "model": "lstm", "score": "test/cross_entropy"}
+    assert judge(runs, {**claim, "baseline": "memoryless"}, {**claim, "id": "b", "value": 0.1733}) == [True, False]
+
+
+def test_reaches_floor():
+    runs = [record("markov_lm", "lstm", s, 0.004, metric="excess_bits_per_char", width=0.003, primary="bits_per_char")
+            for s in range(3)]
+    runs += [record("markov_lm", "rnn_sigmoid", s, 0.2, metric="excess_bits_per_char", width=0.01, primary="bits_per_char")
+             for s in range(3)]
+    claim = {"id": "a", "kind": "reaches_floor", "task": "markov_lm"}
+    assert judge(runs, {**claim, "model": "lstm"}, {**claim, "id": "b", "model": "rnn_sigmoid"},
+                 {**claim, "id": "c", "model": "lstm", "margin": 0.001}) == [True, False, False]
+
+
+def test_equals_scores_and_fields():
+    claim = {"id": "a", "kind": "equals", "task": "parity", "model": "lstm"}
+    assert judge(PARITY, {**claim, "value": 0.96}, {**claim, "id": "b", "value": 0.95},
+                 {**claim, "id": "c", "value": 0.95, "of": "some_seed"},
+                 {**claim, "id": "d", "value": {"lstm": 0.97}, "of": "best_seed"},
+                 {**claim, "id": "e", "field": "status", "value": "ok"},
+                 {**claim, "id": "f", "field": "seed", "value": 0}) == [True, False, True, True, True, False]
+
+
+def test_grows_with_forms():
+    runs = []
+    for side in (8, 16, 32, 64):
+        knobs = {"height": side, "width": side}
+        runs.append(record("shapes", "mlp", 0, 0.9, task_params=knobs, n_params=100 + 3 * side * side))
+        runs.append(record("shapes_rows", "lstm", 0, 0.9, task_params=knobs, n_params=500 + 12 * side))
+    grows = {"id": "a", "kind": "grows_with", "model": "*"}
+    assert judge(runs, {**grows, "task": "shapes", "knob": "height*width", "form": "affine"},
+                 {**grows, "id": "b", "task": "shapes_rows", "knob": "height*width", "form": "affine"},
+                 {**grows, "id": "c", "task": "shapes_rows", "knob": "height*width", "form": "sublinear"},
+                 {**grows, "id": "d", "task": "shapes", "knob": "height*width", "form": "sublinear"},
+                 {**grows, "id": "e", "task": "shapes_rows", "knob": "width", "form": "affine"},
+                 {**grows, "id": "f", "task": "shapes_rows", "knob": "width", "form": "constant"},
+                 {**grows, "id": "g", "task": "shapes", "knob": "height"}) == [True, False, True, False, True, False, True]
+    # where selects one size: a field claim on one run
+    assert judge(runs, {"id": "h", "kind": "equals", "task": "shapes", "model": "mlp", "where": {"height": 8},
+                        "field": "n_params", "value": 292}) == [True]
+
+
+def test_ranks_and_count():
+    runs = PARITY + [record("sort", m, s, v) for m, v in [("lstm", 0.9), ("gru", 0.7), ("transformer", 0.5)]
+                     for s in range(3)]
+    assert judge(runs, {"id": "a", "kind": "ranks", "order": ["lstm", "transformer"]},
+                 {"id": "b", "kind": "ranks", "last": "transformer"},
+                 {"id": "c", "kind": "ranks", "first": "lstm"},  # tied with gru on parity, better on sort
+                 {"id": "d", "kind": "ranks", "first": "gru"},
+                 {"id": "e", "kind": "count", "status": "ok", "equals": 18},
+                 {"id": "f", "kind": "count", "per": "cell", "at_least": 3},
+                 {"id": "g", "kind": "count", "per": "cell", "at_least": 4}) == [True, True, True, False, True, True, False]
+
+
+def test_seeds_requirement_and_missing_runs_fail():
+    runs = PARITY[:1] + [record("parity", "rnn_tanh", 0, 0.5, status="failed")]
+    claim = {"id": "a", "kind": "at_least", "task": "parity", "value": 0.5}
+    assert judge(runs, {**claim, "model": "lstm"}, {**claim, "id": "b", "model": "lstm", "seeds": 3},
+                 {**claim, "id": "c", "model": "rnn_tanh"}) == [True, False, False]
+
+
+@pytest.mark.parametrize("claim, message", [
+    ({"kind": "beter", "task": "parity", "model": "lstm", "than": "gru"}, "claim 'x': kind 'beter': not a claim kind"),
+    ({"kind": "better", "task": "partiy", "model": "lstm", "than": "gru"}, "did you mean 'parity'?"),
+    ({"kind": "better", "task": "parity", "model": "lstn", "than": "gru"},
+     "claim 'x': model 'lstn': not on task parity (gru, lstm, transformer); did you mean 'lstm'?"),
+    ({"kind": "better", "task": "parity", "model": "lstm", "than": "gru", "score": "test/accuracyy"},
+     "no metric 'accuracyy' on parity/test (accuracy); did you mean 'accuracy'?"),
+    ({"kind": "better", "task": "parity", "model": "lstm", "than": "gru", "score": "tset/accuracy"}, "did you mean 'test'?"),
+    ({"kind": "near_baseline", "task": "parity", "model": "lstm", "baseline": "chanse"}, "did you mean 'chance'?"),
+    ({"kind": "better", "task": "parity", "model": "lstm"}, "kind better needs 'than'"),
+    ({"kind": "at_least", "task": "parity", "model": "lstm"}, "exactly one of 'value' and 'baseline'"),
+    ({"kind": "better", "task": "parity", "model": "lstm", "than": "gru", "thn": 1}, "did you mean 'than'?"),
+    ({"kind": "at_least", "task": "parity", "model": "lstm", "value": 1, "of": "meen"}, "did you mean 'mean'?"),
+    ({"kind": "equals", "task": "parity", "model": "lstm", "value": 1, "where": {"lenght": 3}}, "where 'lenght'"),
+])
+def test_malformed_claims_are_one_line_errors_naming_the_claim(claim, message):
+    with pytest.raises(SeqbenchError) as caught:
+        evaluate(Board(PARITY), [{"id": "x", **claim}])
+    assert message in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_command_exit_status_table_and_json(tmp_path):
+    good = {"id": "lstm-beats-transformer", "says": "LSTM beats the transformer", "kind": "better", "task": "parity",
+            "model": "lstm", "than": "transformer"}
+    folder = board_dir(tmp_path, PARITY, [good])
+    done = run_cli("claims", str(folder))
+    assert "lstm-beats-transformer" in done.stdout and "PASS" in done.stdout and "1 of 1 claims pass" in done.stdout
+    bad = {**good, "id": "gru-beats-lstm", "model": "gru", "than": "lstm"}
+    (folder / "claims.yaml").write_text(yaml.safe_dump({"claims": [good, bad]}))
+    done = run_cli("claims", str(folder), check=False)
+    assert done.returncode == 1 and "FAIL" in done.stdout and "1 FAIL" in done.stdout
+    outcomes = json.loads(run_cli("claims", str(folder), "--json", check=False).stdout)
+    assert [(o["id"], o["passed"]) for o in outcomes] == [("lstm-beats-transformer", True), ("gru-beats-lstm", False)]
+    other = tmp_path / "other.yaml"
+    other.write_text(yaml.safe_dump({"claims": [good]}))
+    assert run_cli("claims", str(folder), "--claims", str(other)).returncode == 0
+
+
+@pytest.mark.parametrize("setup, message", [
+    (lambda d: d / "missing", "no such folder"),
+    (lambda d: (d / "claims.yaml").unlink() or d, "no such claims file"),
+    (lambda d: (d / "claims.yaml").write_text("claims: [\n") and d, "not valid YAML"),
+    (lambda d: (d / "claims.yaml").write_text("- a\n") and d, "must be a mapping with a 'claims' list"),
+    (lambda d: (d / "claims.yaml").write_text(yaml.safe_dump({"claims": [{"id": "q", "kind": "better", "task": "parity",
+                                                                          "model": "lstn", "than": "gru"}]})) and d,
+     "claims.yaml: claim 'q': model 'lstn'"),
+])
+def test_command_errors_are_one_line_with_status_2(tmp_path, setup, message):
+    folder = setup(board_dir(tmp_path, PARITY, []))
+    done = run_cli("claims", str(folder), check=False)
+    assert done.returncode == 2 and message in done.stderr
+    assert done.stderr.startswith("seqbench: error: ") and done.stderr.count("\n") == 1 and not done.stdout
+
+
+def test_claims_command_imports_no_torch(tmp_path):
+    folder = board_dir(tmp_path, PARITY, [{"id": "a", "kind": "ranks", "last": "transformer"}])
+    code = (f"from seqbench.cli import main\nassert main(['claims', {str(folder)!r}]) == 0\n"
+            "import sys\nassert 'torch' not in sys.modules, 'torch imported'")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
+@pytest.mark.parametrize("board", BOARDS, ids=[b.name for b in BOARDS])
+def test_every_committed_claim_holds(board):
+    """Every sentence the READMEs make about a committed board, checked over its result files."""
+    done = run_cli("claims", str(board), "--json", check=False)
+    failing = [f"{o['id']} ({o['says']}): " + " / ".join([o["numbers"][0], *(n for n in o["numbers"] if n.startswith("✗"))])
+               for o in json.loads(done.stdout or "[]") if not o["passed"]]
+    assert done.returncode == 0 and not failing, done.stderr + "\n".join(failing)
+
+
+def test_the_committed_boards_have_claims():
+    assert {b.name for b in BOARDS} >= {"chomsky", "image_scaling"}
+
+
+def test_the_readme_example_claim_holds_on_the_main_board():
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("## Claims"):]
+    example = yaml.safe_load(re.search(r"```yaml\n(.*?)```", section, flags=re.S).group(1))["claims"]
+    outcomes = evaluate(Board(load_results([ROOT / "leaderboards" / "main"]).records), example)
+    assert [o.passed for o in outcomes] == [True]
