@@ -32,7 +32,7 @@ from typing import Any
 import torch
 
 from seqbench.errors import ConfigError, NotApplicableError, SeqbenchError
-from seqbench.knobs import validate_knobs
+from seqbench.knobs import check_seed, validate_knobs
 from seqbench.loggers import check_logger, make_logger, run_name
 from seqbench.memory import peak_rss_mb, reset_peak
 from seqbench.models import ModelDef, count_parameters, model_def
@@ -44,7 +44,6 @@ from seqbench.evaluation import baseline_scores, make_eval_sets
 from seqbench.train import TRAINER_OPTIONS, fit, seed_everything
 
 OOM_HINT = "out of memory: try a smaller trainer.batch_size or model.hidden_size"
-MAX_SEED = 2**32 - 1
 
 
 @dataclass(frozen=True)
@@ -74,21 +73,6 @@ class Plan:
             **({"logger": self.logger} if self.logger != "none" else {}),
         }, sort_keys=True, default=str)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
-
-
-def check_seed(seed: Any) -> int:
-    """``seed`` as an int in [0, 2**32 - 1], else a one-line ConfigError.
-
-    >>> check_seed(3)
-    3
-    >>> check_seed(-1)
-    Traceback (most recent call last):
-    ...
-    seqbench.errors.ConfigError: seed=-1: must be an integer in [0, 4294967295]
-    """
-    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
-        raise ConfigError(f"seed={seed!r}: must be an integer in [0, {MAX_SEED}]")
-    return seed
 
 
 def validate_experiment(task: dict[str, Any], model: dict[str, Any], trainer: dict[str, Any], seed: int = 0,

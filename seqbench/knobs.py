@@ -117,7 +117,25 @@ def validate_knobs(owner: str, knobs: Sequence[Knob], values: Mapping[str, Any])
     if unknown:
         key = unknown[0]
         hint = closest(key, by_name)
-        did_you_mean = f"; did you mean '{owner}.{hint}'?" if hint else ""
+        did_you_mean = f"; did you mean '{owner}.{hint}'?" if hint else ";"
         valid = ", ".join(sorted(by_name)) or "(none)"
         raise ConfigError(f"{owner}.{key}: unknown key{did_you_mean} Valid keys: {valid}")
     return {k.name: k.validate(owner, values.get(k.name, k.default)) for k in knobs}
+
+
+MAX_SEED = 2**32 - 1  #: seeds are integers in [0, MAX_SEED]; the evaluation stream uses 2**32
+
+
+def check_seed(value: object, where: str = "seed") -> int:
+    """Return ``value`` when it is an integer in [0, 2**32 - 1]; else raise a one-line ConfigError.
+
+    >>> check_seed(7)
+    7
+    >>> check_seed(-1)
+    Traceback (most recent call last):
+    ...
+    seqbench.errors.ConfigError: seed=-1: must be an integer in [0, 4294967295]
+    """
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_SEED:
+        raise ConfigError(f"{where}={value}: must be an integer in [0, {MAX_SEED}]")
+    return value

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from seqbench.cli.overrides import check_seed
+from seqbench.knobs import check_seed
 from seqbench.errors import ConfigError, UnknownNameError
 
 

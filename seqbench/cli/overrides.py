@@ -55,7 +55,7 @@ def check_overrides(argv: list[str]) -> None:
                 continue
         if sub not in valid:
             hint = closest(sub, valid)
-            did_you_mean = f"; did you mean '{group}.{hint}'?" if hint else ""
+            did_you_mean = f"; did you mean '{group}.{hint}'?" if hint else ";"
             raise ConfigError(f"{key}: unknown key{did_you_mean} Valid keys of {group}: {', '.join(valid)}. "
                               f"Hydra says: {_hydra_message(arg)}")
     for arg in argv:
@@ -64,7 +64,7 @@ def check_overrides(argv: list[str]) -> None:
         key = arg.split("=", 1)[0]
         if "." not in key and "/" not in key and key not in TOP_LEVEL:
             hint = closest(key, TOP_LEVEL)
-            did_you_mean = f"; did you mean '{hint}'?" if hint else ""
+            did_you_mean = f"; did you mean '{hint}'?" if hint else ";"
             raise ConfigError(f"{key}: unknown key{did_you_mean} Valid top-level keys: {', '.join(TOP_LEVEL)}. "
                               f"Hydra says: {_hydra_message(arg)}")
 
@@ -157,26 +157,6 @@ def job_dirname(override_dirname: str) -> str:
         head = head[:cut] if cut >= 0 else head  # no half escape before the digest
         out = f"{head}~{digest}"
     return out
-
-
-# -- seeds -----------------------------------------------------------------------------------
-
-MAX_SEED = 2**32 - 1
-
-
-def check_seed(value: object, where: str = "seed") -> int:
-    """Return ``value`` when it is an integer in [0, 2**32 - 1]; else raise ConfigError.
-
-    >>> check_seed(7)
-    7
-    >>> check_seed(-1)
-    Traceback (most recent call last):
-    ...
-    seqbench.errors.ConfigError: seed=-1: must be an integer in [0, 4294967295]
-    """
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_SEED:
-        raise ConfigError(f"{where}={value}: must be an integer in [0, {MAX_SEED}]")
-    return value
 
 
 # -- Hydra's own errors, as one line -----------------------------------------------------------

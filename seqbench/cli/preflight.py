@@ -32,7 +32,8 @@ from pathlib import Path
 from typing import Any
 
 from seqbench.errors import ConfigError, SeqbenchError, closest
-from seqbench.cli.overrides import check_seed, hydra_error_message
+from seqbench.cli.overrides import hydra_error_message
+from seqbench.knobs import check_seed
 from seqbench.loggers import check_logger
 
 #: The top-level keys of seqbench's configuration (besides ``hydra``).

@@ -225,6 +225,22 @@ class AlignedTask(ChomskyTask, ABC):
         return aligned_batch(symbols, lengths, outputs, self.output_length(lengths), len(self.alphabet()) + 1, scored)
 
 
+class StringTransduction(AlignedTask, ABC):
+    """An output-aligned task over the symbols ``0 .. vocab_size - 1`` whose answer is a string of
+    the same symbols (reverse, duplicate, odds first, sort): as long as the input unless the task
+    says otherwise (:meth:`output_length`). Subclasses declare a ``vocab_size`` knob."""
+
+    @property
+    def outputs(self) -> tuple[str, ...]:
+        return self.alphabet()
+
+    def alphabet(self) -> tuple[str, ...]:
+        return tuple(str(i) for i in range(self.vocab_size))
+
+    def output_length(self, lengths: np.ndarray) -> np.ndarray:
+        return np.asarray(lengths)
+
+
 def aligned_batch(symbols: np.ndarray, lengths: np.ndarray, outputs: np.ndarray, out_lengths: np.ndarray,
                   blank: int, scored: np.ndarray | None = None):
     """Lay out string, blanks and targets on one time axis.

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from seqbench.knobs import Knob
-from seqbench.tasks.chomsky._common import AlignedTask, chomsky_knobs, uniform_symbols
+from seqbench.tasks.chomsky._common import StringTransduction, chomsky_knobs, uniform_symbols
 
 
-class BucketSort(AlignedTask):
+class BucketSort(StringTransduction):
     """A string over ``0..vocab_size-1`` (5 symbols in the paper) in; the same symbols sorted in
     increasing order out, in the output-aligned format (``n`` blank steps, output length ``n``).
 
@@ -38,16 +38,6 @@ class BucketSort(AlignedTask):
     level = "context-sensitive"
     description = "[context-sensitive] string over 5 symbols -> the symbols sorted, output-aligned (Deletang et al. 2023)"
     knobs = chomsky_knobs(1, Knob("vocab_size", 5, low=2, high=10, help="distinct symbols (5 in the paper)"))
-
-    @property
-    def outputs(self) -> tuple[str, ...]:
-        return self.alphabet()
-
-    def alphabet(self) -> tuple[str, ...]:
-        return tuple(str(i) for i in range(self.vocab_size))
-
-    def output_length(self, lengths):
-        return np.asarray(lengths)
 
     def examples(self, rng: np.random.Generator, lengths: np.ndarray):
         symbols = uniform_symbols(rng, lengths, self.vocab_size)  # (n, W)

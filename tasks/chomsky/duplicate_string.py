@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from seqbench.knobs import Knob
-from seqbench.tasks.chomsky._common import AlignedTask, chomsky_knobs, uniform_symbols
+from seqbench.tasks.chomsky._common import StringTransduction, chomsky_knobs, uniform_symbols
 
 
-class DuplicateString(AlignedTask):
+class DuplicateString(StringTransduction):
     """A string ``w`` over ``vocab_size`` symbols (binary in the paper) in, ``ww`` out, in the
     output-aligned format: ``n`` input steps, then ``2n`` blank steps ``?`` (output length ``2n``).
 
@@ -33,13 +33,6 @@ class DuplicateString(AlignedTask):
     level = "context-sensitive"
     description = "[context-sensitive] string w -> ww, output-aligned (Deletang et al. 2023)"
     knobs = chomsky_knobs(1, Knob("vocab_size", 2, low=2, high=10, help="distinct symbols (2 in the paper)"))
-
-    @property
-    def outputs(self) -> tuple[str, ...]:
-        return self.alphabet()
-
-    def alphabet(self) -> tuple[str, ...]:
-        return tuple(str(i) for i in range(self.vocab_size))
 
     def output_length(self, lengths):
         return 2 * np.asarray(lengths)

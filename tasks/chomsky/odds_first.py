@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from seqbench.knobs import Knob
-from seqbench.tasks.chomsky._common import AlignedTask, chomsky_knobs, uniform_symbols
+from seqbench.tasks.chomsky._common import StringTransduction, chomsky_knobs, uniform_symbols
 
 
-class OddsFirst(AlignedTask):
+class OddsFirst(StringTransduction):
     """A string ``s1 s2 .. sn`` (binary in the paper) in; ``s1 s3 s5 .. s2 s4 s6 ..`` out: the
     symbols at odd (1-based) positions, then those at even positions, in the output-aligned format
     (``n`` blank steps, output length ``n``).
@@ -35,16 +35,6 @@ class OddsFirst(AlignedTask):
     level = "context-sensitive"
     description = "[context-sensitive] s1 s2 .. sn -> s1 s3 s5 .. s2 s4 .., output-aligned (Deletang et al. 2023)"
     knobs = chomsky_knobs(1, Knob("vocab_size", 2, low=2, high=10, help="distinct symbols (2 in the paper)"))
-
-    @property
-    def outputs(self) -> tuple[str, ...]:
-        return self.alphabet()
-
-    def alphabet(self) -> tuple[str, ...]:
-        return tuple(str(i) for i in range(self.vocab_size))
-
-    def output_length(self, lengths):
-        return np.asarray(lengths)
 
     def examples(self, rng: np.random.Generator, lengths: np.ndarray):
         symbols = uniform_symbols(rng, lengths, self.vocab_size)  # (n, W)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from seqbench.knobs import Knob
-from seqbench.tasks.chomsky._common import AlignedTask, chomsky_knobs, uniform_symbols
+from seqbench.tasks.chomsky._common import StringTransduction, chomsky_knobs, uniform_symbols
 
 
-class ReverseString(AlignedTask):
+class ReverseString(StringTransduction):
     """A string ``s1 .. sn`` over ``vocab_size`` symbols (binary in the paper) in, ``sn .. s1`` out,
     in the output-aligned format: ``n`` input steps, then ``n`` blank steps ``?`` at which the
     reversed string is read (output length ``n``). Unlike seqbench's ``reverse``
@@ -35,16 +35,6 @@ class ReverseString(AlignedTask):
     level = "context-free"
     description = "[deterministic context-free] string -> the string reversed, output-aligned (Deletang et al. 2023)"
     knobs = chomsky_knobs(1, Knob("vocab_size", 2, low=2, high=10, help="distinct symbols (2 in the paper)"))
-
-    @property
-    def outputs(self) -> tuple[str, ...]:
-        return self.alphabet()
-
-    def alphabet(self) -> tuple[str, ...]:
-        return tuple(str(i) for i in range(self.vocab_size))
-
-    def output_length(self, lengths):
-        return np.asarray(lengths)
 
     def examples(self, rng: np.random.Generator, lengths: np.ndarray):
         symbols = uniform_symbols(rng, lengths, self.vocab_size)  # (n, W)
