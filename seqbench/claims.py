@@ -10,7 +10,8 @@ conservative bound), ``mean``, ``low``, ``high``, ``best_seed``, ``every_seed`` 
 ``seeds: N`` fails a cell with fewer ok seeds. The kinds, one function each: ``better``, ``tied``,
 ``not_better`` (intervals compared), ``at_least`` / ``at_most`` (a value or a baseline on the same
 examples), ``near_baseline``, ``reaches_floor``, ``equals`` (a quoted number or record field),
-``grows_with`` (a field against a knob), ``ranks`` (mean ranks) and ``count`` (runs). A file::
+``grows_with`` (a field against a knob), ``identical`` (a field equal across runs), ``ranks``
+(mean ranks) and ``count`` (runs). A file::
 
     claims:
       - id: bilstm-best-pos_tagging
@@ -69,11 +70,12 @@ def _cells(board: Board, claim: dict, scored: bool = True) -> list[tuple[str, st
     return [(task, model) for task in board.tasks(claim) for model in board.models(claim, task, scored=scored)]
 
 
-def _judge(board: Board, claim: dict, criterion: str, cell: Callable[[str, str], tuple[bool, str]]):
-    """Apply ``cell(task, model) -> (ok, numbers)`` to every selected cell; the claim passes when all do.
-    Lines of failing cells start with ``✗``."""
+def _judge(board: Board, claim: dict, criterion: str, cell: Callable[[str, str], tuple[bool, str]],
+           per_task: bool = False):
+    """Apply ``cell(task, model) -> (ok, numbers)`` to every selected cell (``per_task``: once per
+    task); the claim passes when all do. Lines of failing cells start with ``✗``."""
     lines, passed = [criterion], True
-    for task, model in _cells(board, claim):
+    for task, model in [(t, "*") for t in board.tasks(claim)] if per_task else _cells(board, claim):
         ok, text = cell(task, model)
         passed &= bool(ok)
         lines.append(("" if ok else "✗ ") + text)
@@ -271,6 +273,17 @@ def count(board, claim):
     return not bad, [f"runs{' ' + status if status else ''}{' per cell' if per == 'cell' else ''} {sign} {want}", *shown]
 
 
+def identical(board, claim):
+    """A record ``field`` has one value across every selected run of each task (seeds and models):
+    ``dataset_fingerprint.test`` says every run was scored on the very same examples."""
+    def cell(task, _):
+        values = {str(field_value(r, claim["field"])) for m in board.models(claim, task, scored=False)
+                  for r in board.runs(claim, task, m, ok=False) if claim.get("status") in (None, r.status)}
+        return len(values) == 1 and "None" not in values, f"{task}: {len(values)} value(s) {', '.join(sorted(values))[:80]}"
+    return _judge(board, claim, f"{claim['field']} identical across runs", cell,
+                  per_task=True)
+
+
 #: kind -> (function, its own keys, the keys it requires)
 KINDS: dict[str, tuple[Callable, set[str], set[str]]] = {
     "better": (better, {"than"}, {"task", "model", "than"}),
@@ -283,6 +296,7 @@ KINDS: dict[str, tuple[Callable, set[str], set[str]]] = {
     "equals": (equals, {"value", "digits", "field", "status"}, {"task", "model", "value"}),
     "grows_with": (grows_with, {"field", "knob", "form"}, {"task", "model", "knob"}),
     "ranks": (ranks, {"order", "first", "last", "value", "digits", "shared"}, set()),
+    "identical": (identical, {"field", "status"}, {"field"}),
     "count": (count, {"status", "per", "equals", "at_least"}, set()),
 }
 

@@ -137,6 +137,14 @@ def test_grows_with_forms():
                         "field": "n_params", "value": 292}) == [True]
 
 
+def test_identical_fields_across_runs():
+    runs = [record("parity", m, s, 0.9, dataset_fingerprint={"test": "abc"}) for m in ("lstm", "gru") for s in range(2)]
+    claim = {"id": "a", "kind": "identical", "field": "dataset_fingerprint.test"}
+    assert judge(runs, claim) == [True]
+    runs[-1].dataset_fingerprint = {"test": "abd"}
+    assert judge(runs, claim, {**claim, "id": "b", "model": "lstm"}) == [False, True]
+
+
 def test_ranks_and_count():
     runs = PARITY + [record("sort", m, s, v) for m, v in [("lstm", 0.9), ("gru", 0.7), ("transformer", 0.5)]
                      for s in range(3)]
