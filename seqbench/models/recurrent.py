@@ -76,6 +76,6 @@ def _family(name: str, cell: str, description: str) -> ModelDef:
 
 rnn_tanh = _family("rnn_tanh", "tanh", "Elman RNN, tanh recurrence (torch's fused nn.RNN)")
 rnn_relu = _family("rnn_relu", "relu", "Elman RNN, ReLU recurrence (torch's fused nn.RNN)")
-rnn_sigmoid = _family("rnn_sigmoid", "sigmoid", "Elman RNN, logistic-sigmoid recurrence (seqbench's own cell)")
+rnn_sigmoid = _family("rnn_sigmoid", "sigmoid", "Elman RNN, logistic-sigmoid recurrence (torch's fused tanh nn.RNN through sigmoid(z) = (1 + tanh(z/2)) / 2)")
 lstm = _family("lstm", "lstm", "long short-term memory (torch's fused nn.LSTM)")
 gru = _family("gru", "gru", "gated recurrent unit (torch's fused nn.GRU)")
