@@ -44,11 +44,13 @@ class Est:
             self.low = self.high = self.mean  # no interval recorded: the point itself
 
     def pick(self, of: str) -> list[float]:
-        """The numbers ``of`` names (``interval`` is resolved by the caller)."""
+        """The numbers ``of`` names (``interval``: both bounds; at_least/at_most resolve it themselves)."""
         if of in ("every_seed", "some_seed"):
             return list(self.values)
         if of == "best_seed":
             return [max(self.values) if self.higher else min(self.values)] if self.values else [math.nan]
+        if of == "interval":
+            return [self.low, self.high]
         return [{"mean": self.mean, "low": self.low, "high": self.high}[of]]
 
     def __str__(self) -> str:

@@ -322,6 +322,11 @@ def check_claim(claim: Any, position: int) -> None:
         raise problem(claim, "kind ranks needs exactly one of 'order', 'first' and 'last'")
     if kind == "grows_with" and claim.get("form", "increasing") not in ("increasing", "affine", "sublinear", "constant"):
         raise problem(claim, f"form '{claim['form']}': not a form", claim["form"], ["increasing", "affine", "sublinear", "constant"])
+    numeric = {"margin", "digits", "seeds", "equals", "at_least", "shared"} | (
+        {"value"} if kind in ("at_least", "at_most", "near_baseline", "ranks") else set())
+    for key in sorted(numeric & set(claim)):
+        if not isinstance(claim[key], (int, float)) or isinstance(claim[key], bool):
+            raise problem(claim, f"{key} {claim[key]!r}: must be a number")
     if claim.get("of", "interval") not in OF:
         raise problem(claim, f"of '{claim['of']}': not a statistic", claim["of"], list(OF))
 

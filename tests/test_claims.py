@@ -178,6 +178,8 @@ def test_seeds_requirement_and_missing_runs_fail():
     ({"kind": "better", "task": "parity", "model": "lstm", "than": "gru", "thn": 1}, "did you mean 'than'?"),
     ({"kind": "at_least", "task": "parity", "model": "lstm", "value": 1, "of": "meen"}, "did you mean 'mean'?"),
     ({"kind": "equals", "task": "parity", "model": "lstm", "value": 1, "where": {"lenght": 3}}, "where 'lenght'"),
+    ({"kind": "at_least", "task": "parity", "model": "lstm", "value": "high"}, "value 'high': must be a number"),
+    ({"kind": "near_baseline", "task": "parity", "model": "lstm", "value": 0.5, "margin": "5%"}, "margin '5%'"),
 ])
 def test_malformed_claims_are_one_line_errors_naming_the_claim(claim, message):
     with pytest.raises(SeqbenchError) as caught:
