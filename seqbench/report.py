@@ -187,7 +187,7 @@ def render_html(parts: list[dict], budget: str = "", records: list[RunRecord] = 
 
 
 def build(folders: list[str], out: str | None = None, copy_raw: bool = False, score: str = "test/primary",
-          best_seed: bool = False) -> tuple[str, pd.DataFrame, list[tuple[str, str]]]:
+          best_seed: bool = False, figures: bool = True) -> tuple[str, pd.DataFrame, list[tuple[str, str]]]:
     """Load every result below ``folders``; write the leaderboard into ``out`` when given.
 
     ``out`` receives ``leaderboard.md``, ``leaderboard.html``, ``results.csv`` (one row per run),
@@ -196,7 +196,8 @@ def build(folders: list[str], out: str | None = None, copy_raw: bool = False, sc
     also copies every result file read into ``out/raw/`` (one folder per run), from which the
     same tables can be rebuilt. ``out`` inside an input folder is never read as input, and a
     run found several times (a ``raw/`` copy, a folder given twice) counts once. ``score``
-    (``SPLIT/METRIC``) is what the overview ranks; ``best_seed`` adds the maximum over seeds.
+    (``SPLIT/METRIC``) is what the overview ranks; ``best_seed`` adds the maximum over seeds;
+    ``figures=False`` writes the tables only (the plots take most of the time).
     """
     from seqbench.results import load_results
 
@@ -218,7 +219,7 @@ def build(folders: list[str], out: str | None = None, copy_raw: bool = False, sc
         (target / "leaderboard.md").write_text(markdown, encoding="utf-8")
         (target / "leaderboard.html").write_text(render_html(parts, budget, records), encoding="utf-8")
         frame.drop(columns=["run"]).to_csv(target / "results.csv", index=False)
-        if len(frame):
+        if len(frame) and figures:
             _write_figures(target, frame, records, score)
     frame.attrs["duplicates"] = loaded.duplicates  # how many copies of counted runs were dropped
     return markdown, frame, skipped
