@@ -20,8 +20,9 @@ commands:
   models [--json]            list the registered models and their options
   check TASK ...             run the conformance checks on tasks (default: all)
   check --model NAME         run the conformance checks on a model (every kind)
-  leaderboard DIR... [--out DIR]
+  leaderboard DIR... [--out DIR] [--score SPLIT/METRIC] [--best-seed]
                              tables from every result.json below DIR
+  claims DIR... [--json]     check every claim in DIR/claims.yaml against the results below DIR
   generate TASK [KEY=VALUE ...] --split S --n N --seed S --out FILE
                              export a dataset (.jsonl, .parquet or .npz) and its card
   gradflow KEY=VALUE ...     gradient norms per time step (vanishing / exploding gradients)
