@@ -87,3 +87,15 @@ def test_the_installed_script_gives_the_same_one_line_error_and_exit_status():
     assert script.returncode == here.returncode == 2 and script.stdout == here.stdout == ""
     assert script.stderr == here.stderr
     assert script.stderr.startswith("seqbench: error: unknown command 'tsks'; did you mean 'tasks'?")
+
+
+def test_output_piped_into_a_reader_that_stops_early_is_not_an_error():
+    """`seqbench --help | head -1`: the closed pipe ends the command quietly, exit 0, no traceback."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(sys.executable).parent / "seqbench"
+    result = subprocess.run(f"'{script}' --help | head -1", shell=True, capture_output=True, text=True,
+                            timeout=120, executable="/bin/bash")
+    assert result.stdout.startswith("usage: seqbench") and "Traceback" not in result.stderr
