@@ -203,6 +203,7 @@ def _train(record: RunRecord, plan: Plan, job_number: int, out_dir: str | Path =
     record.train_seconds, record.tokens_per_second = result.train_seconds, result.tokens_per_second
     record.dataset_fingerprint = result.dataset_fingerprint
     record.intervals, record.not_applicable_splits = result.intervals, result.not_applicable
+    record.converged, record.stop_reason, record.steps_to = result.converged, result.stop_reason, result.steps_to
     record.baselines, record.baseline_intervals = baseline_scores(plan.task, eval_sets)
     record.reference_baseline = plan.task.reference_baseline
     return model

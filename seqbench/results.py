@@ -15,7 +15,8 @@ Schema history (:data:`SCHEMA_HISTORY`); :func:`migrate` brings older records up
   ``config_hash`` that covers everything that changes a run's result or outputs (file
   contents, ``save_model``, the label); the evaluation protocol: ``intervals``,
   ``baseline_intervals``, ``reference_baseline``, ``not_applicable_splits``, per-length
-  intervals and counts, evaluation sets shared by every seed. Records of version 1 and 2
+  intervals and counts, evaluation sets shared by every seed; ``converged``, ``stop_reason`` and
+  ``steps_to`` (the stopping rule and sample efficiency). Records of version 1 and 2
   read as ``record_type`` ``run`` unless they say otherwise, with ``model_label`` equal to
   ``model`` and no intervals.
 
@@ -100,6 +101,9 @@ class RunRecord:
     n_params: int | None = None
     steps: int = 0
     best_step: int | None = None
+    converged: bool | None = None  #: stopped by the plateau rule or the target (None: older records)
+    stop_reason: str | None = None
+    steps_to: dict[str, int] = field(default_factory=dict)  #: "0.9" -> first step with 90 % of the improvement
     train_seconds: float = 0.0
     tokens_per_second: float = 0.0
     history: list[dict[str, float | None]] = field(default_factory=list)

@@ -30,6 +30,7 @@ import torch
 from torch import nn
 
 from seqbench.batch import Batch, count_tokens
+from seqbench.convergence import Plateau, steps_to
 from seqbench.evaluation import evaluate, make_eval_sets, score_splits
 from seqbench.knobs import Knob, validate_knobs
 from seqbench.loggers import Logger
@@ -49,7 +50,10 @@ TRAINER_OPTIONS: tuple[Knob, ...] = (
     Knob("val_size", 500, low=1, high=1_000_000, help="examples in val (model selection, early stopping)"),
     Knob("eval_batch_size", 256, low=1, high=65_536, help="examples per evaluation forward pass"),
     Knob("target", None, type=float, optional=True,
-         help="stop early once val's primary metric reaches this value"),
+         help="stop early (converged) once val's primary metric reaches this value, e.g. a ceiling"),
+    Knob("patience", None, low=1, high=1_000_000, type=int, optional=True,
+         help="stop (converged) after this many evaluations without an improvement above min_delta"),
+    Knob("min_delta", 0.0, low=0.0, high=1e6, help="the smallest change of val's primary metric that counts"),
     Knob("tbptt", None, low=1, high=1_000_000, type=int, optional=True,
          help="truncated backpropagation through time: chunk length k (tagging and lm)"),
     Knob("threads", 1, low=1, high=1024,
@@ -73,6 +77,9 @@ class FitResult:
     error: str | None = None
     dataset_fingerprint: dict[str, str] = field(default_factory=dict)
     intervals: dict[str, dict[str, list[float]]] = field(default_factory=dict)  #: split -> metric -> [low, high]
+    converged: bool = False  #: stopped by the plateau or the target, not by the step cap
+    stop_reason: str = ""
+    steps_to: dict[str, int] = field(default_factory=dict)  #: fraction of the improvement -> first step
     not_applicable: dict[str, str] = field(default_factory=dict)  #: split -> why it was not scored
 
 
@@ -116,6 +123,7 @@ def fit(model: nn.Module, task: Task, seed: int = 0, device: str = "cpu",
     params = [p for p in model.parameters() if p.requires_grad]
 
     best_value, best_step, best_state = -math.inf if higher else math.inf, 0, None
+    plateau = Plateau(higher, o["patience"], o["min_delta"], o["target"])
     history: list[dict[str, float]] = []
     status, error, last_finite, tokens, train_seconds, step = "ok", None, None, 0, 0.0, 0
     from tqdm.auto import tqdm  # progress bar on terminals only (disable=None)
@@ -158,7 +166,7 @@ def fit(model: nn.Module, task: Task, seed: int = 0, device: str = "cpu",
             if (value > best_value) if higher else (value < best_value):
                 best_value, best_step = value, step
                 best_state = copy.deepcopy(model.state_dict())
-            if o["target"] is not None and ((value >= o["target"]) if higher else (value <= o["target"])):
+            if plateau.update(step, value):
                 break
     bar.close()
     if logger is not None:
@@ -173,6 +181,8 @@ def fit(model: nn.Module, task: Task, seed: int = 0, device: str = "cpu",
         history=history, error=error,
         dataset_fingerprint={split: b.fingerprint() for split, b in eval_sets.items()},
         intervals=scores["intervals"], not_applicable=scores["not_applicable"],
+        converged=plateau.converged and status == "ok", stop_reason=plateau.reason if status == "ok" else "",
+        steps_to=steps_to(history, primary, higher),
     )
 
 

@@ -1,0 +1,67 @@
+"""The stopping rule records whether a run converged, and the learning curve its sample efficiency."""
+
+from __future__ import annotations
+
+import tempfile
+
+import pytest
+import torch
+
+from seqbench import fit, make_model, make_task
+from seqbench.convergence import Plateau, steps_to
+from seqbench.experiment import run_experiment
+
+
+def test_the_plateau_rule_stops_only_after_patience_evaluations_without_a_real_improvement():
+    watch = Plateau(higher_is_better=False, patience=3, min_delta=0.05)
+    values = [(1, 2.0), (2, 1.5), (3, 1.48), (4, 1.47), (5, 1.46)]  # improvements below 0.05 do not count
+    stops = [watch.update(step, value) for step, value in values]
+    assert stops == [False, False, False, False, True] and watch.best_step == 2
+    assert watch.reason == "no improvement above 0.05 in 3 evaluations after step 2"
+
+
+def test_a_target_is_a_ceiling_that_counts_as_converged():
+    watch = Plateau(higher_is_better=True, target=1.0)
+    assert [watch.update(s, v) for s, v in [(1, 0.9), (2, 1.0)]] == [False, True]
+    assert watch.converged and watch.reason == "reached the target 1 at step 2"
+
+
+def test_steps_to_reads_the_share_of_the_improvement_in_either_direction():
+    curve = [{"step": s, "val_bits_per_char": v} for s, v in [(10, 3.0), (20, 2.0), (30, 1.2), (40, 1.0)]]
+    assert steps_to(curve, "bits_per_char", higher_is_better=False) == {"0.5": 20, "0.9": 30, "0.99": 40}
+    assert steps_to(curve[:1], "bits_per_char", higher_is_better=False) == {}
+    flat = [{"step": s, "val_accuracy": 1.0} for s in (10, 20)]
+    assert steps_to(flat, "accuracy", higher_is_better=True) == {}
+
+
+def test_a_run_stopped_by_the_cap_is_not_converged_and_one_stopped_by_the_plateau_is():
+    task = make_task("parity", length=6)
+    sizes = dict(eval_size=64, val_size=64, batch_size=32, eval_every=5, lr=0.01)
+    torch.manual_seed(0)
+    capped = fit(make_model("gru", task.spec, hidden_size=8), task, steps=10, **sizes)
+    assert capped.steps == 10 and not capped.converged and capped.stop_reason == ""
+    torch.manual_seed(0)
+    stopped = fit(make_model("gru", task.spec, hidden_size=8), task, steps=2000, patience=2, min_delta=1.0, **sizes)
+    # no change can exceed 1.0 in accuracy: the third evaluation (step 15) ends the run
+    assert stopped.converged and stopped.steps == 15 and "after step 5" in stopped.stop_reason
+
+
+def test_the_record_says_whether_the_run_converged_and_how_fast_it_learnt():
+    record = run_experiment({"name": "parity", "length": 6}, {"name": "gru", "hidden_size": 16},
+                            {"steps": 400, "eval_every": 20, "patience": 3, "min_delta": 0.001, "lr": 0.01,
+                             "eval_size": 128, "val_size": 128}, out_dir=tempfile.mkdtemp())
+    assert record.status == "ok" and isinstance(record.converged, bool) and record.stop_reason is not None
+    assert record.best_step <= record.steps
+    for fraction, step in record.steps_to.items():
+        assert 0 < float(fraction) < 1 and step <= record.best_step
+
+
+def test_trainer_converge_is_the_convergence_budget():
+    from hydra import compose, initialize_config_module
+
+    from seqbench.cli.run import register_configs
+
+    register_configs()
+    with initialize_config_module("seqbench.conf", version_base="1.3"):
+        cfg = compose("config", overrides=["trainer=converge"])
+    assert cfg.trainer.patience == 5 and cfg.trainer.min_delta == pytest.approx(0.001) and cfg.trainer.steps == 5000
