@@ -40,7 +40,8 @@ def test_committed_leaderboard_covers_every_task_and_model_with_three_seeds():
 def test_committed_chomsky_table_regenerates_byte_for_byte(tmp_path):
     """The Chomsky table ranks test_ood/length_mean and shows the best seed, from its sweep folder."""
     board = ROOT / "leaderboards" / "chomsky"
-    build([str(board / "sweep")], str(tmp_path), score="test_ood/length_mean", best_seed=True, figures=False)
+    sweeps = [str(folder) for folder in sorted(board.glob("sweep*"))]  # sweep/ (GPU host), sweep_cpu/ (CPU)
+    build(sweeps, str(tmp_path), score="test_ood/length_mean", best_seed=True, figures=False)
     for name in ("leaderboard.md", "leaderboard.html", "results.csv"):
         assert (tmp_path / name).read_bytes() == (board / name).read_bytes(), name
     markdown = (board / "leaderboard.md").read_text()
