@@ -296,7 +296,17 @@ def main(argv: list[str] | None = None) -> int:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(out, indent=2, default=str) + "\n")
         print(f"\nwrote {args.json}", file=sys.stderr)
+    missing = missing_figures(out, args)
+    if missing:  # `make bench` (which CI runs) fails when a figure could not be measured
+        print(f"bench/run.py: error: no value for {', '.join(missing)}", file=sys.stderr)
+        return 1
     return 0
+
+
+def missing_figures(out: dict[str, Any], args: argparse.Namespace) -> list[str]:
+    """The requested figures that came out empty (``gpu`` only counts with ``--device cuda``)."""
+    wanted = [f for f in args.only.split(",") if f != "gpu" or args.device.startswith("cuda")]
+    return [f for f in wanted if not out["figures"].get(f)]
 
 
 if __name__ == "__main__":

@@ -35,26 +35,43 @@ def monkeypatch_module():
         yield mp
 
 
+IN_PROCESS = ("trainer_vs_bare", "generation_vs_naive", "sigmoid_vs_fused", "scaling", "evaluation_cost")
+
+
 @pytest.mark.slow
-def test_smoke_run_writes_every_figure(tmp_path):
+def test_smoke_run_writes_every_in_process_figure(tmp_path):
+    """The figures measured in the runner's own process. The grid figures (joblib_speedup,
+    peak_rss_mb) start grids of their own; `make bench`, which CI runs after the tests, measures
+    every figure and exits 1 when one is missing (see the next test)."""
     out = tmp_path / "bench.json"
-    done = subprocess.run([sys.executable, str(BENCH / "run.py"), "--smoke", "--json", str(out)],
-                          capture_output=True, text=True, timeout=600, check=False)
+    done = subprocess.run([sys.executable, str(BENCH / "run.py"), "--smoke", "--only", ",".join(IN_PROCESS),
+                           "--json", str(out)], capture_output=True, text=True, timeout=600, check=False)
     assert done.returncode == 0, done.stderr[-3000:]
     data = json.loads(out.read_text())
     figures = data["figures"]
-    for name in RATIOS:
+    for name in ("trainer_vs_bare", "sigmoid_vs_fused"):
         assert {"median", "min", "max"} <= set(figures[name]), name
         assert figures[name]["min"] <= figures[name]["median"] <= figures[name]["max"]
     generation = figures["generation_vs_naive"]
     assert generation["median_over_tasks"] > 0
     assert set(generation["tasks"]) == set(TASKS.load_all()[0])  # every registered task is reported
     assert all("share_of_step" in e for e in generation["tasks"].values())
-    assert figures["peak_rss_mb"]["value"] > 0
     assert len(figures["scaling"]["points"]) >= 6
+    assert figures["evaluation_cost"]["tasks"]
     assert figures["trainer_vs_bare"]["same_final_parameters"]
     assert len(data["loadavg"]["start"]) == 3 and set(data["targets"]) >= set(RATIOS)
     assert "trainer_vs_bare" in done.stdout  # the table
+
+
+def test_a_missing_figure_makes_the_runner_fail(monkeypatch):
+    monkeypatch.syspath_prepend(str(BENCH))
+    run = importlib.import_module("run")
+    args = run.parse(["--smoke", "--only", "trainer_vs_bare,joblib_speedup"])
+    out = {"figures": {"trainer_vs_bare": {"median": 1.0}, "joblib_speedup": None}}
+    assert run.missing_figures(out, args) == ["joblib_speedup"]
+    out["figures"]["joblib_speedup"] = {"median": 1.2}
+    assert run.missing_figures(out, args) == []
+    assert run.missing_figures({"figures": {}}, run.parse(["--only", "gpu"])) == []  # gpu needs --device cuda
 
 
 def test_every_naive_reference_matches_its_tasks_layout(bench_modules):
