@@ -198,17 +198,25 @@ CHECKS: tuple[Callable[[Task], None], ...] = (
 )
 
 
-def check_task(task: Task) -> list[str]:
-    """Run every check; return one message per failed check (empty when the task conforms)."""
+def run_checks(checks: tuple[Callable, ...], subject: object, fatal: tuple[Callable, ...] = ()) -> list[str]:
+    """Run each check on ``subject``; one message per failed check. After a check listed in
+    ``fatal``, any failure so far ends the run (the checks after it would only repeat it)."""
     failures = []
-    for check in CHECKS:
+    for check in checks:
         try:
-            check(task)
+            check(subject)
         except CheckFailure as exc:
             failures.append(f"{check.__name__}: {exc}")
         except Exception as exc:  # noqa: BLE001 - a crash inside a plugin is a failure to report
             failures.append(f"{check.__name__}: raised {type(exc).__name__}: {exc}")
+        if failures and check in fatal:
+            break
     return failures
+
+
+def check_task(task: Task) -> list[str]:
+    """Run every check; return one message per failed check (empty when the task conforms)."""
+    return run_checks(CHECKS, task)
 
 
 def __getattr__(name: str):

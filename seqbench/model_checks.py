@@ -23,7 +23,7 @@ import torch
 from torch import nn
 
 from seqbench.batch import Batch
-from seqbench.checks import CheckFailure
+from seqbench.checks import CheckFailure, run_checks
 from seqbench.errors import NotApplicableError
 from seqbench.models.base import ModelDef, count_parameters
 from seqbench.models.hooks import CarriesState, FixedLength, ForcedDecoding, ScheduledModel
@@ -298,14 +298,5 @@ def check_model(model: str | ModelDef, cases: dict[str, tuple[str, dict[str, Any
 
 
 def _run(case: Case) -> list[str]:
-    failures = []
-    for check in MODEL_CHECKS:
-        try:
-            check(case)
-        except CheckFailure as exc:
-            failures.append(f"{check.__name__}: {exc}")
-        except Exception as exc:  # noqa: BLE001 - a crash inside a plugin is a failure to report
-            failures.append(f"{check.__name__}: raised {type(exc).__name__}: {exc}")
-        if failures and check is check_output:
-            break  # the other checks all run the forward pass: one message is enough
-    return failures
+    # the other checks all run the forward pass: after a failed check_output one message is enough
+    return run_checks(MODEL_CHECKS, case, fatal=(check_output,))
