@@ -69,14 +69,16 @@ class SplitEstimate:
 
 
 def split_estimates(primary: str, names: tuple[str, ...], records: Records,
-                    reference: Records | None = None, resamples: int = RESAMPLES) -> SplitEstimate:
+                    reference: Records | None = None, resamples: int = RESAMPLES,
+                    per_length: bool = True) -> SplitEstimate:
     """Values and 95 % intervals of ``names`` on one split's records.
 
     Where inputs have lengths it adds the ``primary`` metric per length (with intervals and
     example counts) and ``length_mean``, the uniform average over lengths (the
     Chomsky-hierarchy score). With ``reference`` (the records of a predictor that knows the
     source, scored on the same examples) it adds ``excess_<primary>``: the model's value
-    minus the reference's, with a paired interval.
+    minus the reference's, with a paired interval. ``per_length=False`` leaves out the
+    per-length values and ``length_mean``.
     """
     n = len(next(iter(records.values())))
     weights = example_weights(n, resamples)
@@ -88,7 +90,7 @@ def split_estimates(primary: str, names: tuple[str, ...], records: Records,
         key = f"excess_{primary}"
         out.values[key] = value(primary, records) - value(primary, reference)
         out.intervals[key] = interval(_resampled(primary, records, weights) - _resampled(primary, reference, weights))
-    if "length" in records and primary != "macro_f1":
+    if per_length and "length" in records and primary != "macro_f1":
         lengths = records["length"]
         per_length, boots, bands, counts = {}, [], {}, {}
         for length in np.unique(lengths):
