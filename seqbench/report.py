@@ -245,7 +245,6 @@ def _copy_raw(records: list[RunRecord], target: Path) -> list[RunRecord]:
     ``target/<folder>-<content hash>/result.json``; return the records pointing at the copies."""
     import dataclasses
     import hashlib
-    import shutil
 
     target.mkdir(parents=True, exist_ok=True)
     inside = target.resolve()
@@ -255,10 +254,10 @@ def _copy_raw(records: list[RunRecord], target: Path) -> list[RunRecord]:
         if inside in source.resolve().parents:  # already a raw copy of this leaderboard
             copied.append(record)
             continue
-        digest = hashlib.sha256(source.read_bytes()).hexdigest()[:12]
-        folder = target / f"{safe_name(source.parent.name, 60)}-{digest}"
+        data = source.read_bytes()  # read once: the copy holds exactly the bytes its name hashes
+        folder = target / f"{safe_name(source.parent.name, 60)}-{hashlib.sha256(data).hexdigest()[:12]}"
         folder.mkdir(exist_ok=True)
-        shutil.copyfile(source, folder / source.name, follow_symlinks=False)
+        (folder / source.name).write_bytes(data)
         copied.append(dataclasses.replace(record, source=folder / source.name))
     return copied
 
