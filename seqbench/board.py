@@ -90,7 +90,12 @@ class Board:
     """The ok training runs of a board, and the lookups claims need (names checked with hints)."""
 
     def __init__(self, records: list[RunRecord]):
-        self.records = [r for r in records if r.record_type == "run"]
+        from seqbench.selection import select_rates
+
+        #: every training run, at every learning rate tried
+        self.all_records = [r for r in records if r.record_type == "run"]
+        #: the runs the tables compare: each cell at its rate selected on val (:mod:`seqbench.selection`)
+        self.records, self.choices = select_rates(self.all_records)
 
     def tasks(self, claim: dict) -> list[str]:
         known = sorted({r.task for r in self.records})

@@ -67,6 +67,8 @@ def results_frame(records: list[RunRecord]) -> pd.DataFrame:
     for index, r in enumerate(records):
         row = {c: getattr(r, c) for c in RUN_COLUMNS if c not in ("task_label", "model_label")}
         row["run"] = index
+        row["lr"] = (r.trainer_params or {}).get("lr")
+        row["converged"] = r.converged
         row["task_label"] = run_label(r.task, r.task_params, task_vary.get(r.task, []))
         row["model_label"] = run_label(r.model_label, r.model_params, model_vary.get((r.task, r.model_label), []))
         for split, values in r.metrics.items():
@@ -75,7 +77,7 @@ def results_frame(records: list[RunRecord]) -> pd.DataFrame:
                 low, high = r.intervals.get(split, {}).get(metric) or (None, None)
                 row[f"{split}/{metric}@low"], row[f"{split}/{metric}@high"] = low, high
         rows.append(row)
-    frame = pd.DataFrame(rows, columns=None if rows else [*RUN_COLUMNS, "run"])
+    frame = pd.DataFrame(rows, columns=None if rows else [*RUN_COLUMNS, "run", "lr", "converged"])
     return frame.sort_values(["task_label", "model_label", "seed"], kind="stable").reset_index(drop=True)
 
 
@@ -146,6 +148,9 @@ def task_table(frame: pd.DataFrame, task_label: str, records: list[RunRecord] | 
                 row["ood length_mean"] = cell(*estimate(ok, "test_ood/length_mean"))
         row["n"] = str(len(ok))  # text: the baseline rows below leave these cells empty
         row["params"] = f"{int(group['n_params'].dropna().iloc[0]):,}" if group["n_params"].notna().any() else "n/a"
+        row["lr"] = ", ".join(f"{v:g}" for v in sorted(group["lr"].dropna().unique()))
+        if ok["converged"].notna().any():  # stopped by the plateau rule or the target, not the step cap
+            row["converged"] = f"{int(ok['converged'].fillna(False).astype(bool).sum())}/{len(ok)}"
         row["train s"] = _fmt(ok["train_seconds"].mean(), 1) if len(ok) else "n/a"
         row["status"] = ", ".join(f"{s} {c}" for s, c in group["status"].value_counts().sort_index().items())
         rows.append(row)

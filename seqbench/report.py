@@ -14,6 +14,7 @@ import pandas as pd
 
 from seqbench.leaderboard import length_series, overview, overview_table, results_frame, runs_of, task_table
 from seqbench.results import RunRecord
+from seqbench.selection import Choice, select_rates
 
 INTRO = ("Test-split metrics: the mean over seeds with its 95 % interval [low, high], which reflects both "
          "the seeds and the evaluation examples (n = runs with status ok). Every model and seed is scored on "
@@ -95,6 +96,28 @@ def sections(frame: pd.DataFrame, records: list[RunRecord], skipped: list[tuple[
                     "notes": [f"{path}: {reason}" for path, reason in skipped], "figures": [],
                     "role": "notes", "id": "skipped"})
     return out
+
+
+def selection_section(choices: list[Choice]) -> dict:
+    """The learning rate each cell was compared at, and the val scores it was chosen from."""
+    rates = sorted({rate for c in choices for rate in c.scores})
+    rows = []
+    for c in choices:
+        row = {"task": c.task, "model": c.model, "selected lr": f"{c.chosen:g}",
+               "on": f"{c.metric} ({'↑' if c.higher_is_better else '↓'}), seed {', '.join(map(str, c.seeds))}"}
+        for rate in rates:
+            value = c.scores.get(rate, float("nan"))
+            row[f"lr {rate:g}"] = "failed" if value is None else _number(value)
+        rows.append(row)
+    return {"heading": "Learning-rate selection: each model's rate, chosen on val before the other seeds ran",
+            "table": pd.DataFrame(rows), "figures": [], "role": "notes", "id": "lr-selection",
+            "notes": ["Each task x model was trained at every rate with the first seed; the rate with the best mean "
+                      "validation score (ties: the smaller rate) is the one whose runs the tables compare. "
+                      "results.csv lists every run, with `selected` true for those."]}
+
+
+def _number(value: float) -> str:
+    return "" if value != value else f"{value:.4g}"
 
 
 def _anchors(labels: list[str]) -> dict[str, str]:
@@ -205,8 +228,12 @@ def build(folders: list[str], out: str | None = None, copy_raw: bool = False, sc
     records, skipped = loaded.records, list(loaded.skipped)
     if copy_raw and out is not None:
         records = _copy_raw(records, Path(out) / "raw")
+    every_run = records
+    records, choices = select_rates(records)  # each cell at its learning rate selected on val
     frame = results_frame(records)
     parts = sections(frame, records, skipped, score, best_seed)
+    if choices:
+        parts.append(selection_section(choices))
     if loaded.duplicates:
         parts.append({"heading": "Duplicate result files", "table": None, "figures": [],
                       "notes": [f"{loaded.duplicates} copies of runs already counted (same configuration hash "
@@ -218,7 +245,10 @@ def build(folders: list[str], out: str | None = None, copy_raw: bool = False, sc
         target.mkdir(parents=True, exist_ok=True)
         (target / "leaderboard.md").write_text(markdown, encoding="utf-8")
         (target / "leaderboard.html").write_text(render_html(parts, budget, records), encoding="utf-8")
-        frame.drop(columns=["run"]).to_csv(target / "results.csv", index=False)
+        raw = results_frame(every_run)  # every run; `selected`: the runs the tables compare
+        kept = {id(r) for r in records}
+        raw["selected"] = [id(every_run[i]) in kept for i in raw["run"]]
+        raw.drop(columns=["run"]).to_csv(target / "results.csv", index=False)
         if len(frame) and figures:
             _write_figures(target, frame, records, score)
     frame.attrs["duplicates"] = loaded.duplicates  # how many copies of counted runs were dropped

@@ -31,6 +31,7 @@ class MetricSpec:
     higher_is_better: bool
     aggregation: Literal["example", "token", "derived"]
     description: str
+    ceiling: float | None = None  #: the best value a metric can take (accuracy: 1), where there is one
 
     @property
     def arrow(self) -> str:
@@ -39,10 +40,10 @@ class MetricSpec:
 
 #: Every metric seqbench computes, by name: the one place that says which way is better.
 METRICS: dict[str, MetricSpec] = {m.name: m for m in (
-    MetricSpec("accuracy", True, "token", "share of scored targets predicted exactly"),
-    MetricSpec("token_accuracy", True, "token", "share of target tokens (EOS included) a decoder got right"),
-    MetricSpec("sequence_accuracy", True, "example", "share of examples whose every target is right"),
-    MetricSpec("macro_f1", True, "token", "F1 per tag, averaged over tags"),
+    MetricSpec("accuracy", True, "token", "share of scored targets predicted exactly", ceiling=1.0),
+    MetricSpec("token_accuracy", True, "token", "share of target tokens (EOS included) a decoder got right", ceiling=1.0),
+    MetricSpec("sequence_accuracy", True, "example", "share of examples whose every target is right", ceiling=1.0),
+    MetricSpec("macro_f1", True, "token", "F1 per tag, averaged over tags", ceiling=1.0),
     MetricSpec("cross_entropy", False, "token", "mean negative log-likelihood of the targets, in nats"),
     MetricSpec("bits_per_char", False, "derived", "cross_entropy / ln 2"),
     MetricSpec("perplexity", False, "derived", "exp(cross_entropy)"),

@@ -34,6 +34,7 @@ from seqbench.convergence import Plateau, steps_to
 from seqbench.evaluation import evaluate, make_eval_sets, score_splits
 from seqbench.knobs import Knob, validate_knobs
 from seqbench.loggers import Logger
+from seqbench.spec import METRICS
 from seqbench.models.hooks import ScheduledModel
 from seqbench.steps import StepStrategy, choose_strategy
 from seqbench.task import Task
@@ -51,6 +52,8 @@ TRAINER_OPTIONS: tuple[Knob, ...] = (
     Knob("eval_batch_size", 256, low=1, high=65_536, help="examples per evaluation forward pass"),
     Knob("target", None, type=float, optional=True,
          help="stop early (converged) once val's primary metric reaches this value, e.g. a ceiling"),
+    Knob("stop_at_ceiling", False,
+         help="stop early (converged) once val's primary metric reaches its ceiling (accuracy 1), where it has one"),
     Knob("patience", None, low=1, high=1_000_000, type=int, optional=True,
          help="stop (converged) after this many evaluations without an improvement above min_delta"),
     Knob("min_delta", 0.0, low=0.0, high=1e6, help="the smallest change of val's primary metric that counts"),
@@ -123,7 +126,10 @@ def fit(model: nn.Module, task: Task, seed: int = 0, device: str = "cpu",
     params = [p for p in model.parameters() if p.requires_grad]
 
     best_value, best_step, best_state = -math.inf if higher else math.inf, 0, None
-    plateau = Plateau(higher, o["patience"], o["min_delta"], o["target"])
+    target = o["target"]
+    if target is None and o["stop_at_ceiling"]:
+        target = METRICS[primary].ceiling if primary in METRICS else None
+    plateau = Plateau(higher, o["patience"], o["min_delta"], target)
     history: list[dict[str, float]] = []
     status, error, last_finite, tokens, train_seconds, step = "ok", None, None, 0, 0.0, 0
     from tqdm.auto import tqdm  # progress bar on terminals only (disable=None)

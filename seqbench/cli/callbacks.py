@@ -53,7 +53,9 @@ def print_summary(plan: Any) -> None:
           + ", ".join(f"{n} {status}" for status, n in sorted(counts.items())), flush=True)
     if counts.get("ok"):
         try:
-            print(_overview(records), flush=True)
+            from seqbench.selection import select_rates
+
+            print(_overview(select_rates(records)[0]), flush=True)  # each cell at its selected rate
         except Exception as exc:  # noqa: BLE001 - the summary is a courtesy; the results are written
             print(f"[seqbench] (no overview table: {type(exc).__name__}: {exc})", flush=True)
     budget = f"trainer={plan.trainer_choice}" if plan.trainer_choice else "the trainer settings"

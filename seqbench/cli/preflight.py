@@ -12,8 +12,9 @@ is written:
   folder;
 - an output folder that is a file, lies below a file, or cannot be written.
 
-Sweepers other than the basic one (Optuna) choose their jobs while they run; for them only
-the shared configuration is checked.
+The basic sweeper's jobs and those of ``hydra/sweeper=select`` (every job of its grid, though stage 2
+runs one rate per cell) are checked one by one. Other sweepers (Optuna) choose their jobs while
+they run; for them only the shared configuration is checked.
 
 >>> from seqbench.cli.run import register_configs
 >>> register_configs()
@@ -40,6 +41,8 @@ from seqbench.loggers import check_logger
 TOP_LEVEL_KEYS = ("task", "model", "trainer", "seed", "device", "resume", "save_model", "logger")
 REQUIRED_GROUPS = ("task", "model", "trainer")
 BASIC_SWEEPER = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
+#: hydra/sweeper=select: the basic sweeper's grid, run in two stages (:mod:`seqbench.cli.stages`).
+SELECT_SWEEPER = "hydra_plugins.seqbench_select_sweeper.select_sweeper.SelectSweeper"
 #: Bad jobs named in full in a sweep's refusal (the rest are counted).
 NAMED_JOBS = 5
 
@@ -110,7 +113,8 @@ def _check_sweep(loader: Any, master: Any, overrides: list[str]) -> Plan:
     sweep_dir = str(master.hydra.sweep.dir)
     plan = Plan(True, sweep_dir, trainer_choice=master.hydra.runtime.choices.get("trainer"),
                 launcher=master.hydra.runtime.choices.get("hydra/launcher"))
-    if master.hydra.sweeper.get("_target_") != BASIC_SWEEPER:
+    sweeper = master.hydra.sweeper.get("_target_")
+    if sweeper not in (BASIC_SWEEPER, SELECT_SWEEPER):
         _with_hydra_config(master)
         _check_top_level(master, overrides)
         check_output_dir(sweep_dir, "hydra.sweep.dir")
@@ -150,7 +154,12 @@ def _check_sweep(loader: Any, master: Any, overrides: list[str]) -> Plan:
         raise ConfigError(f"{len(bad)} of {len(jobs)} jobs have an invalid configuration, nothing was run: "
                           + "; ".join(bad[:NAMED_JOBS]) + more)
     check_output_dir(sweep_dir, "hydra.sweep.dir")
-    plan.n_jobs = len(jobs)
+    if sweeper == SELECT_SWEEPER:  # every job was checked; stage 2 runs one rate per cell
+        from seqbench.cli.stages import stage_sizes
+
+        plan.n_jobs = sum(stage_sizes(jobs))
+    else:
+        plan.n_jobs = len(jobs)
     return plan
 
 

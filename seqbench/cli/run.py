@@ -51,6 +51,12 @@ def register_configs() -> None:
     for name, definition in models.items():
         store.store(group="model", name=name, node={"name": name, **{k.name: k.default for k in definition.options}})
     store.store(group="trainer", name="base", node={k.name: k.default for k in TRAINER_OPTIONS})
+    # hydra/sweeper=select (learning-rate selection, then seeds). Hydra finds plugins by walking the
+    # hydra_plugins package, which an editable install's path hook hides: register it by hand.
+    from hydra.core.plugins import Plugins
+    from hydra_plugins.seqbench_select_sweeper.select_sweeper import SelectSweeper
+
+    Plugins.instance().register(SelectSweeper)
     _registered = True
 
 

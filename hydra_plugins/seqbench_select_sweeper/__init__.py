@@ -1,0 +1,1 @@
+"""seqbench's Hydra plugin: ``hydra/sweeper=select`` (see :mod:`.select_sweeper`)."""
