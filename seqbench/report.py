@@ -113,7 +113,7 @@ def selection_section(choices: list[Choice]) -> dict:
             "table": pd.DataFrame(rows), "figures": [], "role": "notes", "id": "lr-selection",
             "notes": ["Each task x model was trained at every rate with the first seed; the rate with the best mean "
                       "validation score (ties: the smaller rate) is the one whose runs the tables compare. "
-                      "results.csv lists every run, with `selected` true for those."]}
+                      "results.csv lists every run; its column selected is true for those."]}
 
 
 def _number(value: float) -> str:
@@ -136,8 +136,12 @@ def figure_name(task_label: str, what: str) -> str:
     return f"{what}_{safe_name(task_label)}.png"
 
 
+#: A learning curve is drawn from this many evaluations on: two points (a smoke budget's) show no shape.
+CURVE_POINTS = 3
+
+
 def _has_history(records: list[RunRecord]) -> bool:
-    return any(r.history and r.status == "ok" for r in records)
+    return any(len(r.history) >= CURVE_POINTS and r.status == "ok" for r in records)
 
 
 def _has_ood(records: list[RunRecord]) -> bool:

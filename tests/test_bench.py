@@ -39,14 +39,15 @@ IN_PROCESS = ("trainer_vs_bare", "generation_vs_naive", "sigmoid_vs_fused", "sca
 
 
 @pytest.mark.slow
-def test_smoke_run_writes_every_in_process_figure(tmp_path):
+def test_smoke_run_writes_every_in_process_figure(tmp_path, capsys, bench_modules):
     """The figures measured in the runner's own process. The grid figures (joblib_speedup,
     peak_rss_mb) start grids of their own; `make bench`, which CI runs after the tests, measures
     every figure and exits 1 when one is missing (see the next test)."""
     out = tmp_path / "bench.json"
-    done = subprocess.run([sys.executable, str(BENCH / "run.py"), "--smoke", "--only", ",".join(IN_PROCESS),
-                           "--json", str(out)], capture_output=True, text=True, timeout=600, check=False)
-    assert done.returncode == 0, done.stderr[-3000:]
+    runner = importlib.import_module("run")  # in this process: its figures need no fresh interpreter
+    code = runner.main(["--smoke", "--only", ",".join(IN_PROCESS), "--json", str(out)])
+    printed = capsys.readouterr().out
+    assert code == 0, printed[-3000:]
     data = json.loads(out.read_text())
     figures = data["figures"]
     for name in ("trainer_vs_bare", "sigmoid_vs_fused"):
@@ -60,7 +61,7 @@ def test_smoke_run_writes_every_in_process_figure(tmp_path):
     assert figures["evaluation_cost"]["tasks"]
     assert figures["trainer_vs_bare"]["same_final_parameters"]
     assert len(data["loadavg"]["start"]) == 3 and set(data["targets"]) >= set(RATIOS)
-    assert "trainer_vs_bare" in done.stdout  # the table
+    assert "trainer_vs_bare" in printed  # the table
 
 
 def test_a_missing_figure_makes_the_runner_fail(monkeypatch):

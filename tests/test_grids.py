@@ -131,9 +131,10 @@ def test_results_are_identical_across_processes_and_launchers(name, demo, fresh_
 @pytest.mark.slow
 def test_submitit_local_launcher_runs_a_grid(tmp_path):
     pytest.importorskip("hydra_plugins.hydra_submitit_launcher")
-    run_cli("run", "-m", "task=parity", "model=rnn_tanh,gru", *SMOKE, "hydra/launcher=submitit_local",
-                 "hydra.launcher.timeout_min=10", f"hydra.sweep.dir={tmp_path}")
-    assert sorted(r["status"] for r in _records(tmp_path)) == ["ok", "ok"]
+    # one job: each of submitit's jobs is a fresh process (seconds of imports); one shows the launcher works
+    run_cli("run", "-m", "task=parity", "model=gru", *SMOKE, "hydra/launcher=submitit_local",
+            "hydra.launcher.timeout_min=10", f"hydra.sweep.dir={tmp_path}")
+    assert [r["status"] for r in _records(tmp_path)] == ["ok"]
 
 
 WRITER = """

@@ -31,6 +31,7 @@ def record(task: str, model: str, seed: int, accuracy: float, **changes) -> RunR
                   created="2026-11-26T10:00:00+00:00", device="cpu",
                   versions={"torch": "2.13.0", "machine": "x86_64, 2 CPUs"},
                   history=[{"step": 10, "train_loss": 0.7, "val_accuracy": 0.6},
+                           {"step": 15, "train_loss": 0.6, "val_accuracy": 0.7},
                            {"step": 20, "train_loss": 0.5, "val_accuracy": accuracy}],
                   config_hash=f"{task}-{model}-{seed}-{accuracy}")
     values.update(changes)

@@ -270,7 +270,9 @@ def test_a_signal_to_a_joblib_grid_ends_its_workers(tmp_path, sig):
             time.sleep(0.5)  # wait for the loky workers to start training
             workers = [p for p in children(process.pid) if "loky" in _cmdline(p) or "joblib" in _cmdline(p)]
         assert len(workers) >= 2, "the grid's workers did not start"
-        time.sleep(3)
+        while time.time() < deadline and len([p for p in tmp_path.iterdir() if p.is_dir()]) < 2:
+            time.sleep(0.1)  # both workers have begun a job (its folder exists)
+        time.sleep(0.5)
         everything = children(process.pid)
         os.kill(process.pid, sig)  # the main process only, as `kill PID` does
         out, err = process.communicate(timeout=60)

@@ -171,7 +171,9 @@ class SigmoidRNN(nn.Module):
         return layer_input, torch.stack(finals)  # (B, T, D*H), (L*D, B, H)
 
 
-_HALF = torch.tensor(0.5)  # a CPU scalar: usable with tensors on any device and of any float dtype
+# A CPU scalar: usable with tensors on any device and of any float dtype. Its device is explicit:
+# the module is often first imported inside ``with torch.device("meta")`` (param_budget's builds).
+_HALF = torch.tensor(0.5, device="cpu")
 
 
 def _to_h(g: torch.Tensor) -> torch.Tensor:
