@@ -22,6 +22,7 @@ seqbench.errors.SeqbenchError: claim 'a': score 'test/acuracy': no metric 'acura
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -89,13 +90,31 @@ def as_list(value: Any) -> list:
 class Board:
     """The ok training runs of a board, and the lookups claims need (names checked with hints)."""
 
-    def __init__(self, records: list[RunRecord]):
+    def __init__(self, records: list[RunRecord], root: Path | None = None):
         from seqbench.selection import select_rates
 
+        self.root = root  #: the board's folder (claims' ``from`` is relative to it)
+        self._every = list(records)
         #: every training run, at every learning rate tried
         self.all_records = [r for r in records if r.record_type == "run"]
         #: the runs the tables compare: each cell at its rate selected on val (:mod:`seqbench.selection`)
         self.records, self.choices = select_rates(self.all_records)
+        #: ``seqbench gradflow`` probes
+        self.gradflow = [r for r in records if r.record_type == "gradflow"]
+        self._within: dict[str, Board] = {}
+
+    def within(self, claim: dict) -> Board:
+        """The board restricted to the records below the claim's ``from`` folder (itself without one)."""
+        where = claim.get("from")
+        if where is None or self.root is None:
+            return self
+        if str(where) not in self._within:
+            folder = (self.root / str(where)).resolve()
+            if not folder.is_dir() or self.root.resolve() not in (folder, *folder.parents):
+                raise problem(claim, f"from '{where}': not a folder of the board {self.root}")
+            chosen = [r for r in self._every if r.source is not None and folder in Path(r.source).resolve().parents]
+            self._within[str(where)] = Board(chosen, self.root)
+        return self._within[str(where)]
 
     def tasks(self, claim: dict) -> list[str]:
         known = sorted({r.task for r in self.records})

@@ -11,7 +11,9 @@ conservative bound), ``mean``, ``low``, ``high``, ``best_seed``, ``every_seed`` 
 ``not_better`` (intervals compared), ``at_least`` / ``at_most`` (a value or a baseline on the same
 examples), ``near_baseline``, ``reaches_floor``, ``equals`` (a quoted number or record field),
 ``grows_with`` (a field against a knob), ``identical`` (a field equal across runs), ``ranks``
-(mean ranks) and ``count`` (runs). A file::
+(mean ranks), ``count`` (runs), ``faster`` (learning curves) and ``gradient`` (``seqbench
+gradflow`` probes). ``from: FOLDER`` limits a claim to the records below ``DIR/FOLDER`` (a board
+may hold several grids); ``from`` beside ``claims`` at the top of the file is every claim's default. A file::
 
     claims:
       - id: bilstm-best-pos_tagging
@@ -41,6 +43,7 @@ seqbench.errors.SeqbenchError: claim 'd': model 'lstn': not on task parity (lstm
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,9 +53,9 @@ import numpy as np
 
 from seqbench.board import Board, Est, as_list, field_value, problem
 from seqbench.errors import SeqbenchError
-from seqbench.results import load_results
+from seqbench.results import RunRecord, load_results
 OF = ("interval", "mean", "low", "high", "best_seed", "every_seed", "some_seed")
-COMMON = {"id", "says", "kind", "task", "model", "where", "score", "of", "seeds"}
+COMMON = {"id", "says", "kind", "task", "model", "where", "score", "of", "seeds", "from"}
 
 
 @dataclass
@@ -284,6 +287,64 @@ def identical(board, claim):
                   per_task=True)
 
 
+def faster(board, claim):
+    """The model learns faster than each ``than`` model: the area under its validation curve (the
+    mean of val's primary metric over the evaluations, the same steps for both) is better for every
+    seed than for every seed of the other (beyond doubt over seeds)."""
+    def area(run: RunRecord) -> float | None:
+        values = [row.get(f"val_{run.primary_metric}") for row in run.history]
+        return float(np.mean(values)) if values and None not in values else None
+
+    def cell(task, model):
+        higher = next((r.higher_is_better for r in board.runs(claim, task) if r.higher_is_better is not None), True)
+        mine = [a for r in board.runs(claim, task, model) if (a := area(r)) is not None]
+        lines, ok = [], len(mine) >= int(claim.get("seeds", 1))
+        for other in board.models(claim, task, "than"):
+            if other == model:
+                continue
+            theirs = [a for r in board.runs(claim, task, other) if (a := area(r)) is not None]
+            ok &= bool(theirs) and (min(mine, default=-math.inf) > max(theirs) if higher
+                                   else max(mine, default=math.inf) < min(theirs))
+            lines.append(f"{other} " + ", ".join(f"{v:.3f}" for v in theirs))
+        return ok, f"{task}: {model} " + ", ".join(f"{v:.3f}" for v in mine) + " vs " + "; ".join(lines)
+    return _judge(board, claim, "mean validation score over evaluations (per seed): every seed beyond every seed of",
+                  cell)
+
+
+def gradient(board, claim):
+    """``seqbench gradflow`` probes of ``model`` (W_hh scaled by ``scale``, default 1) ``when``
+    (``init`` or ``trained``): the per-step factor of ||dLoss/dh_t|| (below 1: the gradient
+    shrinks going back in time) is ``at_most`` / ``at_least`` a value, or ``flatter_than`` other
+    models (|log10 factor| smaller, every probe against every probe)."""
+    when, scale = claim.get("when", "init"), float(claim.get("scale", 1.0))
+
+    def factors(model: str, scale: float) -> list[float]:
+        probes = [r for r in board.gradflow if (r.model_label or r.model) == model
+                  and float((r.gradflow or {}).get("recurrent_scale", 1.0)) == scale]
+        if not probes:
+            known = sorted({f"{r.model_label or r.model} x {(r.gradflow or {}).get('recurrent_scale', 1.0):g}"
+                            for r in board.gradflow})
+            raise problem(claim, f"model '{model}' (scale {scale:g}): no gradflow probe on this board", model, known)
+        return [float(r.gradflow[when]["per_step_factor"]) for r in probes if when in (r.gradflow or {})]
+
+    lines, ok = [], True
+    for model in as_list(claim["model"]):
+        mine = factors(model, scale)
+        if "at_most" in claim:
+            good, what = bool(mine) and max(mine) <= float(claim["at_most"]), f"<= {claim['at_most']}"
+        elif "at_least" in claim:
+            good, what = bool(mine) and min(mine) >= float(claim["at_least"]), f">= {claim['at_least']}"
+        else:
+            theirs = {m: factors(m, 1.0) for m in as_list(claim["flatter_than"])}
+            flattest_other = min(abs(math.log10(v)) for vs in theirs.values() for v in vs)
+            good = bool(mine) and max(abs(math.log10(v)) for v in mine) < flattest_other
+            what = "flatter than " + "; ".join(f"{m} " + ", ".join(f"{v:.3g}" for v in vs) for m, vs in theirs.items())
+        ok &= good
+        lines.append(("" if good else "✗ ") + f"{model} x {scale:g} ({when}): " + ", ".join(f"{v:.3g}" for v in mine)
+                     + f" {what}")
+    return ok, ["per-step factor of ||dLoss/dh_t|| going back in time", *lines]
+
+
 #: kind -> (function, its own keys, the keys it requires)
 KINDS: dict[str, tuple[Callable, set[str], set[str]]] = {
     "better": (better, {"than"}, {"task", "model", "than"}),
@@ -298,6 +359,8 @@ KINDS: dict[str, tuple[Callable, set[str], set[str]]] = {
     "ranks": (ranks, {"order", "first", "last", "value", "digits", "shared"}, set()),
     "identical": (identical, {"field", "status"}, {"field"}),
     "count": (count, {"status", "per", "equals", "at_least"}, set()),
+    "faster": (faster, {"than"}, {"task", "model", "than"}),
+    "gradient": (gradient, {"when", "scale", "at_most", "at_least", "flatter_than"}, {"model"}),
 }
 
 
@@ -316,13 +379,17 @@ def check_claim(claim: Any, position: int) -> None:
         raise problem(claim, f"kind {kind} needs '{key}'")
     if kind in ("at_least", "at_most", "near_baseline") and ("value" in claim) == ("baseline" in claim):
         raise problem(claim, f"kind {kind} needs exactly one of 'value' and 'baseline'")
+    if kind == "gradient" and sum(k in claim for k in ("at_most", "at_least", "flatter_than")) != 1:
+        raise problem(claim, "kind gradient needs exactly one of 'at_most', 'at_least' and 'flatter_than'")
+    if kind == "gradient" and claim.get("when", "init") not in ("init", "trained"):
+        raise problem(claim, f"when '{claim['when']}': not a probe", claim["when"], ["init", "trained"])
     if kind == "count" and ("equals" in claim) == ("at_least" in claim):
         raise problem(claim, "kind count needs exactly one of 'equals' and 'at_least'")
     if kind == "ranks" and sum(k in claim for k in ("order", "first", "last")) != 1:
         raise problem(claim, "kind ranks needs exactly one of 'order', 'first' and 'last'")
     if kind == "grows_with" and claim.get("form", "increasing") not in ("increasing", "affine", "sublinear", "constant"):
         raise problem(claim, f"form '{claim['form']}': not a form", claim["form"], ["increasing", "affine", "sublinear", "constant"])
-    numeric = {"margin", "digits", "seeds", "equals", "at_least", "shared"} | (
+    numeric = {"margin", "digits", "seeds", "equals", "at_least", "shared", "at_most", "scale"} | (
         {"value"} if kind in ("at_least", "at_most", "near_baseline", "ranks") else set())
     for key in sorted(numeric & set(claim)):
         if not isinstance(claim[key], (int, float)) or isinstance(claim[key], bool):
@@ -340,7 +407,7 @@ def evaluate(board: Board, claims: list) -> list[Outcome]:
             raise problem(claim, "the id is used twice")
     outcomes = []
     for claim in claims:
-        passed, numbers = KINDS[claim["kind"]][0](board, claim)
+        passed, numbers = KINDS[claim["kind"]][0](board.within(claim), claim)
         outcomes.append(Outcome(str(claim["id"]), str(claim.get("says", "")), claim["kind"], bool(passed), numbers))
     return outcomes
 
@@ -358,7 +425,13 @@ def load_claims(path: str | Path) -> list:
         raise SeqbenchError(f"{path}: not valid YAML: {' '.join(str(exc).split())}") from None
     if not isinstance(data, dict) or not isinstance(data.get("claims"), list):
         raise SeqbenchError(f"{path}: must be a mapping with a 'claims' list")
-    return data["claims"]
+    unknown = sorted(set(data) - {"claims", "from"})
+    if unknown:
+        raise SeqbenchError(f"{path}: key '{unknown[0]}': the file holds 'claims' and optionally 'from' "
+                            f"(the folder every claim reads by default)")
+    if "from" not in data:
+        return data["claims"]
+    return [{"from": data["from"], **c} if isinstance(c, dict) else c for c in data["claims"]]
 
 
 def check_board(folder: str | Path, claims_file: str | Path | None = None) -> list[Outcome]:
@@ -368,6 +441,6 @@ def check_board(folder: str | Path, claims_file: str | Path | None = None) -> li
         raise SeqbenchError(f"{folder}: no such folder")
     claims = load_claims(claims_file or folder / "claims.yaml")
     try:
-        return evaluate(Board(load_results([folder]).records), claims)
+        return evaluate(Board(load_results([folder]).records, folder), claims)
     except SeqbenchError as exc:
         raise SeqbenchError(f"{claims_file or folder / 'claims.yaml'}: {exc}") from None

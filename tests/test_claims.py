@@ -247,3 +247,56 @@ def test_the_readme_example_claim_holds_on_the_main_board():
     example = yaml.safe_load(re.search(r"```yaml\n(.*?)```", section, flags=re.S).group(1))["claims"]
     outcomes = evaluate(Board(load_results([ROOT / "leaderboards" / "main"]).records), example)
     assert [o.passed for o in outcomes] == [True]
+
+
+def curve(model, seed, values):
+    run = record("number_words", model, seed, values[-1], metric="token_accuracy")
+    run.history = [{"step": 25 * (i + 1), "train_loss": 1.0, "val_token_accuracy": v} for i, v in enumerate(values)]
+    return run
+
+
+def test_faster_compares_the_area_under_every_seeds_validation_curve():
+    runs = [curve("gru", s, [0.3 + s / 100, 0.8, 0.99]) for s in range(3)] + \
+           [curve("gru_free_running", s, [0.2 + s / 100, 0.6, 0.99]) for s in range(3)]
+    claim = {"id": "tf", "kind": "faster", "task": "number_words", "model": "gru", "than": "gru_free_running"}
+    assert judge(runs, claim) == [True]
+    runs[3].history[1]["val_token_accuracy"] = 0.95  # one free-running seed as fast as teacher forcing
+    assert judge(runs, claim) == [False]
+    assert judge(runs, {**claim, "model": "gru_free_running", "than": "gru"}) == [False]
+
+
+def probe(model, seed, factor, scale=1.0):
+    return RunRecord(task="parity", model=model, model_label=model, seed=seed, status="ok", record_type="gradflow",
+                     gradflow={"recurrent_scale": scale, "init": {"per_step_factor": factor}},
+                     config_hash=f"g-{model}-{scale}-{seed}")
+
+
+def test_gradient_claims_read_the_gradflow_probes():
+    probes = [probe("rnn_sigmoid", s, 0.14) for s in range(2)] + [probe("rnn_relu", s, 1.5, 4.0) for s in range(2)] \
+        + [probe("lstm", s, 0.66 - s / 100) for s in range(2)] + [probe("rnn_tanh", 0, 0.5)]
+    assert judge(probes,
+                 {"id": "a", "kind": "gradient", "model": "rnn_sigmoid", "at_most": 0.2},
+                 {"id": "b", "kind": "gradient", "model": "rnn_relu", "scale": 4, "at_least": 1.2},
+                 {"id": "c", "kind": "gradient", "model": "lstm", "flatter_than": ["rnn_sigmoid", "rnn_tanh"]},
+                 {"id": "d", "kind": "gradient", "model": "rnn_tanh", "flatter_than": "lstm"},
+                 {"id": "e", "kind": "gradient", "model": "lstm", "at_most": 0.5}) == [True, True, True, False, False]
+    with pytest.raises(SeqbenchError, match="no gradflow probe on this board.*did you mean"):
+        judge(probes, {"id": "f", "kind": "gradient", "model": "rnn_relu", "at_least": 1.2})  # scale 1: none
+    with pytest.raises(SeqbenchError, match="exactly one of"):
+        judge(probes, {"id": "g", "kind": "gradient", "model": "lstm", "at_most": 1, "at_least": 0})
+
+
+def test_from_limits_claims_to_a_folder_of_the_board(tmp_path):
+    folder = board_dir(tmp_path, PARITY, [])
+    for r in [record("parity", "lstm", s, 0.5) for s in range(3)]:  # a second grid: lstm at chance
+        r.config_hash += "-other"
+        write_result(folder / "ablation" / r.config_hash, r)
+    claims = {"from": "raw", "claims": [
+        {"id": "main", "kind": "better", "task": "parity", "model": "lstm", "than": "transformer"},
+        {"id": "ablation", "from": "ablation", "kind": "at_most", "task": "parity", "model": "lstm", "value": 0.6,
+         "of": "mean"}]}
+    (folder / "claims.yaml").write_text(yaml.safe_dump(claims, sort_keys=False))
+    assert run_cli("claims", str(folder)).returncode == 0  # each claim sees its own folder's lstm only
+    claims["claims"][1]["from"] = "../elsewhere"
+    (folder / "claims.yaml").write_text(yaml.safe_dump(claims, sort_keys=False))
+    assert "not a folder of the board" in run_cli("claims", str(folder), check=False).stderr
