@@ -118,3 +118,15 @@ def test_gradflow_command_writes_table_plot_and_record(tmp_path):
         assert section[when]["first_last_ratio"] == pytest.approx(
             section[when]["step_norms"][0] / section[when]["step_norms"][-1])
     assert (tmp_path / section["plot"]).read_bytes()[:4] == b"\x89PNG"
+
+
+def test_probes_differing_only_in_their_own_options_are_distinct_runs(tmp_path):
+    """W_hh x 1 and x 4 of the same model and seed are two probes: the reader keeps both."""
+    from seqbench.results import load_results
+
+    for scale in (1, 4):
+        run_cli("gradflow", "model=rnn_relu", "model.hidden_size=8", "gradflow.length=12", "gradflow.batch_size=8",
+                "gradflow.train=false", f"gradflow.recurrent_scale={scale}", f"gradflow.out_dir={tmp_path / str(scale)}")
+    loaded = load_results([tmp_path])
+    assert loaded.duplicates == 0
+    assert sorted(r.gradflow["recurrent_scale"] for r in loaded.records) == [1.0, 4.0]

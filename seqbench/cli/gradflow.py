@@ -9,6 +9,8 @@ overrides; :func:`seqbench.analysis.gradflow.run_gradflow` does the work. The co
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
+import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -98,6 +100,10 @@ def gradflow_record(cfg: DictConfig) -> RunRecord:
                        recurrent_scale=options["recurrent_scale"],
                        trainer=plan.trainer if options["train"] else None, device=plan.device)
     record = describe_run(plan, record_type="gradflow")
+    # the probe's own options change its result too: two probes differing only in them are two runs
+    probe = json.dumps([plan.identity, {k: options[k] for k in ("batch_size", "recurrent_scale", "train")}],
+                       sort_keys=True, default=str)
+    record.config_hash = hashlib.sha256(probe.encode()).hexdigest()[:16]
     record.status, record.model_params, record.n_params = "ok", model.build_options, count_parameters(model)
     record.trainer_params = plan.trainer if options["train"] else None
     record.gradflow = out["gradflow"]
