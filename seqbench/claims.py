@@ -11,8 +11,9 @@ conservative bound), ``mean``, ``low``, ``high``, ``best_seed``, ``every_seed`` 
 ``not_better`` (intervals compared), ``at_least`` / ``at_most`` (a value or a baseline on the same
 examples), ``near_baseline``, ``reaches_floor``, ``equals`` (a quoted number or record field),
 ``grows_with`` (a field against a knob), ``identical`` (a field equal across runs), ``ranks``
-(mean ranks), ``count`` (runs), ``faster`` (learning curves) and ``gradient`` (``seqbench
-gradflow`` probes). ``from: FOLDER`` limits a claim to the records below ``DIR/FOLDER`` (a board
+(mean ranks), ``count`` (runs), ``bounded`` and ``share`` (a record field over runs), ``selection``
+(learning rates chosen on val), ``separates`` (a task's headroom), ``faster`` (learning curves) and
+``gradient`` (``seqbench gradflow`` probes). ``from: FOLDER`` limits a claim to the records below ``DIR/FOLDER`` (a board
 may hold several grids); ``from`` beside ``claims`` at the top of the file is every claim's default. A file::
 
     claims:
@@ -287,6 +288,70 @@ def identical(board, claim):
                   per_task=True)
 
 
+def _every_run(board, claim) -> list[RunRecord]:
+    return [r for t, m in _cells(board, claim, scored=False) for r in board.runs(claim, t, m, ok=False)
+            if claim.get("status") in (None, r.status)]
+
+
+def bounded(board, claim):
+    """Every selected run's record ``field`` lies in [``low``, ``high``] (``n_params`` near a budget)."""
+    values = [field_value(r, claim["field"]) for r in _every_run(board, claim)]
+    bad = [v for v in values if not isinstance(v, (int, float)) or not claim["low"] <= v <= claim["high"]]
+    shown = f"{len(values) - len(bad)} of {len(values)} runs" + (
+        f", range {min(values):,} to {max(values):,}" if values and not bad else f"; ✗ others: {sorted(set(map(str, bad)))[:5]}")
+    return bool(values) and not bad, [f"{claim['field']} in [{claim['low']:,}, {claim['high']:,}]", shown]
+
+
+def share(board, claim):
+    """At least the fraction ``at_least`` of the selected runs (``status``: any) have ``field`` equal
+    to ``value`` (``converged`` true on 90 % of runs)."""
+    values = [field_value(r, claim["field"]) for r in _every_run(board, claim)]
+    hits = sum(v == claim["value"] for v in values)
+    fraction = hits / len(values) if values else 0.0
+    return bool(values) and fraction >= float(claim["at_least"]), [
+        f"{claim['field']} == {claim['value']} on at least {claim['at_least']:.0%} of runs",
+        f"{hits} of {len(values)} runs ({fraction:.1%})"]
+
+
+def selection(board, claim):
+    """Every selected cell's learning rate was chosen on val from exactly the ``rates`` (the
+    choices :mod:`seqbench.selection` re-derives from the records)."""
+    cells = _cells(board, claim)
+    chosen = {(c.task, c.model): c for c in board.choices}
+    want = sorted(float(v) for v in as_list(claim["rates"]))
+    missing = [f"{t} {m}" for t, m in cells if (t, m) not in chosen or sorted(chosen[(t, m)].scores) != want]
+    picked = sorted({c.chosen for c in board.choices})
+    return bool(cells) and not missing, [f"each of {len(cells)} cells chose on val among {want}",
+                                         f"chosen rates: {picked}" if not missing else f"✗ no such choice: {missing[:5]}"]
+
+
+def separates(board, claim):
+    """The task has headroom under this budget: on ``test`` or ``test_ood`` the best model's
+    interval is beyond the worst one's (not every model tied, at the ceiling or anywhere), and
+    on one of them the best model's interval is beyond the ``baseline``'s (not every model at the
+    baseline). ``baseline`` names one baseline, or maps tasks to one (default ``chance``)."""
+    def cell(task, _):
+        named = claim.get("baseline", "chance")
+        name = named.get(task, "chance") if isinstance(named, dict) else named
+        spread, above, lines = False, False, []
+        for split in ("test", "test_ood"):
+            scored = {**claim, "score": f"{split}/primary", "baseline": name}
+            if not any(r.metrics.get(split) for r in board.runs(claim, task)):
+                continue
+            ests = [e for e in (board.estimate(scored, task, m) for m in board.models(claim, task)) if e.n]
+            if len(ests) < 2:
+                continue
+            key = (lambda e: e.mean) if ests[0].higher else (lambda e: -e.mean)
+            best, worst = max(ests, key=key), min(ests, key=key)
+            _, low, high, shown = board.baseline(scored, task)
+            spread |= _beats(best, worst)
+            above |= best.low > high if best.higher else best.high < low
+            lines.append(f"{split}: best {best}; worst {worst}; {shown}")
+        return spread and above, f"{task}: " + " | ".join(lines)
+    return _judge(board, claim, "best beyond worst, and best beyond the baseline, on test or test_ood", cell,
+                  per_task=True)
+
+
 def faster(board, claim):
     """The model learns faster than each ``than`` model: the area under its validation curve (the
     mean of val's primary metric over the evaluations, the same steps for both) is better for every
@@ -360,6 +425,10 @@ KINDS: dict[str, tuple[Callable, set[str], set[str]]] = {
     "identical": (identical, {"field", "status"}, {"field"}),
     "count": (count, {"status", "per", "equals", "at_least"}, set()),
     "faster": (faster, {"than"}, {"task", "model", "than"}),
+    "separates": (separates, {"baseline"}, {"task"}),
+    "bounded": (bounded, {"field", "low", "high", "status"}, {"field", "low", "high"}),
+    "share": (share, {"field", "value", "at_least", "status"}, {"field", "value", "at_least"}),
+    "selection": (selection, {"rates"}, {"rates"}),
     "gradient": (gradient, {"when", "scale", "at_most", "at_least", "flatter_than"}, {"model"}),
 }
 
@@ -389,7 +458,7 @@ def check_claim(claim: Any, position: int) -> None:
         raise problem(claim, "kind ranks needs exactly one of 'order', 'first' and 'last'")
     if kind == "grows_with" and claim.get("form", "increasing") not in ("increasing", "affine", "sublinear", "constant"):
         raise problem(claim, f"form '{claim['form']}': not a form", claim["form"], ["increasing", "affine", "sublinear", "constant"])
-    numeric = {"margin", "digits", "seeds", "equals", "at_least", "shared", "at_most", "scale"} | (
+    numeric = {"margin", "digits", "seeds", "equals", "at_least", "shared", "at_most", "scale", "low", "high"} | (
         {"value"} if kind in ("at_least", "at_most", "near_baseline", "ranks") else set())
     for key in sorted(numeric & set(claim)):
         if not isinstance(claim[key], (int, float)) or isinstance(claim[key], bool):

@@ -300,3 +300,43 @@ def test_from_limits_claims_to_a_folder_of_the_board(tmp_path):
     claims["claims"][1]["from"] = "../elsewhere"
     (folder / "claims.yaml").write_text(yaml.safe_dump(claims, sort_keys=False))
     assert "not a folder of the board" in run_cli("claims", str(folder), check=False).stderr
+
+
+def test_separates_needs_a_spread_and_a_model_beyond_the_baseline():
+    def grid(values, ood=None):
+        runs = []
+        for model, value in values.items():
+            for s in range(3):
+                r = record("parity", model, s, value)
+                if ood is not None:
+                    r.metrics["test_ood"] = {"accuracy": ood[model]}
+                    r.intervals["test_ood"] = {"accuracy": [ood[model] - 0.02, ood[model] + 0.02]}
+                r.baselines = {"test": {"chance": {"accuracy": 0.5}}, "test_ood": {"chance": {"accuracy": 0.5}}}
+                runs.append(r)
+        return runs
+
+    claim = {"id": "s", "kind": "separates", "task": "parity"}
+    assert judge(grid({"lstm": 1.0, "gru": 1.0}), claim) == [False]  # every model at the ceiling
+    assert judge(grid({"lstm": 0.5, "gru": 0.51}), claim) == [False]  # every model at chance
+    assert judge(grid({"lstm": 1.0, "gru": 1.0}, ood={"lstm": 1.0, "gru": 0.7}), claim) == [True]  # test_ood separates
+    assert judge(grid({"lstm": 0.9, "transformer": 0.5}), claim) == [True]
+
+
+def test_bounded_share_and_selection_read_every_run_of_the_cells():
+    runs = []
+    for model, params, converged in [("lstm", 19_800, True), ("gru", 20_150, True), ("mlp", 24_000, False)]:
+        for lr, val in [(0.001, 0.6), (0.01, 0.9)]:
+            runs.append(record("parity", model, 0, 0.9, n_params=params, converged=converged,
+                               trainer_params={"lr": lr}))
+            runs[-1].metrics["val"] = {"accuracy": val}
+    assert judge(runs, {"id": "a", "kind": "bounded", "task": "parity", "model": ["lstm", "gru"], "field": "n_params",
+                        "low": 19_000, "high": 21_000},
+                 {"id": "b", "kind": "bounded", "task": "parity", "model": "*", "field": "n_params",
+                  "low": 19_000, "high": 21_000},
+                 {"id": "c", "kind": "share", "task": "parity", "model": "*", "field": "converged", "value": True,
+                  "at_least": 0.6},
+                 {"id": "d", "kind": "share", "task": "parity", "model": "*", "field": "converged", "value": True,
+                  "at_least": 0.9},
+                 {"id": "e", "kind": "selection", "task": "parity", "model": "*", "rates": [0.001, 0.01]},
+                 {"id": "f", "kind": "selection", "task": "parity", "model": "*", "rates": [0.001, 0.003, 0.01]}) == \
+        [True, False, True, False, True, False]
