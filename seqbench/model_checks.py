@@ -167,7 +167,9 @@ def check_training(case: Case, steps: int = 8, lr: float = 0.01) -> None:
     lower the task's loss."""
     model = case.build().train()
     batch = case.batch("train")
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    from seqbench.optim import Adam
+
+    optimizer = Adam(model.parameters(), lr=lr)
     losses = []
     for step in range(steps):
         if isinstance(model, ScheduledModel):

@@ -36,6 +36,7 @@ from seqbench.knobs import Knob, validate_knobs
 from seqbench.loggers import Logger
 from seqbench.spec import METRICS
 from seqbench.models.hooks import ScheduledModel
+from seqbench.optim import Adam
 from seqbench.steps import StepStrategy, choose_strategy
 from seqbench.task import Task
 
@@ -118,7 +119,7 @@ def fit(model: nn.Module, task: Task, seed: int = 0, device: str = "cpu",
     model.to(dev).train()
     if strategy is None:
         strategy = choose_strategy(task, o["tbptt"])
-    optimizer = torch.optim.Adam(model.parameters(), lr=o["lr"])
+    optimizer = Adam(model.parameters(), lr=o["lr"])  # torch's Adam update, without torch._dynamo's import
     if eval_sets is None:
         eval_sets = make_eval_sets(task, o["eval_size"], o["val_size"])
     train_rng = task.rng(seed, "train")
@@ -143,7 +144,7 @@ def fit(model: nn.Module, task: Task, seed: int = 0, device: str = "cpu",
         batch = batch.to(dev)
         if isinstance(model, ScheduledModel):
             model.begin_step(step - 1, o["steps"])
-        optimizer.zero_grad(set_to_none=True)
+        optimizer.zero_grad()
         loss = strategy(model, task, batch)
         grad_ok = math.isfinite(loss) and _clip(params, o["clip"], o["clip_value"])
         if not grad_ok:

@@ -88,3 +88,45 @@ def test_a_long_job_without_a_progress_bar_reports_progress(monkeypatch, capsys)
     lines = [line for line in capsys.readouterr().err.splitlines() if line.startswith("[seqbench] parity x gru")]
     assert len(lines) == 4 and lines[0].startswith("[seqbench] parity x gru seed 0: step 1/4, loss ")
     assert "val accuracy" in lines[-1]  # after the first evaluation the line shows the validation score
+
+
+def test_seqbench_adam_matches_torch_adam_bit_for_bit():
+    import copy
+
+    import torch
+
+    from seqbench.optim import Adam
+
+    task = make_task("sort")
+    torch.manual_seed(0)
+    ours = make_model("lstm", task.spec, hidden_size=16)
+    theirs = copy.deepcopy(ours)
+    rng = task.rng(0, "train")
+    batches = [task.sample(rng, 8, "train") for _ in range(12)]
+    for model, optimizer in [(ours, Adam(ours.parameters(), lr=0.003)),
+                             (theirs, torch.optim.Adam(theirs.parameters(), lr=0.003))]:
+        for batch in batches:
+            optimizer.zero_grad()
+            task.loss(model(batch), batch).backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+    assert all(torch.equal(a, b) for a, b in zip(ours.state_dict().values(), theirs.state_dict().values()))
+
+
+TRAIN_IN_A_FRESH_PROCESS = """
+import sys
+from seqbench.experiment import run_experiment
+run_experiment({"name": "parity"}, {"name": "gru", "hidden_size": 8}, {"steps": 3, "eval_every": 3, "eval_size": 16,
+               "val_size": 16}, seed=0, out_dir=sys.argv[1])
+print("torch._dynamo" in sys.modules)
+"""
+
+
+def test_a_run_never_imports_torch_dynamo(tmp_path):
+    """torch.optim's wrappers import torch._dynamo (1.6 s per process); seqbench's runs do without."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", TRAIN_IN_A_FRESH_PROCESS, str(tmp_path)], capture_output=True,
+                          text=True, check=True)
+    assert done.stdout.strip() == "False"
