@@ -138,7 +138,8 @@ class Board:
 
     def runs(self, claim: dict, task: str, model: str | None = None, ok: bool = True) -> list[RunRecord]:
         where = claim.get("where") or {}
-        chosen = [r for r in self.records if r.task == task and (model is None or r.model_label == model)]
+        pool = self.all_records if claim.get("runs") == "all" else self.records  # runs: all, every rate tried
+        chosen = [r for r in pool if r.task == task and (model is None or r.model_label == model)]
         for key, value in where.items():
             knobs = sorted({k for r in chosen for k in r.task_params})
             if key not in knobs:

@@ -14,7 +14,9 @@ examples), ``near_baseline``, ``reaches_floor``, ``equals`` (a quoted number or 
 (mean ranks), ``count`` (runs), ``bounded`` and ``share`` (a record field over runs), ``selection``
 (learning rates chosen on val), ``separates`` (a task's headroom), ``faster`` (learning curves) and
 ``gradient`` (``seqbench gradflow`` probes). ``from: FOLDER`` limits a claim to the records below ``DIR/FOLDER`` (a board
-may hold several grids); ``from`` beside ``claims`` at the top of the file is every claim's default. A file::
+may hold several grids); ``from`` beside ``claims`` at the top of the file is every claim's default.
+Claims see each cell's runs at its learning rate selected on val (:mod:`seqbench.selection`), as the
+tables do; ``runs: all`` reads every rate tried (``count``, ``share`` over the whole grid). A file::
 
     claims:
       - id: bilstm-best-pos_tagging
@@ -56,7 +58,7 @@ from seqbench.board import Board, Est, as_list, field_value, problem
 from seqbench.errors import SeqbenchError
 from seqbench.results import RunRecord, load_results
 OF = ("interval", "mean", "low", "high", "best_seed", "every_seed", "some_seed")
-COMMON = {"id", "says", "kind", "task", "model", "where", "score", "of", "seeds", "from"}
+COMMON = {"id", "says", "kind", "task", "model", "where", "score", "of", "seeds", "from", "runs"}
 
 
 @dataclass
@@ -463,6 +465,9 @@ def check_claim(claim: Any, position: int) -> None:
     for key in sorted(numeric & set(claim)):
         if not isinstance(claim[key], (int, float)) or isinstance(claim[key], bool):
             raise problem(claim, f"{key} {claim[key]!r}: must be a number")
+    if claim.get("runs", "selected") not in ("selected", "all"):
+        raise problem(claim, f"runs '{claim['runs']}': say selected (the runs the tables compare) or all "
+                             f"(every learning rate tried)", claim["runs"], ["selected", "all"])
     if claim.get("of", "interval") not in OF:
         raise problem(claim, f"of '{claim['of']}': not a statistic", claim["of"], list(OF))
 

@@ -340,3 +340,16 @@ def test_bounded_share_and_selection_read_every_run_of_the_cells():
                  {"id": "e", "kind": "selection", "task": "parity", "model": "*", "rates": [0.001, 0.01]},
                  {"id": "f", "kind": "selection", "task": "parity", "model": "*", "rates": [0.001, 0.003, 0.01]}) == \
         [True, False, True, False, True, False]
+
+
+def test_runs_all_reads_every_rate_tried_and_selected_only_the_chosen_one():
+    runs = []
+    for lr, val, converged in [(0.001, 0.6, False), (0.01, 0.9, True)]:
+        for seed in ((0, 1, 2) if lr == 0.01 else (0,)):
+            runs.append(record("parity", "lstm", seed, 0.9, converged=converged, trainer_params={"lr": lr}))
+            runs[-1].metrics["val"] = {"accuracy": val}
+    claim = {"id": "c", "kind": "count", "task": "parity", "model": "lstm", "equals": 3}
+    share = {"id": "s", "kind": "share", "task": "parity", "model": "lstm", "field": "converged", "value": True,
+             "at_least": 1.0}
+    assert judge(runs, claim, {**claim, "id": "c2", "runs": "all", "equals": 4}, share,
+                 {**share, "id": "s2", "runs": "all"}) == [True, True, True, False]
