@@ -86,6 +86,7 @@ def preflight(argv: list[str]) -> Plan | None:
     try:
         with initialize_config_module(config_module="seqbench.conf", version_base="1.3"):
             loader = GlobalHydra.instance().config_loader()
+            _share_repository(loader)
             mode = RunMode.MULTIRUN if multirun else RunMode.RUN
             try:
                 master = loader.load_configuration("config", overrides, run_mode=mode)
@@ -96,6 +97,30 @@ def preflight(argv: list[str]) -> Plan | None:
                 raise ConfigError(hydra_error_message(exc, overrides)) from None
     finally:
         GlobalHydra.instance().clear()
+
+
+def _share_repository(loader: Any) -> None:
+    """Let this (preflight-only) config loader compose every job of a sweep from one config cache.
+
+    Hydra builds a fresh caching repository for each composition (a deep copy of every config
+    source, every YAML file parsed again): half of the preflight's time, 0.07 s a job. The jobs
+    of one sweep share their search path, so one cache per search path gives the same configs.
+    """
+    from hydra._internal.config_repository import CachingConfigRepository
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    shared: dict[tuple, Any] = {}
+
+    def parse_and_cache(config_name: str | None, overrides: list[str]) -> tuple[list, Any]:
+        parsed = OverridesParser.create().parse_overrides(overrides=overrides)
+        key = (config_name, tuple(str(o.input_line) for o in parsed if o.key_or_group.startswith("hydra.searchpath")))
+        if key not in shared:
+            repository = CachingConfigRepository(loader.repository)
+            loader._process_config_searchpath(config_name, parsed, repository)
+            shared[key] = repository
+        return parsed, shared[key]
+
+    loader._parse_overrides_and_create_caching_repo = parse_and_cache
 
 
 def _check_run(cfg: Any, overrides: list[str]) -> Plan:
