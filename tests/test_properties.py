@@ -72,7 +72,7 @@ RECORDISH = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=30, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(files=st.lists(JSON | RECORDISH, min_size=1, max_size=3))
 def test_leaderboard_survives_arbitrary_json(tmp_path_factory, files):
     folder = tmp_path_factory.mktemp("results")

@@ -33,15 +33,16 @@ def test_import_seqbench_is_light_and_names_resolve_on_use():
     assert not any(imported_after("import seqbench").values())
     loaded = imported_after("from seqbench import make_task\nmake_task('parity').spec")
     assert not loaded["torch"] and not loaded["matplotlib"]
-    assert imported_after("from seqbench import fit")["torch"]  # a name that needs torch brings it
+    # (a name that needs torch brings it: test_the_core_imports_no_plotting, which imports fit)
 
 
 def test_the_core_imports_no_plotting():
     core = ("seqbench.spec", "seqbench.task", "seqbench.registry", "seqbench.models", "seqbench.train",
             "seqbench.metrics", "seqbench.results", "seqbench.leaderboard", "seqbench.checks",
             "seqbench.model_checks", "seqbench.experiment")
-    loaded = imported_after("\n".join(f"import {m}" for m in core) + "\nimport seqbench.models.mlp_net")
-    assert not loaded["matplotlib"]
+    loaded = imported_after("from seqbench import fit\n" + "\n".join(f"import {m}" for m in core)
+                            + "\nimport seqbench.models.mlp_net")
+    assert loaded["torch"] and not loaded["matplotlib"]  # fit brings torch, nothing brings plotting
 
 
 def test_plotting_modules_switch_no_backend():
