@@ -356,14 +356,19 @@ def separates(board, claim):
 
 def faster(board, claim):
     """The model learns faster than each ``than`` model: the area under its validation curve (the
-    mean of val's primary metric over the evaluations, the same steps for both) is better for every
-    seed than for every seed of the other (beyond doubt over seeds)."""
+    mean of val's primary metric over the evaluations) is better for every seed than for every
+    seed of the other (beyond doubt over seeds). Every run must have been evaluated at the same
+    steps (a fixed budget, not early stopping), or the claim fails saying so."""
     def area(run: RunRecord) -> float | None:
         values = [row.get(f"val_{run.primary_metric}") for row in run.history]
         return float(np.mean(values)) if values and None not in values else None
 
     def cell(task, model):
         higher = next((r.higher_is_better for r in board.runs(claim, task) if r.higher_is_better is not None), True)
+        models = [model, *(m for m in board.models(claim, task, "than") if m != model)]
+        steps = {tuple(row["step"] for row in r.history) for m in models for r in board.runs(claim, task, m)}
+        if len(steps) > 1:  # a run that stopped early averages fewer points: not comparable
+            return False, f"{task}: the runs were evaluated at different steps ({len(steps)} schedules)"
         mine = [a for r in board.runs(claim, task, model) if (a := area(r)) is not None]
         lines, ok = [], len(mine) >= int(claim.get("seeds", 1))
         for other in board.models(claim, task, "than"):
@@ -382,7 +387,8 @@ def gradient(board, claim):
     """``seqbench gradflow`` probes of ``model`` (W_hh scaled by ``scale``, default 1) ``when``
     (``init`` or ``trained``): the per-step factor of ||dLoss/dh_t|| (below 1: the gradient
     shrinks going back in time) is ``at_most`` / ``at_least`` a value, or ``flatter_than`` other
-    models (|log10 factor| smaller, every probe against every probe)."""
+    models at their default W_hh (|log10 factor| smaller, every probe against every probe). The
+    probes' task is whatever the board's probes used (``task`` is not read)."""
     when, scale = claim.get("when", "init"), float(claim.get("scale", 1.0))
 
     def factors(model: str, scale: float) -> list[float]:
@@ -394,6 +400,9 @@ def gradient(board, claim):
             raise problem(claim, f"model '{model}' (scale {scale:g}): no gradflow probe on this board", model, known)
         return [float(r.gradflow[when]["per_step_factor"]) for r in probes if when in (r.gradflow or {})]
 
+    def steepness(value: float) -> float:
+        return abs(math.log10(value)) if value > 0 else math.inf  # a zero gradient: vanished entirely
+
     lines, ok = [], True
     for model in as_list(claim["model"]):
         mine = factors(model, scale)
@@ -403,8 +412,8 @@ def gradient(board, claim):
             good, what = bool(mine) and min(mine) >= float(claim["at_least"]), f">= {claim['at_least']}"
         else:
             theirs = {m: factors(m, 1.0) for m in as_list(claim["flatter_than"])}
-            flattest_other = min(abs(math.log10(v)) for vs in theirs.values() for v in vs)
-            good = bool(mine) and max(abs(math.log10(v)) for v in mine) < flattest_other
+            others = [steepness(v) for vs in theirs.values() for v in vs]
+            good = bool(mine) and bool(others) and max(steepness(v) for v in mine) < min(others)
             what = "flatter than " + "; ".join(f"{m} " + ", ".join(f"{v:.3g}" for v in vs) for m, vs in theirs.items())
         ok &= good
         lines.append(("" if good else "✗ ") + f"{model} x {scale:g} ({when}): " + ", ".join(f"{v:.3g}" for v in mine)
@@ -468,6 +477,9 @@ def check_claim(claim: Any, position: int) -> None:
     if claim.get("runs", "selected") not in ("selected", "all"):
         raise problem(claim, f"runs '{claim['runs']}': say selected (the runs the tables compare) or all "
                              f"(every learning rate tried)", claim["runs"], ["selected", "all"])
+    if claim.get("runs") == "all" and kind not in ("count", "share", "bounded", "identical", "equals"):
+        raise problem(claim, f"runs 'all': only for kinds that read every run (count, share, bounded, identical, "
+                             f"equals); {kind} compares cells at their selected rate")
     if claim.get("of", "interval") not in OF:
         raise problem(claim, f"of '{claim['of']}': not a statistic", claim["of"], list(OF))
 

@@ -35,7 +35,9 @@ class Adam:
         self.lr, self.betas, self.eps = float(lr), betas, eps
         self.exp_avgs = [torch.zeros_like(p, memory_format=torch.preserve_format) for p in self.params]
         self.exp_avg_sqs = [torch.zeros_like(p, memory_format=torch.preserve_format) for p in self.params]
-        self.steps = [torch.tensor(0.0, dtype=torch.float32) for _ in self.params]  # on the CPU, as torch's
+        # 0-d step counters on the CPU, as torch's (float64 when that is the default dtype, as torch's)
+        dtype = torch.float64 if torch.get_default_dtype() == torch.float64 else torch.float32
+        self.steps = [torch.tensor(0.0, dtype=dtype, device="cpu") for _ in self.params]
 
     def zero_grad(self) -> None:
         for p in self.params:

@@ -107,12 +107,14 @@ def selection_section(choices: list[Choice]) -> dict:
                "on": f"{c.metric} ({'↑' if c.higher_is_better else '↓'}), seed {', '.join(map(str, c.seeds))}"}
         for rate in rates:
             value = c.scores.get(rate, float("nan"))
-            row[f"lr {rate:g}"] = "failed" if value is None else _number(value)
+            row[f"lr {rate:g}"] = "no score" if value is None else _number(value)  # failed, or not applicable
         rows.append(row)
-    return {"heading": "Learning-rate selection: each model's rate, chosen on val before the other seeds ran",
+    return {"heading": "Learning-rate selection: each task x model compared at the rate with the best val score",
             "table": pd.DataFrame(rows), "figures": [], "role": "notes", "id": "lr-selection",
-            "notes": ["Each task x model was trained at every rate with the first seed; the rate with the best mean "
-                      "validation score (ties: the smaller rate) is the one whose runs the tables compare. "
+            "notes": ["Where a task x model was trained at several learning rates, the rate with the best mean "
+                      "validation score over the seeds every rate has (ties: the smaller rate; no score: the runs "
+                      "failed or the model does not apply) is the one whose runs the tables compare; with "
+                      "hydra/sweeper=select that is the first seed, run at every rate before the other seeds. "
                       "results.csv lists every run; its column selected is true for those."]}
 
 

@@ -353,3 +353,13 @@ def test_runs_all_reads_every_rate_tried_and_selected_only_the_chosen_one():
              "at_least": 1.0}
     assert judge(runs, claim, {**claim, "id": "c2", "runs": "all", "equals": 4}, share,
                  {**share, "id": "s2", "runs": "all"}) == [True, True, True, False]
+
+
+def test_faster_refuses_curves_evaluated_at_different_steps_and_runs_all_only_reads_runs():
+    runs = [curve("gru", s, [0.3, 0.8, 0.99]) for s in range(3)] + [curve("gru_free_running", s, [0.2, 0.6]) for s in
+                                                                       range(3)]  # stopped early: fewer points
+    claim = {"id": "tf", "kind": "faster", "task": "number_words", "model": "gru", "than": "gru_free_running"}
+    outcome = evaluate(Board(runs), [claim])[0]
+    assert not outcome.passed and "different steps" in outcome.numbers[1]
+    with pytest.raises(SeqbenchError, match="runs 'all': only for kinds that read every run"):
+        judge(PARITY, {"id": "x", "kind": "better", "task": "parity", "model": "lstm", "than": "gru", "runs": "all"})

@@ -324,3 +324,34 @@ def test_a_sweep_prints_one_line_per_job_and_a_short_summary(tmp_path, capsys):
     assert labels == ["bilstm", "stacked_lstm"]
     code, out, err = run_cli(capsys, *args, "resume=true")
     assert code == 0 and out.count("skipped, ok result already in") == 2
+
+
+def test_the_preflights_shared_config_cache_composes_what_hydra_composes():
+    """The preflight composes a sweep's jobs from one cache (seqbench.cli.preflight._share_repository);
+    every job must come out as Hydra composes it alone, whatever the jobs before it overrode."""
+    from hydra import initialize_config_module
+    from hydra.core.global_hydra import GlobalHydra
+    from hydra.types import RunMode
+    from omegaconf import OmegaConf
+
+    from seqbench.cli.preflight import _share_repository
+    from seqbench.cli.run import register_configs
+
+    register_configs()
+    jobs = [["task=parity", "seed=1", "task.length=5", "+trainer.target=0.9"], ["task=parity", "seed=2"],
+            ["task=reverse", "model=gru", "trainer.lr=0.01", "model.hidden_size=7"], ["task=parity", "seed=3"],
+            ["model=bilstm", "task=sort"]]
+
+    def compose_all(share: bool) -> list:
+        GlobalHydra.instance().clear()
+        try:
+            with initialize_config_module(config_module="seqbench.conf", version_base="1.3"):
+                loader = GlobalHydra.instance().config_loader()
+                if share:
+                    _share_repository(loader)
+                master = loader.load_configuration("config", ["experiment=smoke"], run_mode=RunMode.MULTIRUN)
+                return [OmegaConf.to_container(loader.load_sweep_config(master, job), resolve=False) for job in jobs]
+        finally:
+            GlobalHydra.instance().clear()
+
+    assert compose_all(share=True) == compose_all(share=False)

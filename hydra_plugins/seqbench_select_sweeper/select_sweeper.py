@@ -12,6 +12,7 @@ With ``resume=true`` finished jobs of either stage are skipped, so a killed grid
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
@@ -30,7 +31,7 @@ SELECTION_FILE = "lr_selection.json"
 @dataclass
 class SelectSweeperConf:
     _target_: str = "hydra_plugins.seqbench_select_sweeper.select_sweeper.SelectSweeper"
-    max_batch_size: Optional[int] = None
+    max_batch_size: Optional[int] = None  # accepted like the basic sweeper's; each stage is one batch
     params: Optional[Dict[str, str]] = None
 
 
@@ -95,9 +96,15 @@ def _choose(jobs: Sequence[Sequence[str]], results: Sequence[JobReturn], cell_of
         folder = Path(result.hydra_cfg.hydra.runtime.output_dir)
         try:
             record = read_result(folder / "result.json")
-        except (OSError, ValueError):  # the job left no readable record: it cannot win
+        except (OSError, ValueError) as exc:  # the job left no readable record: it cannot win
+            print(f"[seqbench] select: {folder / 'result.json'}: unreadable ({exc}); that rate cannot be chosen",
+                  file=sys.stderr, flush=True)
             continue
         cells.setdefault(cell_of(job), []).append((job, record))
+    for cell in dict.fromkeys(cell_of(job) for job in jobs):
+        if cell not in cells:
+            print(f"[seqbench] select: no stage-1 result for {' '.join(cell)}: its other seeds are not run",
+                  file=sys.stderr, flush=True)
     choices, rates = [], {}
     for cell, pairs in cells.items():
         choice = choose([record for _, record in pairs])
@@ -110,4 +117,6 @@ def _choose(jobs: Sequence[Sequence[str]], results: Sequence[JobReturn], cell_of
 
 
 def _rate_value(job: Sequence[str]) -> str | None:
-    return next((o.partition("=")[2] for o in job if o.partition("=")[0] == "trainer.lr"), None)
+    from seqbench.cli.stages import RATE_KEY, _value
+
+    return _value(job, RATE_KEY)  # ``trainer.lr=``, ``+trainer.lr=`` or ``++trainer.lr=``

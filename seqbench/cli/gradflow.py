@@ -101,7 +101,8 @@ def gradflow_record(cfg: DictConfig) -> RunRecord:
                        trainer=plan.trainer if options["train"] else None, device=plan.device)
     record = describe_run(plan, record_type="gradflow")
     # the probe's own options change its result too: two probes differing only in them are two runs
-    probe = json.dumps([plan.identity, {k: options[k] for k in ("batch_size", "recurrent_scale", "train")}],
+    probe = json.dumps([plan.identity, {"batch_size": int(options["batch_size"]), "train": bool(options["train"]),
+                                        "recurrent_scale": float(options["recurrent_scale"])}],
                        sort_keys=True, default=str)
     record.config_hash = hashlib.sha256(probe.encode()).hexdigest()[:16]
     record.status, record.model_params, record.n_params = "ok", model.build_options, count_parameters(model)

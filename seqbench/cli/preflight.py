@@ -103,11 +103,21 @@ def _share_repository(loader: Any) -> None:
     """Let this (preflight-only) config loader compose every job of a sweep from one config cache.
 
     Hydra builds a fresh caching repository for each composition (a deep copy of every config
-    source, every YAML file parsed again): half of the preflight's time, 0.07 s a job. The jobs
-    of one sweep share their search path, so one cache per search path gives the same configs.
+    source, every YAML file parsed again): most of the preflight's time. The jobs of one sweep
+    share their search path, so one cache per search path, handing out copies, gives the same
+    configs (``tests/test_integrity_cli.py`` compares them with Hydra's own composition).
     """
+    import copy
+
     from hydra._internal.config_repository import CachingConfigRepository
     from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    class CopyingCache(CachingConfigRepository):
+        """Hydra's per-composition cache, kept across compositions: each load hands out a copy of
+        the cached config, since composing a job merges into the configs it loaded."""
+
+        def load_config(self, config_path: str) -> Any:
+            return copy.deepcopy(super().load_config(config_path))
 
     shared: dict[tuple, Any] = {}
 
@@ -115,7 +125,7 @@ def _share_repository(loader: Any) -> None:
         parsed = OverridesParser.create().parse_overrides(overrides=overrides)
         key = (config_name, tuple(str(o.input_line) for o in parsed if o.key_or_group.startswith("hydra.searchpath")))
         if key not in shared:
-            repository = CachingConfigRepository(loader.repository)
+            repository = CopyingCache(loader.repository)
             loader._process_config_searchpath(config_name, parsed, repository)
             shared[key] = repository
         return parsed, shared[key]

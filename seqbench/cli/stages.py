@@ -15,6 +15,8 @@ rate and the seed. Jobs are lists of ``key=value`` strings, as Hydra's launchers
 ['model=gru trainer.lr=0.01 seed=1', 'model=lstm trainer.lr=0.001 seed=1']
 >>> stage_sizes(jobs)  # 4 selection runs, then 1 more seed for each of 2 cells
 (4, 2)
+>>> _value(["++trainer.lr=0.01", "seed=0"], RATE_KEY), cell_of(["++trainer.lr=0.01", "seed=0", "task=sort"])
+('0.01', ('task=sort',))
 """
 
 from __future__ import annotations
