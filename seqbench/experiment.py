@@ -18,82 +18,27 @@ message); an exception never escapes, so the rest of a grid goes on.
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
-import json
 import os
 import platform
 import subprocess
 import traceback
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import torch
 
-from seqbench.errors import ConfigError, NotApplicableError, SeqbenchError
-from seqbench.knobs import check_seed, validate_knobs
-from seqbench.loggers import check_logger, make_logger, run_name
+from seqbench.errors import NotApplicableError, SeqbenchError
+from seqbench.loggers import make_logger, run_name
 from seqbench.memory import peak_rss_mb, reset_peak
-from seqbench.models import ModelDef, count_parameters, model_def
-from seqbench.registry import TASKS
+from seqbench.models import count_parameters
 from seqbench.resources import check_run_fits
 from seqbench.results import RESULT_FILE, RunRecord, read_result, write_result
-from seqbench.task import Task
 from seqbench.evaluation import baseline_scores, make_eval_sets
-from seqbench.train import TRAINER_OPTIONS, fit, seed_everything
+from seqbench.plan import Plan, validate_experiment  # noqa: F401 - validate_experiment: re-exported
+from seqbench.train import fit, seed_everything
 
 OOM_HINT = "out of memory: try a smaller trainer.batch_size or model.hidden_size"
-
-
-@dataclass(frozen=True)
-class Plan:
-    """A validated configuration: the built task, the model's definition and checked options."""
-
-    task: Task
-    definition: ModelDef
-    model_options: dict[str, Any]
-    trainer: dict[str, Any]
-    seed: int
-    device: str
-    label: str
-    save_model: bool
-    logger: str = "none"  #: where the learning curve also goes (seqbench.loggers): none, tensorboard
-
-    @property
-    def identity(self) -> str:
-        """A stable hash of everything that changes this run's result or what it writes: the
-        task (name, version, resolved knobs, the content of any file it reads), the model and
-        its options, the trainer, seed, device, ``save_model``, the label and a logger other than
-        ``none`` (it writes event files; ``none`` leaves the hash of earlier runs as it was)."""
-        blob = json.dumps({
-            "task": [self.task.name, self.task.version, self.task.params, self.task.data_digest()],
-            "model": [self.definition.name, self.model_options], "trainer": self.trainer, "seed": self.seed,
-            "device": self.device, "save_model": self.save_model, "label": self.label,
-            **({"logger": self.logger} if self.logger != "none" else {}),
-        }, sort_keys=True, default=str)
-        return hashlib.sha256(blob.encode()).hexdigest()[:16]
-
-
-def validate_experiment(task: dict[str, Any], model: dict[str, Any], trainer: dict[str, Any], seed: int = 0,
-                        device: str = "cpu", label: str | None = None, save_model: bool = False,
-                        logger: str = "none") -> Plan:
-    """Check a configuration without training or writing anything; raise SeqbenchError if bad.
-
-    ``task`` and ``model`` are plain mappings with a ``name`` and the knobs or options to set;
-    ``logger`` is one of :data:`seqbench.loggers.LOGGERS`.
-    """
-    task_knobs = {k: v for k, v in task.items() if k != "name"}
-    model_opts = {k: v for k, v in model.items() if k != "name"}
-    task_cls = TASKS.get(task["name"])
-    definition = model_def(model["name"])
-    trainer_opts = validate_knobs("trainer", TRAINER_OPTIONS, dict(trainer))
-    built = task_cls(**task_knobs)
-    options = definition.validate(model_opts)
-    if device != "cpu" and not device.startswith("cuda"):
-        raise ConfigError(f"device={device!r}: must be 'cpu', 'cuda' or 'cuda:N'")
-    return Plan(built, definition, options, trainer_opts, check_seed(seed), device, label or definition.name,
-                bool(save_model), check_logger(logger))
 
 
 def resolve_device(device: str, job_number: int = 0) -> str:

@@ -7,7 +7,6 @@ sigmoid RNN) are checked against what they stand in for.
 
 import importlib
 import json
-import subprocess
 import sys
 from pathlib import Path
 

@@ -59,3 +59,14 @@ def test_module_commands_shown_in_the_readme_run(module):
     done = subprocess.run([sys.executable, "-m", module, "--help"], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith(f"usage: python -m {module}")
+
+
+def test_checking_a_sweep_imports_no_torch(tmp_path):
+    """``seqbench run -m`` checks every job before the first starts; under a launcher that runs
+    the jobs elsewhere (joblib, submitit) its own process never needs torch."""
+    code = ("from seqbench.cli.run import register_configs\nregister_configs()\n"
+            "from seqbench.cli.preflight import preflight\n"
+            "plan = preflight(['-m', 'task=parity,reverse', 'model=gru,transformer', 'model.param_budget=5000', "
+            f"'trainer=smoke', 'hydra.sweep.dir={tmp_path / 'sweep'}'])\nassert plan.n_jobs == 4")
+    loaded = imported_after(code)
+    assert not loaded["torch"] and not loaded["matplotlib"]

@@ -21,7 +21,7 @@ def _values(value: str) -> list[str]:
 
 def check_overrides(argv: list[str]) -> None:
     """Raise ConfigError for an unknown task or model name, or an unknown task/model/trainer key."""
-    from seqbench.train import TRAINER_OPTIONS
+    from seqbench.trainer_options import TRAINER_OPTIONS
 
     chosen: dict[str, list[str]] = {"task": [], "model": []}
     for arg in argv:

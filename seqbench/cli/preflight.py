@@ -269,7 +269,7 @@ def _check_top_level(cfg: Any, overrides: list[str]) -> None:
 def validate(task: dict, model: dict, trainer: dict, seed: int, device: str) -> None:
     """Validate one job's settings exactly as the job will (task knobs, model options, trainer,
     seed, device), without training or writing anything."""
-    from seqbench.experiment import validate_experiment
+    from seqbench.plan import validate_experiment
 
     try:
         validate_experiment(task, model, trainer, seed, device)

@@ -21,7 +21,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from seqbench.cli.overrides import job_dirname
 from seqbench.registry import MODELS, TASKS
-from seqbench.train import TRAINER_OPTIONS
+from seqbench.trainer_options import TRAINER_OPTIONS
 
 # conf/config.yaml names each job's folder ${seqbench.dirname:${hydra.job.override_dirname}}: one
 # safe folder name per job (registered at import, so launcher workers that import this module
