@@ -26,8 +26,10 @@ from seqbench.train import TRAINER_OPTIONS
 DEFAULTS = {k.name: k.default for k in TRAINER_OPTIONS}
 
 
-def generation_figures(n: int, repeats: int, share_steps: int, device: str = "cpu") -> dict[str, Any]:
-    """Per task: the vectorised/naive ratio and the share of a step; median ratio over tasks."""
+def generation_figures(n: int, repeats: int, share_steps: int, device: str = "cpu",
+                       min_seconds: float = 0.05) -> dict[str, Any]:
+    """Per task: the vectorised/naive ratio and the share of a step; median ratio over tasks.
+    ``min_seconds``: how long each timed draw repeats (shorter in the smoke mode: noisier)."""
     tasks, problems = TASKS.load_all()
     per_task: dict[str, Any] = {}
     for name in sorted(tasks):
@@ -37,9 +39,9 @@ def generation_figures(n: int, repeats: int, share_steps: int, device: str = "cp
             per_task[name] = {"error": f"{type(exc).__name__}: {exc}"}
             continue
         entry: dict[str, Any] = {"kind": task.kind}
-        entry.update(_ratio(task, n, repeats))
+        entry.update(_ratio(task, n, repeats, min_seconds))
         try:
-            entry.update(_share(task, share_steps, device))
+            entry.update(_share(task, share_steps, device, min_seconds))
         except Exception as exc:  # noqa: BLE001
             entry["share_error"] = f"{type(exc).__name__}: {exc}"
         per_task[name] = entry
@@ -56,14 +58,14 @@ def generation_figures(n: int, repeats: int, share_steps: int, device: str = "cp
     }
 
 
-def _ratio(task, n: int, repeats: int) -> dict[str, Any]:
+def _ratio(task, n: int, repeats: int, min_seconds: float = 0.05) -> dict[str, Any]:
     naive = REFERENCES.get(task.name)
     if naive is None:
         return {"ratio": "no reference"}
 
     def vectorised() -> float:  # examples per second
         rng = task.rng(0, "train")
-        return n / seconds_per_call(lambda: task.sample(rng, n, "train"), min_seconds=0.05)
+        return n / seconds_per_call(lambda: task.sample(rng, n, "train"), min_seconds=min_seconds)
 
     def per_example() -> float:
         rng = task.rng(0, "train")
@@ -77,11 +79,11 @@ def _ratio(task, n: int, repeats: int) -> dict[str, Any]:
             "naive_examples_per_s": figure["b"]["median"]}
 
 
-def _share(task, steps: int, device: str) -> dict[str, Any]:
+def _share(task, steps: int, device: str, min_seconds: float = 0.05) -> dict[str, Any]:
     """Seconds to draw one default training batch, and its share of one training step."""
     batch_size = DEFAULTS["batch_size"]
     rng = task.rng(0, "train")
-    draw = seconds_per_call(lambda: task.sample(rng, batch_size, "train"), min_seconds=0.05)
+    draw = seconds_per_call(lambda: task.sample(rng, batch_size, "train"), min_seconds=min_seconds)
     torch.manual_seed(0)
     model = make_model("lstm", task.spec).to(device).train()
     optimizer = torch.optim.Adam(model.parameters(), lr=DEFAULTS["lr"])

@@ -52,7 +52,8 @@ MODES: dict[str, dict[str, Any]] = {
                   lengths=(5, 10, 20), batches=(8, 16, 32), scaling_steps=1, grid_repeats=1,
                   grid_extra=["trainer.steps=4", "trainer.eval_every=2", "trainer.eval_size=16", "trainer.val_size=16"],
                   rss_grid="four", long_grid=None, anatomy=False, spin=3_000_000,
-                  gpu_steps=5, evaluation=dict(steps=4, tasks=("parity",), test_size=64, val_size=16)),
+                  gpu_steps=5, evaluation=dict(steps=4, tasks=("parity",), test_size=64, val_size=16),
+                  gen_seconds=0.005),
 }
 
 #: figure -> (where the compared value is, the target, ">=" or "<")
@@ -116,7 +117,8 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         ("trainer_vs_bare", "trainer_vs_bare" in only,
          lambda: training.trainer_vs_bare(m["fit_steps"], m["fit_repeats"], args.threads, args.device)),
         ("generation_vs_naive", "generation_vs_naive" in only,
-         lambda: generation.generation_figures(m["gen_examples"], m["gen_repeats"], m["share_steps"], args.device)),
+         lambda: generation.generation_figures(m["gen_examples"], m["gen_repeats"], m["share_steps"], args.device,
+                                               m.get("gen_seconds", 0.05))),
         ("sigmoid_vs_fused", "sigmoid_vs_fused" in only,
          lambda: training.sigmoid_vs_fused(m["repeats"], args.threads, args.device)),
         ("scaling", "scaling" in only,

@@ -41,7 +41,7 @@ def test_a_failing_job_is_recorded_and_the_grid_finishes(tmp_path):
 def test_killed_grid_resumes_with_every_run_exactly_once(tmp_path):
     sweep = tmp_path / "grid"
     args = ["run", "-m", "task=parity", "model=rnn_tanh,gru", "seed=0,1,2", "trainer=smoke",
-            "trainer.steps=60", "trainer.eval_size=32", f"hydra.sweep.dir={sweep}"]
+            "trainer.steps=30", "trainer.eval_size=32", f"hydra.sweep.dir={sweep}"]
     seqbench = str(Path(sys.executable).parent / "seqbench")
     process = subprocess.Popen([seqbench, *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                start_new_session=True)
