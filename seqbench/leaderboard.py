@@ -88,16 +88,22 @@ def _fmt(value: float | None, digits: int = 3) -> str:
 
 
 def cell(mean: float, low: float, high: float, digits: int = 3) -> str:
-    """``0.950 [0.931, 0.968]``: a value with its 95 % interval.
+    """``0.950 [0.931, 0.968]``: a value with its 95 % interval. Values so small that ``digits``
+    decimals would show at most one significant digit (an mse of 2.7e-05) get ``digits``
+    significant digits instead.
 
     >>> cell(0.95, 0.931, 0.968), cell(float("nan"), 0, 0), cell(0.5, 0.5, 0.5)  # an exact value has no interval
     ('0.950 [0.931, 0.968]', 'n/a', '0.500')
+    >>> cell(2.69e-05, 2.67e-05, 2.71e-05), cell(0.00146, 0.00135, 0.00156)
+    ('2.69e-05 [2.67e-05, 2.71e-05]', '0.00146 [0.00135, 0.00156]')
     """
     if not math.isfinite(mean):
         return "n/a"
+    small = 0 < max(abs(v) for v in (mean, low, high) if math.isfinite(v)) < 5 * 10 ** -digits
+    form = f".{digits}g" if small else f".{digits}f"
     if not (math.isfinite(low) and math.isfinite(high)) or high - low <= 1e-12:  # none, or exact
-        return _fmt(mean, digits)
-    return f"{mean:.{digits}f} [{low:.{digits}f}, {high:.{digits}f}]"
+        return f"{mean:{form}}"
+    return f"{mean:{form}} [{low:{form}}, {high:{form}}]"
 
 
 def metric_columns(frame: pd.DataFrame, split: str = "test") -> list[str]:
