@@ -16,7 +16,8 @@ def test_wheel_install_into_a_fresh_venv_finds_tasks_and_configs(tmp_path):
     # build from a copy, so no build leftovers (an egg-info with stale entry points) land in the checkout
     source = tmp_path / "src"
     shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
-        ".git", ".venv", "outputs", "multirun", "build", "dist", "*.egg-info", "__pycache__", ".hypothesis"))
+        ".git", ".venv", "outputs", "multirun", "build", "dist", "*.egg-info", "__pycache__", ".hypothesis",
+        "leaderboards"))
     wheels = tmp_path / "wheels"
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
                     "-w", str(wheels), str(source)], check=True, capture_output=True, timeout=600)
@@ -31,7 +32,8 @@ def test_wheel_install_into_a_fresh_venv_finds_tasks_and_configs(tmp_path):
                     "--target", str(site), str(wheel)], check=True, capture_output=True, timeout=600)
     python = venv / "bin" / "python"
     where = subprocess.run([str(python), "-c", "import seqbench, seqbench.conf, seqbench.tasks.parity as p; "
-                            "print(seqbench.__file__); print(p.__file__)"],
+                            "import hydra_plugins.seqbench_select_sweeper.select_sweeper as s; "  # hydra/sweeper=select
+                            "print(seqbench.__file__); print(p.__file__); print(s.__file__)"],
                            cwd=tmp_path, capture_output=True, text=True, check=True).stdout.split()
     assert all(str(site) in path for path in where), where  # not the checkout
     tool = [str(python), "-c", "import sys; from seqbench.cli import main; sys.exit(main())"]
