@@ -187,9 +187,9 @@ def equals(board, claim):
         return round(got, digits) == round(want, digits) if numbers else got == want
 
     if "field" in claim:  # every run of every selected cell, ok or not
-        got = [(field_value(r, claim["field"]), claim["value"][m] if isinstance(claim["value"], dict) else claim["value"])
-               for t, m in _cells(board, claim, scored=False) for r in board.runs(claim, t, m, ok=False)
-               if claim.get("status") in (None, r.status)]
+        got = [(field_value(r, claim["field"]),
+                claim["value"][r.model_label] if isinstance(claim["value"], dict) else claim["value"])
+               for r in _every_run(board, claim)]
         differ = [str(g) for g, want in got if not same(g, want)]
         return bool(got) and not differ, [f"{claim['field']} == {claim['value']}: {len(got) - len(differ)} of "
                                           f"{len(got)} runs" + (f"; ✗ others: {', '.join(sorted(set(differ)))}" if differ else "")]

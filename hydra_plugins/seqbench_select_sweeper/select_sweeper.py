@@ -88,8 +88,9 @@ class SelectSweeper(Sweeper):
 
 def _choose(jobs: Sequence[Sequence[str]], results: Sequence[JobReturn], cell_of: Any) -> tuple[list, dict]:
     """Each cell's selected rate from its stage-1 records: (the choices as JSON, cell -> rate override value)."""
+    from seqbench.cli.stages import RATE_KEY, _value
     from seqbench.results import read_result
-    from seqbench.selection import choose
+    from seqbench.selection import choose, rate_of
 
     cells: dict[tuple[str, ...], list] = {}
     for job, result in zip(jobs, results):
@@ -111,12 +112,6 @@ def _choose(jobs: Sequence[Sequence[str]], results: Sequence[JobReturn], cell_of
         if choice is not None:
             choices.append(choice.as_dict())
         for job, record in pairs:  # one rate in the grid: nothing to choose, the other seeds run at it
-            if choice is None or float((record.trainer_params or {}).get("lr", "nan")) == choice.chosen:
-                rates[cell] = _rate_value(job)
+            if choice is None or rate_of(record) == choice.chosen:
+                rates[cell] = _value(job, RATE_KEY)  # ``trainer.lr=``, ``+trainer.lr=`` or ``++trainer.lr=``
     return choices, rates
-
-
-def _rate_value(job: Sequence[str]) -> str | None:
-    from seqbench.cli.stages import RATE_KEY, _value
-
-    return _value(job, RATE_KEY)  # ``trainer.lr=``, ``+trainer.lr=`` or ``++trainer.lr=``
