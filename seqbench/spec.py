@@ -160,7 +160,8 @@ class TaskSpec:
     per input step; ``seq2seq`` and ``one_to_many`` emit a ``Tokens`` sequence ending in EOS.
     ``lengths`` is the training range of input lengths (inclusive), ``ood_lengths`` the
     longer range of the ``test_ood`` split, ``max_output_length`` the longest target
-    (EOS included) for decoders.
+    (EOS included) for decoders. A task whose ``test_ood`` shifts something other than the input
+    length (held-out combinations, noise) says what in ``ood_shift``.
     """
 
     kind: Kind
@@ -171,6 +172,7 @@ class TaskSpec:
     ood_lengths: tuple[int, int] | None = None
     max_output_length: int | None = None
     train_output_length: int | None = None  #: longest target of the training range (default: max_output_length)
+    ood_shift: str | None = None  #: what test_ood changes when not the input length, in a few words
 
     def __post_init__(self) -> None:
         if self.kind not in KIND_INFO:
@@ -234,6 +236,7 @@ class TaskSpec:
             "output": self.output.describe(),
             "lengths": list(self.lengths) if self.lengths else None,
             "ood_lengths": list(self.ood_lengths) if self.ood_lengths else None,
+            "ood_shift": self.ood_shift,
             "primary_metric": self.primary_metric,
             "higher_is_better": self.higher_is_better,
         }

@@ -94,8 +94,9 @@ class Task(ABC):
     # ----------------------------------------------------------------- sampling
     @property
     def splits(self) -> tuple[str, ...]:
-        """The splits this task has: ``test_ood`` only where inputs have a length range."""
-        return SPLITS if self.spec.ood_lengths is not None else SPLITS[:3]
+        """The splits this task has: ``test_ood`` only where the spec declares longer inputs
+        (``ood_lengths``) or another shift (``ood_shift``)."""
+        return SPLITS if self.spec.ood_lengths is not None or self.spec.ood_shift else SPLITS[:3]
 
     def rng(self, seed: int, split: str) -> np.random.Generator:
         """The generator for one split: independent streams per (task, seed, split).

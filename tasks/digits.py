@@ -1,4 +1,8 @@
-"""``digits`` (one_to_one): scikit-learn's 8x8 handwritten digits, flattened."""
+"""``digits`` (one_to_one): scikit-learn's 8x8 handwritten digits, flattened.
+
+``test_ood`` is the test images again under Gaussian pixel noise (``ood_noise``): how gracefully
+each model's function degrades off the images it was fitted to.
+"""
 
 from __future__ import annotations
 
@@ -45,17 +49,21 @@ class Digits(Task):
     """
 
     name = "digits"
-    version = 1
+    version = 2  # 2: test_ood, the test images under pixel noise
     description = "8x8 digit image (flattened) -> digit class"
     knobs = (
         Knob("noise", 0.0, low=0.0, high=10.0, help="std of Gaussian noise added to training pixels"),
+        Knob("ood_noise", 0.25, low=0.0, high=10.0, help="std of the Gaussian pixel noise of test_ood's test images "
+             "(0: no test_ood)"),
     )
 
     def build_spec(self) -> TaskSpec:
-        return TaskSpec(kind="one_to_one", input=Vector(64), output=Classes(10), primary_metric="accuracy")
+        shift = f"the test images with Gaussian pixel noise of std {self.ood_noise:g}" if self.ood_noise > 0 else None
+        return TaskSpec(kind="one_to_one", input=Vector(64), output=Classes(10), primary_metric="accuracy",
+                        ood_shift=shift)
 
     def _indices(self, split: str) -> np.ndarray:
-        return _split_indices()[split]
+        return _split_indices()["test" if split == "test_ood" else split]
 
     def split_size(self, split: str) -> int | None:
         return len(self._indices(split))
@@ -67,4 +75,6 @@ class Digits(Task):
         x = images[chosen]
         if split == "train" and self.noise > 0:
             x = x + rng.normal(0.0, self.noise, size=x.shape).astype(np.float32)
+        if split == "test_ood":
+            x = x + rng.normal(0.0, self.ood_noise, size=x.shape).astype(np.float32)
         return to_batch(x, labels[chosen])

@@ -1,4 +1,8 @@
-"""``number_words`` (one_to_many): an integer in, its English name out, character by character."""
+"""``number_words`` (one_to_many): an integer in, its English name out, character by character.
+
+``test_ood`` asks for numbers never seen in training whose every word was: the held-out
+combinations of a hundreds digit and a ones digit (``holdout``), a test of composition.
+"""
 
 from __future__ import annotations
 
@@ -80,6 +84,28 @@ def spell(numbers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return out, total
 
 
+def held_out(numbers: np.ndarray, holdout: int) -> np.ndarray:
+    """Whether each number is held out of training: its hundreds digit h >= 1 and its ones digit o
+    have h + o divisible by ``holdout`` (0: none). Every word still occurs in training, in other
+    combinations: "four hundred" with other tails, "ninety one" after other hundreds.
+
+    >>> held_out(np.array([7, 104, 105, 149, 555, 1_104]), 5).tolist()
+    [False, True, False, True, True, True]
+    """
+    if holdout == 0:
+        return np.zeros(len(numbers), dtype=bool)
+    hundreds, ones = (numbers // 100) % 10, numbers % 10
+    return (hundreds >= 1) & ((hundreds + ones) % holdout == 0)
+
+
+@lru_cache(maxsize=8)
+def _pools(max_value: int, holdout: int) -> tuple[np.ndarray, np.ndarray]:
+    """The numbers training, val and test draw from, and the held-out ones (test_ood), ascending."""
+    numbers = np.arange(max_value + 1)
+    held = held_out(numbers, holdout)
+    return numbers[~held], numbers[held]
+
+
 class NumberWords(Task):
     """The digits of a number (one-hot, most significant first) in; its words out.
 
@@ -99,18 +125,30 @@ class NumberWords(Task):
     """
 
     name = "number_words"
-    version = 1
+    version = 2  # 2: numbers held out of training (holdout) make a test_ood split of new combinations
     description = "integer (one-hot digits) -> its English words as characters"
-    knobs = (Knob("max_value", 999, low=1, high=999_999, help="largest number; numbers are uniform in [0, max]"),)
+    knobs = (
+        Knob("max_value", 999, low=1, high=999_999, help="largest number; numbers are uniform in [0, max]"),
+        Knob("holdout", 5, low=0, high=19, help="hold out numbers whose hundreds digit h >= 1 and ones digit o "
+             "have h + o divisible by it (0: none); test_ood asks for each of them once"),
+    )
 
     @property
     def n_digits(self) -> int:
         return len(str(self.max_value))
 
     def build_spec(self) -> TaskSpec:
+        shift = (f"numbers never trained on: hundreds digit + ones digit divisible by {self.holdout}"
+                 if len(self._pools()[1]) else None)
         return TaskSpec(kind="one_to_many", input=Vector(10 * self.n_digits),
                         output=Tokens(("<pad>", "<eos>") + CHARACTERS), primary_metric="token_accuracy",
-                        max_output_length=self.longest_output())
+                        max_output_length=self.longest_output(), ood_shift=shift)
+
+    def _pools(self) -> tuple[np.ndarray, np.ndarray]:
+        return _pools(self.max_value, self.holdout)
+
+    def split_size(self, split: str) -> int | None:
+        return len(self._pools()[1]) if split == "test_ood" else None
 
     def longest_output(self) -> int:
         """The longest target (EOS included) over every number in [0, max_value]."""
@@ -124,7 +162,11 @@ class NumberWords(Task):
         return longest + 1
 
     def generate(self, rng: np.random.Generator, n: int, split: str):
-        numbers = rng.integers(0, self.max_value + 1, size=n)  # (n,)
+        seen, held = self._pools()
+        if split == "test_ood":  # each held-out number at most once
+            numbers = rng.choice(held, size=n, replace=False)  # (n,)
+        else:
+            numbers = seen[rng.integers(0, len(seen), size=n)]  # (n,)
         places = 10 ** np.arange(self.n_digits - 1, -1, -1)  # most significant first
         digits = (numbers[:, None] // places[None, :]) % 10  # (n, n_digits)
         one_hot = np.eye(10, dtype=np.float32)[digits].reshape(n, -1)  # (n, 10 * n_digits)

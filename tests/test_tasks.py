@@ -10,6 +10,7 @@ import pytest
 
 from seqbench import TASKS, make_task
 from seqbench.checks import check_task
+from seqbench.errors import ConfigError
 from seqbench.spec import KINDS
 
 from conftest import builtin_names
@@ -101,11 +102,54 @@ def test_number_words_spells_the_number():
     assert words(312) == "three hundred twelve"
 
 
+def test_number_words_test_ood_is_every_held_out_number_once_and_training_never_sees_one():
+    """test_ood is the numbers whose hundreds digit h >= 1 and ones digit o have h + o divisible by
+    5 (computed here from the rule, by hand), each once; no other split draws one; every word of
+    a held-out number's name occurs in training names (a test of composition, not of new words)."""
+    from seqbench.tasks.number_words import CHARACTERS, words
+
+    def decode(batch):
+        digits = batch.inputs.view(batch.size, -1, 10).argmax(-1).tolist()
+        return [int("".join(map(str, row))) for row in digits]
+
+    task = make_task("number_words")
+    held = {n for n in range(1000) if n // 100 >= 1 and (n // 100 + n % 10) % 5 == 0}
+    assert len(held) == 180 and task.split_size("test_ood") == 180 and "test_ood" in task.splits
+    ood = task.sample(task.eval_rng("test_ood"), 180, "test_ood")
+    assert sorted(decode(ood)) == sorted(held)
+    for row, target, mask in zip(decode(ood), ood.targets.tolist(), ood.target_mask.tolist()):
+        assert "".join(CHARACTERS[t - 2] for t, m in zip(target, mask) if m and t > 1) == words(row)
+    seen = set()
+    for split in ("train", "val", "test"):
+        numbers = decode(task.sample(task.rng(0, split), 3000, split))
+        assert not held & set(numbers), split
+        seen |= set(numbers)
+    assert len(seen) == 1000 - 180  # 3,000 draws of 820 numbers: every one (missing one: p < 1e-3)
+    trained_words = {w for n in seen for w in words(n).split()}
+    assert {w for n in held for w in words(n).split()} <= trained_words
+    assert "test_ood" not in make_task("number_words", holdout=0).splits
+    assert "test_ood" not in make_task("number_words", max_value=99).splits  # nothing to hold out
+    with pytest.raises(ConfigError, match="n=181"):
+        task.sample(task.eval_rng("test_ood"), 181, "test_ood")
+
+
+def test_digits_test_ood_is_the_test_images_under_pixel_noise():
+    task = make_task("digits")
+    assert task.split_size("test_ood") == task.split_size("test") == 360
+    n = task.split_size("test")
+    clean = task.sample(np.random.default_rng(3), n, "test")
+    noisy = task.sample(np.random.default_rng(3), n, "test_ood")  # same images drawn, then noise
+    assert noisy.targets.tolist() == clean.targets.tolist()
+    noise = (noisy.inputs - clean.inputs).numpy()
+    assert abs(noise.mean()) < 0.01 and abs(noise.std() - 0.25) < 0.01
+    assert "test_ood" not in make_task("digits", ood_noise=0.0).splits
+
+
 def test_digits_split_is_fixed_and_disjoint():
     task = make_task("digits")
-    sizes = {s: task.split_size(s) for s in task.splits}
+    sizes = {s: task.split_size(s) for s in ("train", "val", "test")}
     assert sum(sizes.values()) == 1797
-    indices = {s: set(task._indices(s).tolist()) for s in task.splits}
+    indices = {s: set(task._indices(s).tolist()) for s in ("train", "val", "test")}
     assert not indices["train"] & indices["val"] and not indices["train"] & indices["test"]
     assert not indices["val"] & indices["test"]
     test = task.sample(task.rng(0, "test"), sizes["test"], "test")
