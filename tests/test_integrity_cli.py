@@ -255,6 +255,7 @@ def _alive(pid: int) -> bool:
     return state[state.rfind(")") + 2:].split()[0] != "Z"
 
 
+@pytest.mark.slow  # a real grid, then a signal: seconds of waiting, so it runs while make demo does
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc")
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_a_signal_to_a_joblib_grid_ends_its_workers(tmp_path, sig):

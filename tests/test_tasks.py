@@ -145,6 +145,17 @@ def test_digits_test_ood_is_the_test_images_under_pixel_noise():
     assert "test_ood" not in make_task("digits", ood_noise=0.0).splits
 
 
+def test_digits_reads_scikit_learns_file_as_load_digits_does():
+    from sklearn.datasets import load_digits
+
+    from seqbench.tasks.digits import _load
+
+    pixels, labels = _load()
+    data = load_digits()
+    assert np.array_equal(pixels, (data.data / 16.0).astype(np.float32))
+    assert np.array_equal(labels, data.target) and pixels.shape == (1797, 64)
+
+
 def test_digits_split_is_fixed_and_disjoint():
     task = make_task("digits")
     sizes = {s: task.split_size(s) for s in ("train", "val", "test")}
