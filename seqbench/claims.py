@@ -47,6 +47,7 @@ seqbench.errors.SeqbenchError: claim 'd': model 'lstn': not on task parity (lstm
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -317,14 +318,21 @@ def share(board, claim):
 
 def selection(board, claim):
     """Every selected cell's learning rate was chosen on val from exactly the ``rates`` (the
-    choices :mod:`seqbench.selection` re-derives from the records)."""
+    choices :mod:`seqbench.selection` re-derives from the records); ``chosen`` (rate -> number of
+    cells), when given, is how often each rate won."""
     cells = _cells(board, claim)
     chosen = {(c.task, c.model): c for c in board.choices}
     want = sorted(float(v) for v in as_list(claim["rates"]))
     missing = [f"{t} {m}" for t, m in cells if (t, m) not in chosen or sorted(chosen[(t, m)].scores) != want]
-    picked = sorted({c.chosen for c in board.choices})
-    return bool(cells) and not missing, [f"each of {len(cells)} cells chose on val among {want}",
-                                         f"chosen rates: {picked}" if not missing else f"✗ no such choice: {missing[:5]}"]
+    counts = Counter(float(chosen[cell].chosen) for cell in cells if cell in chosen)
+    shown = ", ".join(f"{rate:g} in {counts[rate]}" for rate in sorted(counts))
+    stated = claim.get("chosen")
+    agree = stated is None or {float(k): int(v) for k, v in stated.items()} == dict(counts)
+    lines = [f"each of {len(cells)} cells chose on val among {want}",
+             f"chosen: {shown}" if not missing else f"✗ no such choice: {missing[:5]}"]
+    if not agree:
+        lines.append(f"✗ stated {stated}")
+    return bool(cells) and not missing and agree, lines
 
 
 def separates(board, claim):
@@ -439,7 +447,7 @@ KINDS: dict[str, tuple[Callable, set[str], set[str]]] = {
     "separates": (separates, {"baseline"}, {"task"}),
     "bounded": (bounded, {"field", "low", "high", "status"}, {"field", "low", "high"}),
     "share": (share, {"field", "value", "at_least", "status"}, {"field", "value", "at_least"}),
-    "selection": (selection, {"rates"}, {"rates"}),
+    "selection": (selection, {"rates", "chosen"}, {"rates"}),
     "gradient": (gradient, {"when", "scale", "at_most", "at_least", "flatter_than"}, {"model"}),
 }
 

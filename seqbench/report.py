@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from seqbench.leaderboard import length_series, overview, overview_table, results_frame, runs_of, task_table
+from seqbench.leaderboard import (_arrow, cell, estimate, length_series, overview, overview_table, results_frame, runs_of,
+                                  task_table)
 from seqbench.results import RunRecord
 from seqbench.selection import Choice, select_rates
 
@@ -76,6 +77,13 @@ def sections(frame: pd.DataFrame, records: list[RunRecord], skipped: list[tuple[
             out.append({"heading": f"Best seed: {what}, maximum over seeds (as the Chomsky-hierarchy paper reports)",
                         "table": overview_table(best), "notes": [], "figures": [], "role": "notes",
                         "id": "best-seed"})
+        headroom = headroom_table(frame, labels)
+        if len(headroom):
+            out.append({"heading": "Headroom: the best and the worst model per task and split (primary metric)",
+                        "table": headroom, "figures": [], "role": "notes", "id": "headroom",
+                        "notes": ["A task separates the models under this budget where the best model's interval "
+                                  "lies beyond the worst one's on test or on test_ood (the task tables hold every "
+                                  "model and the baselines)."]})
     for task_label in labels:
         runs = frame[frame["task_label"] == task_label]
         kind = kinds[task_label]
@@ -96,6 +104,41 @@ def sections(frame: pd.DataFrame, records: list[RunRecord], skipped: list[tuple[
                     "notes": [f"{path}: {reason}" for path, reason in skipped], "figures": [],
                     "role": "notes", "id": "skipped"})
     return out
+
+
+def headroom_table(frame: pd.DataFrame, labels: list[str]) -> pd.DataFrame:
+    """Per task and split (``test``, ``test_ood``): the best and the worst model on the primary
+    metric, mean over seeds [95 % interval], and whether the best's interval lies beyond the
+    worst's. Tasks with fewer than two scored models are left out.
+
+    >>> frame = pd.DataFrame({"task_label": ["t"] * 4, "model_label": ["a", "a", "b", "b"],
+    ...                       "status": ["ok"] * 4, "primary_metric": ["accuracy"] * 4,
+    ...                       "higher_is_better": [True] * 4, "test/accuracy": [0.9, 0.92, 0.5, 0.52]})
+    >>> headroom_table(frame, ["t"]).iloc[0].to_dict()["separates"]
+    'yes'
+    """
+    rows = []
+    for task_label in labels:
+        runs = frame[(frame["task_label"] == task_label) & (frame["status"] == "ok")]
+        if not runs["primary_metric"].notna().any():
+            continue
+        primary = runs["primary_metric"].dropna().iloc[0]
+        higher = bool(runs["higher_is_better"].dropna().iloc[0])
+        for split in ("test", "test_ood"):
+            column = f"{split}/{primary}"
+            if column not in runs or not runs[column].notna().any():
+                continue
+            scores = {label: estimate(group, column) for label, group in runs.groupby("model_label", sort=True)}
+            scores = {label: e for label, e in scores.items() if e[0] == e[0]}  # (mean, low, high); NaN: not scored
+            if len(scores) < 2:
+                continue
+            order = sorted(scores, key=lambda label: scores[label][0], reverse=higher)  # best first
+            best, worst = scores[order[0]], scores[order[-1]]
+            apart = best[1] > worst[2] if higher else best[2] < worst[1]
+            rows.append({"task": task_label, "split": split, "metric": f"{primary} {_arrow(primary)}".strip(),
+                         "best": f"{order[0]} {cell(*best)}", "worst": f"{order[-1]} {cell(*worst)}",
+                         "separates": "yes" if apart else "no"})
+    return pd.DataFrame(rows)
 
 
 def selection_section(choices: list[Choice]) -> dict:
@@ -184,12 +227,14 @@ def budget_line(records: list[RunRecord]) -> str:
     ...                                                                     "lr": 0.003, "eval_size": 200})])
     'Budget: steps 200, batch_size 32, lr 0.003, eval_size 200 (1 run).'
     """
-    keys = ("steps", "batch_size", "lr", "eval_size", "target")
-    seen: dict[str, set] = {k: set() for k in keys}
+    keys = ("steps", "patience", "min_delta", "batch_size", "lr", "eval_size", "target")
+    seen: dict[str, set] = {k: set() for k in (*keys, "param_budget")}
     for r in records:
         for k in keys:
             if (r.trainer_params or {}).get(k) is not None:
                 seen[k].add(r.trainer_params[k])
+        if (r.model_params or {}).get("param_budget") is not None:
+            seen["param_budget"].add(r.model_params["param_budget"])
     parts = [f"{k} {' or '.join(str(v) for v in sorted(values, key=str))}" for k, values in seen.items() if values]
     runs = f"{len(records)} run{'s' if len(records) != 1 else ''}"
     return f"Budget: {', '.join(parts) if parts else 'not recorded'} ({runs})."

@@ -338,8 +338,12 @@ def test_bounded_share_and_selection_read_every_run_of_the_cells():
                  {"id": "d", "kind": "share", "task": "parity", "model": "*", "field": "converged", "value": True,
                   "at_least": 0.9},
                  {"id": "e", "kind": "selection", "task": "parity", "model": "*", "rates": [0.001, 0.01]},
-                 {"id": "f", "kind": "selection", "task": "parity", "model": "*", "rates": [0.001, 0.003, 0.01]}) == \
-        [True, False, True, False, True, False]
+                 {"id": "f", "kind": "selection", "task": "parity", "model": "*", "rates": [0.001, 0.003, 0.01]},
+                 {"id": "g", "kind": "selection", "task": "parity", "model": "*", "rates": [0.001, 0.01],
+                  "chosen": {0.01: 3}},
+                 {"id": "h", "kind": "selection", "task": "parity", "model": "*", "rates": [0.001, 0.01],
+                  "chosen": {0.01: 2, 0.001: 1}}) == \
+        [True, False, True, False, True, False, True, False]
 
 
 def test_runs_all_reads_every_rate_tried_and_selected_only_the_chosen_one():
