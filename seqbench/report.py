@@ -80,7 +80,7 @@ def sections(frame: pd.DataFrame, records: list[RunRecord], skipped: list[tuple[
         headroom = headroom_table(frame, labels)
         if len(headroom):
             out.append({"heading": "Headroom: the best and the worst model per task and split (primary metric)",
-                        "table": headroom, "figures": [], "role": "notes", "id": "headroom",
+                        "table": headroom, "figures": [], "role": "notes", "id": "headroom", "title": "Headroom",
                         "notes": ["A task separates the models under this budget where the best model's interval "
                                   "lies beyond the worst one's on test or on test_ood (the task tables hold every "
                                   "model and the baselines)."]})

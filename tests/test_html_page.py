@@ -182,14 +182,14 @@ def test_filters_hide_other_models_and_task_families(fresh):
     assert fresh.evaluate(f"Array.from(document.querySelectorAll('section.task')).filter({VISIBLE})"
                           ".map(s => s.id)") == ["task-pos_tagging"]
     assert fresh.evaluate(f"Array.from(document.querySelectorAll('#contents li')).filter({VISIBLE})"
-                          ".map(li => li.textContent)") == ["Overview", "pos_tagging tagging"]
+                          ".map(li => li.textContent)") == ["Overview", "Headroom", "pos_tagging tagging"]
     assert column(fresh, "table-overview", 0) == ["pos_tagging", column(fresh, "table-overview", 0)[-1]]
     assert fresh.evaluate("document.getElementById('filter-count').textContent").startswith("1 of 5")
 
 
 def test_contents_links_reach_their_sections(fresh):
     links = fresh.evaluate("Array.from(document.querySelectorAll('#contents a')).map(a => a.getAttribute('href'))")
-    assert len(links) == 6  # overview and five tasks
+    assert len(links) == 7  # overview, headroom and five tasks
     for link in links:
         assert fresh.evaluate(f"document.getElementById({link[1:]!r}) !== null"), link
         fresh.evaluate(f"document.querySelector('#contents a[href=\"{link}\"]').click()")
