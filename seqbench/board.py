@@ -75,6 +75,20 @@ def num(value: float) -> str:
     return f"{value:.3f}" if value == 0 or abs(value) >= 0.01 else f"{value:#.3g}"
 
 
+def apart(best: tuple[float, float, float], worst: tuple[float, float, float], higher: bool) -> bool:
+    """Whether ``best`` (mean, low, high) is beyond ``worst`` in a way a table shows: its interval
+    beyond the other's and the two means different as printed (:func:`num`), so a gap of 0.00006
+    between 1.000 and 1.000 is not a separation. Undefined bounds (one seed): not apart.
+
+    >>> apart((1.0, 1.0, 1.0), (0.99994, 0.99990, 0.99998), True), apart((0.9, 0.88, 0.92), (0.5, 0.4, 0.6), True)
+    (False, True)
+    """
+    if not all(math.isfinite(v) for v in (*best, *worst)):
+        return False
+    beyond = best[1] > worst[2] if higher else best[2] < worst[1]
+    return beyond and num(best[0]) != num(worst[0])
+
+
 def problem(claim: dict, text: str, name: str | None = None, known: list[str] | None = None) -> SeqbenchError:
     """The one-line error for a claim: what is wrong, the valid names (up to 12), the closest one."""
     hint = closest(str(name), known) if name is not None and known else None

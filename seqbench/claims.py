@@ -55,7 +55,7 @@ from typing import Any
 
 import numpy as np
 
-from seqbench.board import Board, Est, as_list, field_value, problem
+from seqbench.board import Board, Est, apart, as_list, field_value, problem
 from seqbench.errors import SeqbenchError
 from seqbench.results import RunRecord, load_results
 OF = ("interval", "mean", "low", "high", "best_seed", "every_seed", "some_seed")
@@ -327,7 +327,15 @@ def selection(board, claim):
     counts = Counter(float(chosen[cell].chosen) for cell in cells if cell in chosen)
     shown = ", ".join(f"{rate:g} in {counts[rate]}" for rate in sorted(counts))
     stated = claim.get("chosen")
-    agree = stated is None or {float(k): int(v) for k, v in stated.items()} == dict(counts)
+    if stated is not None:
+        try:
+            stated = {float(k): v for k, v in stated.items()}
+        except (AttributeError, TypeError, ValueError):
+            raise problem(claim, f"chosen {stated!r}: must map each rate to the number of cells it won") from None
+        if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in stated.values()):
+            raise problem(claim, f"chosen {claim['chosen']!r}: each count must be a whole number >= 0")
+    agree = stated is None or all(counts.get(rate, 0) == n for rate, n in stated.items()) and \
+        set(counts) <= set(stated)
     lines = [f"each of {len(cells)} cells chose on val among {want}",
              f"chosen: {shown}" if not missing else f"✗ no such choice: {missing[:5]}"]
     if not agree:
@@ -337,7 +345,8 @@ def selection(board, claim):
 
 def separates(board, claim):
     """The task has headroom under this budget: on ``test`` or ``test_ood`` the best model's
-    interval is beyond the worst one's (not every model tied, at the ceiling or anywhere), and
+    interval is beyond the worst one's and their means differ as printed (:func:`~seqbench.board.apart`;
+    not every model tied, at the ceiling or anywhere), and
     on one of them the best model's interval is beyond the ``baseline``'s (not every model at the
     baseline). ``baseline`` names one baseline, or maps tasks to one (default ``chance``)."""
     def cell(task, _):
@@ -354,7 +363,7 @@ def separates(board, claim):
             key = (lambda e: e.mean) if ests[0].higher else (lambda e: -e.mean)
             best, worst = max(ests, key=key), min(ests, key=key)
             _, low, high, shown = board.baseline(scored, task)
-            spread |= _beats(best, worst)
+            spread |= apart((best.mean, best.low, best.high), (worst.mean, worst.low, worst.high), best.higher)
             above |= best.low > high if best.higher else best.high < low
             lines.append(f"{split}: best {best}; worst {worst}; {shown}")
         return spread and above, f"{task}: " + " | ".join(lines)

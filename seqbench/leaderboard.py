@@ -143,8 +143,8 @@ def task_table(frame: pd.DataFrame, task_label: str, records: list[RunRecord] | 
     primary = runs["primary_metric"].dropna().iloc[0] if runs["primary_metric"].notna().any() else None
     higher = bool(runs["higher_is_better"].dropna().iloc[0]) if runs["higher_is_better"].notna().any() else True
     rows, primaries = [], []
-    stopped = runs.loc[runs["status"] == "ok", "converged"].notna().any()  # a plateau rule ran: show its column
-    ood_lengths = "test_ood/length_mean" in runs and runs["test_ood/length_mean"].notna().any()
+    has_stop_rule = runs.loc[runs["status"] == "ok", "converged"].notna().any()  # a plateau rule ran: its column
+    has_ood_length_mean = "test_ood/length_mean" in runs and runs["test_ood/length_mean"].notna().any()
     for label, group in runs.groupby("model_label", sort=True):
         ok = group[group["status"] == "ok"]
         row: dict[str, Any] = {"model": label}
@@ -152,12 +152,12 @@ def task_table(frame: pd.DataFrame, task_label: str, records: list[RunRecord] | 
             row[f"{m} {_arrow(m)}".strip()] = cell(*estimate(ok, f"test/{m}"))
         if primary and f"test_ood/{primary}" in runs and runs[f"test_ood/{primary}"].notna().any():
             row[f"ood {primary} {_arrow(primary)}"] = cell(*estimate(ok, f"test_ood/{primary}"))
-            if ood_lengths:  # not where test_ood shifts something other than length
+            if has_ood_length_mean:  # not where test_ood shifts something other than length
                 row["ood length_mean"] = cell(*estimate(ok, "test_ood/length_mean"))
         row["n"] = str(len(ok))  # text: the baseline rows below leave these cells empty
         row["params"] = f"{int(group['n_params'].dropna().iloc[0]):,}" if group["n_params"].notna().any() else "n/a"
         row["lr"] = ", ".join(f"{v:g}" for v in sorted(group["lr"].dropna().unique()))
-        if stopped:  # stopped by the plateau rule or the target, not the step cap
+        if has_stop_rule:  # stopped by the plateau rule or the target, not the step cap
             row["converged"] = (f"{int(ok['converged'].fillna(False).astype(bool).sum())}/{len(ok)}"
                                 if ok["converged"].notna().any() else "n/a")
         row["train s"] = _fmt(ok["train_seconds"].mean(), 1) if len(ok) else "n/a"

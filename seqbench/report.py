@@ -14,6 +14,7 @@ import pandas as pd
 
 from seqbench.leaderboard import (_arrow, cell, estimate, length_series, overview, overview_table, results_frame, runs_of,
                                   task_table)
+from seqbench.board import apart
 from seqbench.results import RunRecord
 from seqbench.selection import Choice, select_rates
 
@@ -82,8 +83,8 @@ def sections(frame: pd.DataFrame, records: list[RunRecord], skipped: list[tuple[
             out.append({"heading": "Headroom: the best and the worst model per task and split (primary metric)",
                         "table": headroom, "figures": [], "role": "notes", "id": "headroom", "title": "Headroom",
                         "notes": ["A task separates the models under this budget where the best model's interval "
-                                  "lies beyond the worst one's on test or on test_ood (the task tables hold every "
-                                  "model and the baselines)."]})
+                                  "lies beyond the worst one's, and their means differ as printed, on test or on "
+                                  "test_ood (the task tables hold every model and the baselines)."]})
     for task_label in labels:
         runs = frame[frame["task_label"] == task_label]
         kind = kinds[task_label]
@@ -108,8 +109,9 @@ def sections(frame: pd.DataFrame, records: list[RunRecord], skipped: list[tuple[
 
 def headroom_table(frame: pd.DataFrame, labels: list[str]) -> pd.DataFrame:
     """Per task and split (``test``, ``test_ood``): the best and the worst model on the primary
-    metric, mean over seeds [95 % interval], and whether the best's interval lies beyond the
-    worst's. Tasks with fewer than two scored models are left out.
+    metric, mean over seeds [95 % interval], and whether the best lies beyond the worst
+    (:func:`seqbench.board.apart`: intervals apart and means different as printed). Tasks with
+    fewer than two scored models are left out.
 
     >>> frame = pd.DataFrame({"task_label": ["t"] * 4, "model_label": ["a", "a", "b", "b"],
     ...                       "status": ["ok"] * 4, "primary_metric": ["accuracy"] * 4,
@@ -123,7 +125,7 @@ def headroom_table(frame: pd.DataFrame, labels: list[str]) -> pd.DataFrame:
         if not runs["primary_metric"].notna().any():
             continue
         primary = runs["primary_metric"].dropna().iloc[0]
-        higher = bool(runs["higher_is_better"].dropna().iloc[0])
+        higher = bool(runs["higher_is_better"].dropna().iloc[0]) if runs["higher_is_better"].notna().any() else True
         for split in ("test", "test_ood"):
             column = f"{split}/{primary}"
             if column not in runs or not runs[column].notna().any():
@@ -134,10 +136,10 @@ def headroom_table(frame: pd.DataFrame, labels: list[str]) -> pd.DataFrame:
                 continue
             order = sorted(scores, key=lambda label: scores[label][0], reverse=higher)  # best first
             best, worst = scores[order[0]], scores[order[-1]]
-            apart = best[1] > worst[2] if higher else best[2] < worst[1]
+            known = all(v == v for v in (*best, *worst))  # one seed and no example interval: n/a
             rows.append({"task": task_label, "split": split, "metric": f"{primary} {_arrow(primary)}".strip(),
                          "best": f"{order[0]} {cell(*best)}", "worst": f"{order[-1]} {cell(*worst)}",
-                         "separates": "yes" if apart else "no"})
+                         "separates": ("yes" if apart(best, worst, higher) else "no") if known else "n/a"})
     return pd.DataFrame(rows)
 
 
@@ -220,7 +222,7 @@ def _cells(table: pd.DataFrame, escape, bold) -> pd.DataFrame:
     return shown
 
 
-def budget_line(records: list[RunRecord]) -> str:
+def budget_line(records: list[RunRecord], total: int | None = None) -> str:
     """The training budget the runs used, stated once at the top of the leaderboard.
 
     >>> budget_line([RunRecord(task="t", model="m", seed=0, trainer_params={"steps": 200, "batch_size": 32,
@@ -237,6 +239,8 @@ def budget_line(records: list[RunRecord]) -> str:
             seen["param_budget"].add(r.model_params["param_budget"])
     parts = [f"{k} {' or '.join(str(v) for v in sorted(values, key=str))}" for k, values in seen.items() if values]
     runs = f"{len(records)} run{'s' if len(records) != 1 else ''}"
+    if total is not None and total != len(records):  # a learning rate was selected: the rest were tried
+        runs = f"{len(records)} selected runs of {total}"
     return f"Budget: {', '.join(parts) if parts else 'not recorded'} ({runs})."
 
 
@@ -289,7 +293,7 @@ def build(folders: list[str], out: str | None = None, copy_raw: bool = False, sc
         parts.append({"heading": "Duplicate result files", "table": None, "figures": [],
                       "notes": [f"{loaded.duplicates} copies of runs already counted (same configuration hash "
                                 f"and seed) were dropped"], "role": "notes", "id": "duplicates"})
-    budget = budget_line(records)
+    budget = budget_line(records, len(every_run))
     markdown = render_markdown(parts, budget)
     if out is not None:
         target = Path(out)

@@ -10,6 +10,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from seqbench.errors import ConfigError
 from seqbench.knobs import Knob
 from seqbench.spec import EOS, TaskSpec, Tokens, Vector
 from seqbench.task import Task, padding_mask, to_batch
@@ -86,8 +87,9 @@ def spell(numbers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def held_out(numbers: np.ndarray, holdout: int) -> np.ndarray:
     """Whether each number is held out of training: its hundreds digit h >= 1 and its ones digit o
-    have h + o divisible by ``holdout`` (0: none). Every word still occurs in training, in other
-    combinations: "four hundred" with other tails, "ninety one" after other hundreds.
+    (of its last three digits) have h + o divisible by ``holdout`` (0: none; at least 2 otherwise,
+    so that every hundreds digit keeps tails in training). Every word still occurs in training, in
+    other combinations: "four hundred" with other tails, "ninety one" after other hundreds.
 
     >>> held_out(np.array([7, 104, 105, 149, 555, 1_104]), 5).tolist()
     [False, True, False, True, True, True]
@@ -99,7 +101,7 @@ def held_out(numbers: np.ndarray, holdout: int) -> np.ndarray:
 
 
 @lru_cache(maxsize=8)
-def _pools(max_value: int, holdout: int) -> tuple[np.ndarray, np.ndarray]:
+def _trained_and_held_out(max_value: int, holdout: int) -> tuple[np.ndarray, np.ndarray]:
     """The numbers training, val and test draw from, and the held-out ones (test_ood), ascending."""
     numbers = np.arange(max_value + 1)
     held = held_out(numbers, holdout)
@@ -128,9 +130,11 @@ class NumberWords(Task):
     version = 2  # 2: numbers held out of training (holdout) make a test_ood split of new combinations
     description = "integer (one-hot digits) -> its English words as characters"
     knobs = (
-        Knob("max_value", 999, low=1, high=999_999, help="largest number; numbers are uniform in [0, max]"),
-        Knob("holdout", 5, low=0, high=19, help="hold out numbers whose hundreds digit h >= 1 and ones digit o "
-             "have h + o divisible by it (0: none); test_ood asks for each of them once"),
+        Knob("max_value", 999, low=1, high=999_999, help="largest number; training numbers are uniform over "
+             "[0, max] less the held-out ones"),
+        Knob("holdout", 5, low=0, high=18, help="hold out numbers whose last three digits have a hundreds digit "
+             "h >= 1 and a ones digit o with h + o divisible by it (0: none; else 2 to 18); test_ood asks for "
+             "each of them once"),
     )
 
     @property
@@ -144,10 +148,16 @@ class NumberWords(Task):
                         output=Tokens(("<pad>", "<eos>") + CHARACTERS), primary_metric="token_accuracy",
                         max_output_length=self.longest_output(), ood_shift=shift)
 
+    def check_params(self) -> None:
+        if self.holdout == 1:  # every number from 100 up: "hundred" would never be trained on
+            raise ConfigError("task.holdout=1: holds out every number from 100 up; use 0 (none) or 2 to 18")
+
     def _pools(self) -> tuple[np.ndarray, np.ndarray]:
-        return _pools(self.max_value, self.holdout)
+        """(trained, held out): the numbers train, val and test draw from, and test_ood's."""
+        return _trained_and_held_out(self.max_value, self.holdout)
 
     def split_size(self, split: str) -> int | None:
+        """test_ood holds each held-out number once; the other splits draw with replacement."""
         return len(self._pools()[1]) if split == "test_ood" else None
 
     def longest_output(self) -> int:

@@ -344,6 +344,12 @@ def test_bounded_share_and_selection_read_every_run_of_the_cells():
                  {"id": "h", "kind": "selection", "task": "parity", "model": "*", "rates": [0.001, 0.01],
                   "chosen": {0.01: 2, 0.001: 1}}) == \
         [True, False, True, False, True, False, True, False]
+    zero = {"id": "z", "kind": "selection", "task": "parity", "model": "*", "rates": [0.001, 0.01],
+            "chosen": {"1e-2": 3, 0.001: 0}}  # YAML may give a rate as text; a rate may win no cell
+    assert judge(runs, zero) == [True]
+    for bad in ({0.01: 3.7}, [3], {"ten": 3}):
+        with pytest.raises(SeqbenchError, match="claim 'z': chosen"):
+            judge(runs, {**zero, "chosen": bad})
 
 
 def test_runs_all_reads_every_rate_tried_and_selected_only_the_chosen_one():

@@ -1,5 +1,6 @@
 """Grids hold up: failures are isolated, killed grids resume, launchers agree, writes are atomic."""
 
+import fcntl
 import json
 import os
 import random
@@ -10,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 
 from conftest import ROOT, SMOKE, once_per_run, run_cli
 from seqbench import TASKS
@@ -103,10 +105,12 @@ def fresh_runs(tmp_path_factory):
 
 
 def _in_the_demo() -> list[str]:
+    """The tasks ``make demo`` runs (``experiment=smoke``)."""
     return sorted(set(TASKS.names()) - _left_out_of_the_demo())
 
 
 def _compare(ours: dict, theirs: dict) -> None:
+    """Two records of one configuration and seed hold the same data fingerprints and numbers."""
     assert ours["status"] == theirs["status"] == "ok", (ours["error"], theirs["error"])
     assert ours["config_hash"] == theirs["config_hash"]  # the very same configuration
     for key in ("dataset_fingerprint", "metrics", "intervals", "by_length", "baselines"):
@@ -119,11 +123,15 @@ def _demo_job_here(name: str, tmp_path_factory) -> dict:
     base = tmp_path_factory.getbasetemp()
     shared = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "demo_jobs_here"
     done = shared / name / "result.json"
-    if not done.exists():
-        mine = shared / f".{name}.{os.getpid()}"
-        run_cli("run", "experiment=smoke", f"task={name}", "model=gru", f"hydra.run.dir={mine}")
-        done.parent.mkdir(parents=True, exist_ok=True)
-        (mine / "result.json").replace(done)  # atomic; a worker that ran it too wrote the same numbers
+    done.parent.mkdir(parents=True, exist_ok=True)
+    with open(shared / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one worker runs it; another that asks meanwhile waits
+        if not done.exists():
+            seed = yaml.safe_load((ROOT / "conf" / "experiment" / "smoke.yaml").read_text())["hydra"]["sweeper"][
+                "params"]["seed"]  # the demo's seed, stated as the demo states it
+            mine = shared / f".{name}"
+            run_cli("run", "experiment=smoke", f"task={name}", "model=gru", f"seed={seed}", f"hydra.run.dir={mine}")
+            (mine / "result.json").replace(done)
     return json.loads(done.read_text())
 
 
@@ -139,7 +147,9 @@ def test_the_demos_results_are_identical_in_this_process(name, demo, tmp_path_fa
     """The same config and seed give the same data fingerprints and metrics in another process:
     the demo's gru jobs ran in joblib's worker processes, two at a time (``make demo``); the same
     jobs composed and run in this process (``test_the_demos_jobs_run_in_this_process``) agree."""
-    theirs = {r["task"]: r for r in demo.records if r["model"] == "gru"}
+    gru = [r for r in demo.records if r["model"] == "gru"]
+    theirs = {r["task"]: r for r in gru}
+    assert len(theirs) == len(gru), "the demo ran a task x gru more than once"
     assert name in theirs, f"make demo did not run {name}"
     assert theirs[name]["trainer_params"]["threads"] >= 1
     _compare(_demo_job_here(name, tmp_path_factory), theirs[name])

@@ -129,6 +129,8 @@ def test_number_words_test_ood_is_every_held_out_number_once_and_training_never_
     assert {w for n in held for w in words(n).split()} <= trained_words
     assert "test_ood" not in make_task("number_words", holdout=0).splits
     assert "test_ood" not in make_task("number_words", max_value=99).splits  # nothing to hold out
+    with pytest.raises(ConfigError, match="task.holdout=1: holds out every number from 100 up"):
+        make_task("number_words", holdout=1)
     with pytest.raises(ConfigError, match="n=181"):
         task.sample(task.eval_rng("test_ood"), 181, "test_ood")
 
@@ -145,13 +147,25 @@ def test_digits_test_ood_is_the_test_images_under_pixel_noise():
     assert "test_ood" not in make_task("digits", ood_noise=0.0).splits
 
 
-def test_digits_reads_scikit_learns_file_as_load_digits_does():
+def test_digits_reads_scikit_learns_file_as_load_digits_does(monkeypatch):
+    """From the shipped file, not through load_digits (which would import scikit-learn and scipy):
+    the same values; load_digits is the fallback only."""
+    import sklearn.datasets
     from sklearn.datasets import load_digits
 
-    from seqbench.tasks.digits import _load
+    from seqbench.tasks import digits
 
-    pixels, labels = _load()
     data = load_digits()
+
+    def refused():
+        raise AssertionError("digits called load_digits although the shipped file is there")
+
+    monkeypatch.setattr(sklearn.datasets, "load_digits", refused)
+    digits._load.cache_clear()
+    try:
+        pixels, labels = digits._load()
+    finally:
+        digits._load.cache_clear()
     assert np.array_equal(pixels, (data.data / 16.0).astype(np.float32))
     assert np.array_equal(labels, data.target) and pixels.shape == (1797, 64)
 
