@@ -4,7 +4,6 @@ import json
 
 import pytest
 
-from seqbench import TASKS
 from seqbench.spec import KINDS
 
 from conftest import SMOKE, run_cli, seqbench_cli

@@ -1,7 +1,6 @@
 """Result records and the leaderboard built from them."""
 
 import json
-import math
 
 import pandas as pd
 import pytest
@@ -9,7 +8,7 @@ import pytest
 from seqbench.experiment import run_experiment
 from seqbench.leaderboard import results_frame, task_table
 from seqbench.report import build
-from seqbench.results import SCHEMA, RunRecord, load_results, write_result
+from seqbench.results import RunRecord, load_results, write_result
 
 TINY = {"steps": 4, "eval_every": 2, "eval_size": 16, "val_size": 16, "batch_size": 8}
 

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from seqbench import fit, make_model, make_task
-from seqbench.errors import ConfigError, NotApplicableError
+from seqbench.errors import ConfigError
 from seqbench.experiment import run_experiment
 from seqbench.models import count_parameters, model_def
 

@@ -23,8 +23,6 @@ Command line (no Hydra needed)::
 from __future__ import annotations
 
 import argparse
-import json
-from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
