@@ -44,6 +44,17 @@ def task_levels(records: list[RunRecord]) -> dict[str, str]:
     return levels
 
 
+def ood_shift(task: str, params: dict) -> str | None:
+    """What the task's ``test_ood`` changes when it is not the input length (its spec's
+    ``ood_shift``), for the task at ``params``; None for a length shift or a task that does not build."""
+    from seqbench.registry import TASKS
+
+    try:
+        return TASKS.get(task)(**params).spec.ood_shift
+    except Exception:  # noqa: BLE001 - a missing plugin or an old version: no note
+        return None
+
+
 LEVEL_ORDER = ("regular", "context-free", "context-sensitive")
 
 
@@ -93,6 +104,8 @@ def sections(frame: pd.DataFrame, records: list[RunRecord], skipped: list[tuple[
                  for _, run in runs.iterrows() if run["status"] != "ok"]
         pairs = runs_of(records, frame, task_label)
         chosen = [r for r, _ in pairs]
+        shift = ood_shift(runs["task"].iloc[0], chosen[0].task_params or {}) if chosen else None
+        notes = ([f"test_ood (the ood columns): {shift}"] if shift else []) + notes
         figures = [figure_name(task_label, "length")] if _has_ood(chosen) else []
         figures += [figure_name(task_label, "curves")] if _has_history(chosen) else []
         out.append({"heading": f"{task_label} ({kind}; primary metric: {primary})",
