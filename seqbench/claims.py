@@ -326,14 +326,7 @@ def selection(board, claim):
     missing = [f"{t} {m}" for t, m in cells if (t, m) not in chosen or sorted(chosen[(t, m)].scores) != want]
     counts = Counter(float(chosen[cell].chosen) for cell in cells if cell in chosen)
     shown = ", ".join(f"{rate:g} in {counts[rate]}" for rate in sorted(counts))
-    stated = claim.get("chosen")
-    if stated is not None:
-        try:
-            stated = {float(k): v for k, v in stated.items()}
-        except (AttributeError, TypeError, ValueError):
-            raise problem(claim, f"chosen {stated!r}: must map each rate to the number of cells it won") from None
-        if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in stated.values()):
-            raise problem(claim, f"chosen {claim['chosen']!r}: each count must be a whole number >= 0")
+    stated = None if claim.get("chosen") is None else {float(k): v for k, v in claim["chosen"].items()}  # checked
     agree = stated is None or all(counts.get(rate, 0) == n for rate, n in stated.items()) and \
         set(counts) <= set(stated)
     lines = [f"each of {len(cells)} cells chose on val among {want}",
@@ -491,6 +484,13 @@ def check_claim(claim: Any, position: int) -> None:
     for key in sorted(numeric & set(claim)):
         if not isinstance(claim[key], (int, float)) or isinstance(claim[key], bool):
             raise problem(claim, f"{key} {claim[key]!r}: must be a number")
+    if kind == "selection" and "chosen" in claim:
+        try:
+            counts = {float(k): v for k, v in claim["chosen"].items()}
+        except (AttributeError, TypeError, ValueError):
+            raise problem(claim, f"chosen {claim['chosen']!r}: must map each rate to the number of cells it won") from None
+        if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in counts.values()):
+            raise problem(claim, f"chosen {claim['chosen']!r}: each count must be a whole number >= 0")
     if claim.get("runs", "selected") not in ("selected", "all"):
         raise problem(claim, f"runs '{claim['runs']}': say selected (the runs the tables compare) or all "
                              f"(every learning rate tried)", claim["runs"], ["selected", "all"])

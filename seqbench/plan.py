@@ -72,5 +72,3 @@ def validate_experiment(task: dict[str, Any], model: dict[str, Any], trainer: di
         raise ConfigError(f"device={device!r}: must be 'cpu', 'cuda' or 'cuda:N'")
     return Plan(built, definition, options, trainer_opts, check_seed(seed), device, label or definition.name,
                 bool(save_model), check_logger(logger))
-
-

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from seqbench.board import apart
 from seqbench.leaderboard import (_arrow, cell, estimate, length_series, overview, overview_table, results_frame, runs_of,
                                   task_table)
-from seqbench.board import apart
 from seqbench.results import RunRecord
 from seqbench.selection import Choice, select_rates
 

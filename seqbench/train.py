@@ -42,7 +42,6 @@ from seqbench.task import Task
 from seqbench.trainer_options import TRAINER_OPTIONS
 
 
-
 @dataclass
 class FitResult:
     """What training produced; :mod:`seqbench.experiment` turns it into a result record."""

@@ -1,6 +1,5 @@
 """Grids hold up: failures are isolated, killed grids resume, launchers agree, writes are atomic."""
 
-import fcntl
 import json
 import os
 import random
@@ -118,21 +117,16 @@ def _compare(ours: dict, theirs: dict) -> None:
 
 
 def _demo_job_here(name: str, tmp_path_factory) -> dict:
-    """The demo's gru job of task ``name`` (``experiment=smoke``), run as a single run in this
-    process, once per test run: its record is left in the run's shared folder for the comparison."""
-    base = tmp_path_factory.getbasetemp()
-    shared = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "demo_jobs_here"
-    done = shared / name / "result.json"
-    done.parent.mkdir(parents=True, exist_ok=True)
-    with open(shared / f"{name}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # one worker runs it; another that asks meanwhile waits
-        if not done.exists():
-            seed = yaml.safe_load((ROOT / "conf" / "experiment" / "smoke.yaml").read_text())["hydra"]["sweeper"][
-                "params"]["seed"]  # the demo's seed, stated as the demo states it
-            mine = shared / f".{name}"
-            run_cli("run", "experiment=smoke", f"task={name}", "model=gru", f"seed={seed}", f"hydra.run.dir={mine}")
-            (mine / "result.json").replace(done)
-    return json.loads(done.read_text())
+    """The record of the demo's gru job of task ``name`` (``experiment=smoke``), run as a single
+    run in this process, once per test run (:func:`conftest.once_per_run`)."""
+    def run_it() -> dict:
+        seed = yaml.safe_load((ROOT / "conf" / "experiment" / "smoke.yaml").read_text())["hydra"]["sweeper"][
+            "params"]["seed"]  # the demo's seed, stated as the demo states it
+        out = tmp_path_factory.mktemp(f"demo_job_{name}")
+        run_cli("run", "experiment=smoke", f"task={name}", "model=gru", f"seed={seed}", f"hydra.run.dir={out}")
+        return json.loads((out / "result.json").read_text())
+
+    return once_per_run(tmp_path_factory, f"demo_job_{name}", run_it)
 
 
 @pytest.mark.parametrize("name", _in_the_demo())
