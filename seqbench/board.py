@@ -105,14 +105,15 @@ class Board:
     """The ok training runs of a board, and the lookups claims need (names checked with hints)."""
 
     def __init__(self, records: list[RunRecord], root: Path | None = None):
-        from seqbench.selection import select_rates
+        from seqbench.cells import compared_runs
 
         self.root = root  #: the board's folder (claims' ``from`` is relative to it)
         self._every = list(records)
-        #: every training run, at every learning rate tried
-        self.all_records = [r for r in records if r.record_type == "run"]
+        compared = compared_runs(r for r in records if r.record_type == "run")
+        #: every distinct training run, at every learning rate tried, labelled by setup (:mod:`seqbench.cells`)
+        self.all_records = compared.every_run
         #: the runs the tables compare: each cell at its rate selected on val (:mod:`seqbench.selection`)
-        self.records, self.choices = select_rates(self.all_records)
+        self.records, self.choices = compared.records, compared.choices
         #: ``seqbench gradflow`` probes
         self.gradflow = [r for r in records if r.record_type == "gradflow"]
         self._within: dict[str, Board] = {}
@@ -150,7 +151,10 @@ class Board:
                 raise problem(claim, f"{key} '{name}': not on task {task}", name, known)
         return names
 
-    def runs(self, claim: dict, task: str, model: str | None = None, ok: bool = True) -> list[RunRecord]:
+    def runs(self, claim: dict, task: str, model: str | None = None, ok: bool = True,
+             one_setup: bool = False) -> list[RunRecord]:
+        """The claim's runs of ``task`` (and ``model``), narrowed by its ``where``; ``one_setup``:
+        refuse runs that span several task setups (they are not seeds of one cell)."""
         where = claim.get("where") or {}
         pool = self.all_records if claim.get("runs") == "all" else self.records  # runs: all, every rate tried
         chosen = [r for r in pool if r.task == task and (model is None or r.model_label == model)]
@@ -159,6 +163,8 @@ class Board:
             if key not in knobs:
                 raise problem(claim, f"where '{key}': not a knob of {task}", key, knobs)
             chosen = [r for r in chosen if r.task_params.get(key) == value]
+        if one_setup:
+            _one_task_setup(claim, task, chosen)
         return [r for r in chosen if r.status == "ok"] if ok else chosen
 
     def column(self, claim: dict, task: str, score: str | None = None) -> tuple[str, str]:
@@ -177,7 +183,8 @@ class Board:
 
     def estimate(self, claim: dict, task: str, model: str, score: str | None = None) -> Est:
         split, metric = self.column(claim, task, score)
-        runs = [r for r in self.runs(claim, task, model) if r.metrics.get(split, {}).get(metric) is not None]
+        runs = [r for r in self.runs(claim, task, model, one_setup=True)
+                if r.metrics.get(split, {}).get(metric) is not None]
         bands = [r.intervals.get(split, {}).get(metric) or [None, None] for r in runs]
         higher = _higher(metric, runs or self.runs(claim, task, ok=False))
         return Est(model, [r.metrics[split][metric] for r in runs], [b[0] for b in bands], [b[1] for b in bands], higher)
@@ -189,7 +196,7 @@ class Board:
             return value, value, value, num(value)
         split, metric = self.column(claim, task)
         metric = claim.get("baseline_metric", metric)
-        runs = self.runs(claim, task, ok=False)
+        runs = self.runs(claim, task, ok=False, one_setup=True)
         names = sorted({b for r in runs for b in r.baselines.get(split, {})})
         name = claim["baseline"]
         if name not in names:
@@ -204,6 +211,20 @@ class Board:
         value = float(np.mean(scores))
         low, high = (band if band and None not in band else (value, value))
         return value, low, high, f"{name} {num(value)}" + (f" [{num(low)}, {num(high)}]" if high > low else "")
+
+
+def _one_task_setup(claim: dict, task: str, runs: list[RunRecord]) -> None:
+    """Refuse a claim whose runs of ``task`` span several task setups (knobs or versions): their
+    scores are not seeds of one cell. Model setups are told apart by their labels already."""
+    from seqbench.cells import task_setup
+
+    setups = {task_setup(r): r for r in runs}
+    if len(setups) > 1:
+        from seqbench.leaderboard import results_frame
+
+        labels = sorted(set(results_frame(list(setups.values()))["task_label"]))
+        raise problem(claim, f"task '{task}' has {len(setups)} setups on this board ({'; '.join(labels)}): "
+                             f"choose one with where")
 
 
 def field_value(record: RunRecord, path: str) -> Any:

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import pandas as pd
 
+from seqbench.cells import setup_labels
 from seqbench.aggregate import interval_ranks, seed_interval, tied_with_best
 from seqbench.spec import METRICS
 
@@ -54,23 +55,18 @@ def varying_keys(pairs: list[tuple[str, dict[str, Any]]]) -> dict[str, list[str]
 def results_frame(records: list[RunRecord]) -> pd.DataFrame:
     """One row per run: identity, status, cost, and ``split/metric`` columns.
 
-    Models are named by their label (the preset, e.g. ``bilstm``) plus the options that differ
-    between runs of the same label on the same task; ``run`` is the run's position in ``records``.
+    Tasks and models are named by their label (the preset, e.g. ``bilstm``) plus whatever sets
+    their setup apart from others of the same name (:func:`seqbench.cells.setup_labels`);
+    ``run`` is the run's position in ``records``.
     """
-    task_vary = varying_keys([(r.task, r.task_params) for r in records])
-    model_vary = {}
-    for task in {r.task for r in records}:
-        pairs = [(r.model_label, r.model_params) for r in records if r.task == task]
-        for name, keys in varying_keys(pairs).items():
-            model_vary[(task, name)] = [k for k in keys if k != "hidden_size" or "param_budget" not in keys]
+    labels = setup_labels(records)
     rows = []
     for index, r in enumerate(records):
         row = {c: getattr(r, c) for c in RUN_COLUMNS if c not in ("task_label", "model_label")}
         row["run"] = index
         row["lr"] = (r.trainer_params or {}).get("lr")
         row["converged"] = r.converged
-        row["task_label"] = run_label(r.task, r.task_params, task_vary.get(r.task, []))
-        row["model_label"] = run_label(r.model_label, r.model_params, model_vary.get((r.task, r.model_label), []))
+        row["task_label"], row["model_label"] = labels[index]
         for split, values in r.metrics.items():
             for metric, value in values.items():
                 row[f"{split}/{metric}"] = value

@@ -16,7 +16,8 @@ from seqbench.board import apart
 from seqbench.leaderboard import (_arrow, cell, estimate, length_series, overview, overview_table, results_frame, runs_of,
                                   task_table)
 from seqbench.results import RunRecord
-from seqbench.selection import Choice, select_rates
+from seqbench.cells import compared_runs
+from seqbench.selection import Choice
 
 INTRO = ("Test-split metrics: the mean over seeds with its 95 % interval [low, high], which reflects both "
          "the seeds and the evaluation examples (n = runs with status ok). Every model and seed is scored on "
@@ -296,16 +297,17 @@ def build(folders: list[str], out: str | None = None, copy_raw: bool = False, sc
     records, skipped = loaded.records, list(loaded.skipped)
     if copy_raw and out is not None:
         records = _copy_raw(records, Path(out) / "raw")
-    every_run = records
-    records, choices = select_rates(records)  # each cell at its learning rate selected on val
+    compared = compared_runs(records)  # repeats dropped, rows per setup, each cell at its rate selected on val
+    every_run, records, choices = compared.every_run, compared.records, compared.choices
     frame = results_frame(records)
     parts = sections(frame, records, skipped, score, best_seed)
     if choices:
         parts.append(selection_section(choices))
-    if loaded.duplicates:
+    if loaded.duplicates or compared.repeats:
         parts.append({"heading": "Duplicate result files", "table": None, "figures": [],
-                      "notes": [f"{loaded.duplicates} copies of runs already counted (same configuration hash "
-                                f"and seed) were dropped"], "role": "notes", "id": "duplicates"})
+                      "notes": [f"{loaded.duplicates + compared.repeats} copies of runs already counted (the same "
+                                f"setup, learning rate and seed; the newest is kept) were dropped"],
+                      "role": "notes", "id": "duplicates"})
     budget = budget_line(records, len(every_run))
     markdown = render_markdown(parts, budget)
     if out is not None:
@@ -319,7 +321,7 @@ def build(folders: list[str], out: str | None = None, copy_raw: bool = False, sc
         raw.drop(columns=["run"]).to_csv(target / "results.csv", index=False)
         if len(frame) and figures:
             _write_figures(target, frame, records, score)
-    frame.attrs["duplicates"] = loaded.duplicates  # how many copies of counted runs were dropped
+    frame.attrs["duplicates"] = loaded.duplicates + compared.repeats  # how many copies of counted runs were dropped
     return markdown, frame, skipped
 
 

@@ -23,17 +23,18 @@ shown beside the table, never trusted from a side file.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from seqbench.cells import SELECTED, setup_key
+
 if TYPE_CHECKING:
     from seqbench.results import RunRecord
 
 #: The trainer option that selection chooses.
-SELECTED_OPTION = "lr"
+SELECTED_OPTION = SELECTED
 
 
 @dataclass(frozen=True)
@@ -54,11 +55,9 @@ class Choice:
 
 
 def cell_key(record: RunRecord) -> str:
-    """What makes two runs the same cell: task, its options, model label and options, and every
-    trainer option except the learning rate."""
-    trainer = {k: v for k, v in (record.trainer_params or {}).items() if k != SELECTED_OPTION}
-    return json.dumps([record.task, record.task_params, record.model_label or record.model, record.model_params,
-                       trainer], sort_keys=True, default=str)
+    """What makes two runs the same cell: their setup except the learning rate
+    (:func:`seqbench.cells.setup_key`)."""
+    return setup_key(record)
 
 
 def rate_of(record: RunRecord) -> float | None:

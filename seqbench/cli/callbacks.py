@@ -53,9 +53,9 @@ def print_summary(plan: Any) -> None:
           + ", ".join(f"{n} {status}" for status, n in sorted(counts.items())), flush=True)
     if counts.get("ok"):
         try:
-            from seqbench.selection import select_rates
+            from seqbench.cells import compared_runs
 
-            print(_overview(select_rates(records)[0]), flush=True)  # each cell at its selected rate
+            print(_overview(compared_runs(records).records), flush=True)  # each cell at its selected rate
         except Exception as exc:  # noqa: BLE001 - the summary is a courtesy; the results are written
             print(f"[seqbench] (no overview table: {type(exc).__name__}: {exc})", flush=True)
     budget = f"trainer={plan.trainer_choice}" if plan.trainer_choice else "the trainer settings"
