@@ -58,9 +58,10 @@ def overlap(a: tuple[float, float], b: tuple[float, float]) -> bool:
 
 
 def _bounds(means, lows, highs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Arrays of means and bounds; a value without an interval counts as the point [v, v]."""
+    """Arrays of means and bounds; a value without an interval is unknown: (-inf, inf), tied with all."""
     m, lo, hi = (np.asarray(x, dtype=float) for x in (means, lows, highs))
-    lo, hi = np.where(np.isfinite(lo), lo, m), np.where(np.isfinite(hi), hi, m)
+    known = np.isfinite(lo) & np.isfinite(hi)
+    lo, hi = np.where(known, lo, -np.inf), np.where(known, hi, np.inf)
     return m, lo, hi
 
 

@@ -29,6 +29,7 @@ import numpy as np
 
 from seqbench.aggregate import seed_interval
 from seqbench.errors import SeqbenchError, closest
+from seqbench.exact_intervals import clip_to_range, record_interval
 from seqbench.results import RunRecord
 from seqbench.spec import METRICS
 
@@ -42,7 +43,7 @@ class Est:
         self.label, self.values, self.higher, self.n = label, values, higher, len(values)
         self.mean, self.low, self.high = seed_interval(values, lows, highs) if values else (math.nan,) * 3
         if self.values and not (math.isfinite(self.low) and math.isfinite(self.high)):
-            self.low = self.high = self.mean  # no interval recorded: the point itself
+            self.low, self.high = -math.inf, math.inf  # no interval: unknown, so nothing holds beyond doubt
 
     def pick(self, of: str) -> list[float]:
         """The numbers ``of`` names (``interval``: both bounds; at_least/at_most resolve it themselves)."""
@@ -57,7 +58,8 @@ class Est:
     def __str__(self) -> str:
         if not self.values:
             return f"{self.label} n/a (no ok run)"
-        band = f" [{num(self.low)}, {num(self.high)}]" if self.high > self.low else ""
+        known = math.isfinite(self.low) and math.isfinite(self.high)
+        band = f" [{num(self.low)}, {num(self.high)}]" if known and self.high > self.low else "" if known else " [no interval]"
         seeds = f" seeds ({', '.join(map(num, self.values))})" if self.n > 1 else " 1 seed"
         return f"{self.label} {num(self.mean)}{band}{seeds}"
 
@@ -185,9 +187,12 @@ class Board:
         split, metric = self.column(claim, task, score)
         runs = [r for r in self.runs(claim, task, model, one_setup=True)
                 if r.metrics.get(split, {}).get(metric) is not None]
-        bands = [r.intervals.get(split, {}).get(metric) or [None, None] for r in runs]
+        bands = [record_interval(r, split, metric) for r in runs]  # exact, or unknown (nan), never [v, v]
         higher = _higher(metric, runs or self.runs(claim, task, ok=False))
-        return Est(model, [r.metrics[split][metric] for r in runs], [b[0] for b in bands], [b[1] for b in bands], higher)
+        est = Est(model, [r.metrics[split][metric] for r in runs], [b[0] for b in bands], [b[1] for b in bands], higher)
+        primary = next((r.primary_metric for r in runs if r.primary_metric), None)
+        est.mean, est.low, est.high = clip_to_range(metric, primary, (est.mean, est.low, est.high))
+        return est
 
     def baseline(self, claim: dict, task: str) -> tuple[float, float, float, str]:
         """(value, low, high, label) of the claim's ``baseline`` on the claim's split, or its ``value``."""

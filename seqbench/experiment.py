@@ -36,6 +36,7 @@ from seqbench.resources import check_run_fits
 from seqbench.results import RESULT_FILE, RunRecord, read_result, write_result
 from seqbench.evaluation import baseline_scores, make_eval_sets
 from seqbench.plan import Plan, validate_experiment  # noqa: F401 - validate_experiment: re-exported
+from seqbench.task_facts import facts_of
 from seqbench.train import fit, seed_everything
 
 OOM_HINT = "out of memory: try a smaller trainer.batch_size or model.hidden_size"
@@ -71,7 +72,7 @@ def describe_run(plan: Plan, record_type: str = "run") -> RunRecord:
         task_version=task.version, kind=task.kind, task_params=task.params, model_params=plan.model_options,
         trainer_params=plan.trainer, config_hash=plan.identity, primary_metric=task.spec.primary_metric,
         higher_is_better=task.spec.higher_is_better, lengths=_pair(task.spec.lengths),
-        ood_lengths=_pair(task.spec.ood_lengths), device=plan.device,
+        ood_lengths=_pair(task.spec.ood_lengths), device=plan.device, task_facts=facts_of(task),
         created=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         versions=versions(), git_commit=git_commit(),
     )
@@ -148,6 +149,7 @@ def _train(record: RunRecord, plan: Plan, job_number: int, out_dir: str | Path =
     record.train_seconds, record.tokens_per_second = result.train_seconds, result.tokens_per_second
     record.dataset_fingerprint = result.dataset_fingerprint
     record.intervals, record.not_applicable_splits = result.intervals, result.not_applicable
+    record.split_sizes = {split: int(batch.size) for split, batch in eval_sets.items()}
     record.converged, record.stop_reason, record.steps_to = result.converged, result.stop_reason, result.steps_to
     record.baselines, record.baseline_intervals = baseline_scores(plan.task, eval_sets)
     record.reference_baseline = plan.task.reference_baseline

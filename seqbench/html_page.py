@@ -26,10 +26,10 @@ from typing import Any
 from seqbench.leaderboard import cell
 from seqbench.page_assets import SCRIPT, STYLE
 from seqbench.results import RunRecord
+from seqbench.task_facts import facts_for
 
 CAPTIONS = {"length": "The primary metric by input length (training and longer test_ood lengths), 95 % bands",
             "curves": "Learning curves: training loss and the validation metric per evaluation"}
-EXAMPLE_CHARACTERS = 600  #: an example line longer than this is cut (images, long texts)
 
 
 def esc(text: object) -> str:
@@ -172,8 +172,11 @@ def overview_section(part: dict) -> str:
         for m in models:
             text = cell(view.values.loc[task, m], view.lows.loc[task, m], view.highs.loc[task, m])
             rank = ranks[m]
-            if text == "n/a" or rank != rank:
+            if text == "n/a":
                 cells.append(f'<td class="na" data-model="{esc(m)}">n/a</td>')
+                continue
+            if rank != rank:  # a board that ranks nothing: the value alone, uncoloured
+                cells.append(f'<td data-model="{esc(m)}">{esc(text)}</td>')
                 continue
             back, fore = colour(_position(rank, 1.0, worst))
             value, _, interval = text.partition(" [")
@@ -194,31 +197,13 @@ def overview_section(part: dict) -> str:
         back, fore = colour(_position(value, known.min(), known.max()))
         summary.append(f'<td data-model="{esc(m)}" style="background:{back};color:{fore}">{value:.2f}</td>')
     label = f"mean rank over the {len(view.shared)} tasks every model ran (lower is better)"
-    rows.append(f'<tr class="pinned summary"><th scope="row">{esc(label)}</th>{"".join(summary)}</tr>')
+    if len(known):  # a board that ranks nothing has no mean rank row
+        rows.append(f'<tr class="pinned summary"><th scope="row">{esc(label)}</th>{"".join(summary)}</tr>')
     return (f'<section id="overview"><h2>{esc(part["heading"])}</h2>'
             '<p class="hint">Colour: the rank on the task (green best, purple worst; tied models share a rank). '
             'Click a header to sort.</p><div class="scroll"><table class="board sortable" id="table-overview">'
             f'<thead><tr><th scope="col">task</th>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>'
             '</section>')
-
-
-def task_facts(task_name: str, params: dict[str, Any]) -> dict[str, Any]:
-    """The task's description, knobs and one rendered test example, from the task registry;
-    a task that cannot be built here (a plugin not installed, an old version) keeps its params."""
-    from seqbench.registry import TASKS
-
-    try:
-        task = TASKS.get(task_name)(**params)
-        described = task.describe()
-        example = task.show(task.sample(task.eval_rng("test"), 1, "test"))
-    except Exception as exc:  # noqa: BLE001 - a page is still written, saying why
-        return {"description": f"(not available here: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__})",
-                "knobs": {k: {"value": v} for k, v in params.items()}, "example": None}
-    knobs = {name: {"value": task.params.get(name), **info} for name, info in described["knobs"].items()}
-    lines = [line if len(line) <= EXAMPLE_CHARACTERS else line[:EXAMPLE_CHARACTERS] + " …" for line in
-             example.splitlines()]
-    return {"description": described["description"], "knobs": knobs, "example": "\n".join(lines),
-            "version": described["version"]}
 
 
 def knob_table(knobs: dict[str, dict]) -> str:
@@ -268,7 +253,7 @@ def results_table(part: dict, table_id: str) -> str:
 
 
 def task_section(part: dict) -> str:
-    facts = task_facts(part["task"], part.get("task_params") or {})
+    facts = facts_for(part["runs"][0][0])  # the task as its runs recorded it
     example = (f'<h3>An example (test split)</h3><pre class="example">{esc(facts["example"])}</pre>'
                if facts["example"] else "")
     notes = "<ul class=\"notes\">" + "".join(f"<li>{esc(n)}</li>" for n in part["notes"]) + "</ul>" if part["notes"] else ""
@@ -286,9 +271,21 @@ def task_section(part: dict) -> str:
             f'<div class="figures">{figures}</div><p class="top"><a href="#contents">contents</a></p></section>')
 
 
+def plain_table(table: Any, table_id: str) -> str:
+    """A sortable table of text cells (headroom, best seed, learning-rate selection)."""
+    head = "".join(f'<th scope="col">{esc(c)}</th>' for c in table.columns)
+    rows = "".join("<tr>" + "".join(f"<td>{esc('' if v != v else v)}</td>" for v in row) + "</tr>"
+                   for row in table.itertuples(index=False))
+    return (f'<div class="scroll"><table class="board sortable" id="{esc(table_id)}"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{rows}</tbody></table></div>")
+
+
 def plain_section(part: dict) -> str:
+    """A section of notes, with its table where it has one."""
     items = "".join(f"<li>{esc(n)}</li>" for n in part["notes"])
-    return f'<section id="{esc(part["id"])}"><h2>{esc(part["heading"])}</h2><ul class="notes">{items}</ul></section>'
+    table = plain_table(part["table"], "table-" + part["id"]) if part.get("table") is not None else ""
+    return (f'<section id="{esc(part["id"])}"><h2>{esc(part["heading"])}</h2>{table}'
+            f'<ul class="notes">{items}</ul></section>')
 
 
 def render(parts: list[dict], budget: str, intro: str, records: list[RunRecord]) -> str:

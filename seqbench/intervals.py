@@ -4,8 +4,10 @@ One matrix of resampling weights (R resamples x B examples, each row a multinomi
 B examples) serves every metric of a split, so the intervals of different metrics, of each
 input length, of ``length_mean`` and of a model's excess over a reference predictor scored on
 the same examples are all paired: each resample is one alternative evaluation set. The
-interval is the percentile interval of the R values. Resampling uses a fixed seed, so the
-same records always give the same interval.
+interval is the percentile interval of the R values, passed through
+:func:`seqbench.exact_intervals.guard` (a split too small or too uniform for a bootstrap gets
+an exact interval, or none). Resampling uses a fixed seed, so the same records always give the
+same interval.
 
 >>> import numpy as np
 >>> records = {"hits": np.array([1, 1, 0, 1] * 50), "tokens": np.ones(200, dtype=int), "length": np.arange(200) % 2 + 1}
@@ -23,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from seqbench.exact_intervals import guard
 from seqbench.metrics import Records, value
 
 RESAMPLES = 1000  #: bootstrap resamples per split
@@ -85,11 +88,12 @@ def split_estimates(primary: str, names: tuple[str, ...], records: Records,
     out = SplitEstimate()
     for name in names:
         out.values[name] = value(name, records)
-        out.intervals[name] = interval(_resampled(name, records, weights))
+        out.intervals[name] = guard(name, out.values[name], interval(_resampled(name, records, weights)), n, primary)
     if reference is not None:
         key = f"excess_{primary}"
         out.values[key] = value(primary, records) - value(primary, reference)
-        out.intervals[key] = interval(_resampled(primary, records, weights) - _resampled(primary, reference, weights))
+        paired = interval(_resampled(primary, records, weights) - _resampled(primary, reference, weights))
+        out.intervals[key] = guard(key, out.values[key], paired, n, primary)
     if per_length and "length" in records and primary != "macro_f1":
         lengths = records["length"]
         per_length, boots, bands, counts = {}, [], {}, {}
@@ -98,10 +102,11 @@ def split_estimates(primary: str, names: tuple[str, ...], records: Records,
             part = _subset(records, rows)
             per_length[int(length)] = value(primary, part)
             sampled = _resampled(primary, part, weights[:, rows])
-            bands[int(length)] = interval(sampled)
+            bands[int(length)] = guard(primary, per_length[int(length)], interval(sampled), len(rows), primary)
             counts[int(length)] = int(len(rows))
             boots.append(sampled)
         out.by_length = {"metric": primary, "values": per_length, "intervals": bands, "counts": counts}
         out.values["length_mean"] = float(np.mean(list(per_length.values())))
-        out.intervals["length_mean"] = interval(np.nanmean(np.stack(boots), axis=0))
+        out.intervals["length_mean"] = guard("length_mean", out.values["length_mean"],
+                                             interval(np.nanmean(np.stack(boots), axis=0)), n, primary)
     return out

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import pandas as pd
 
 from seqbench.cells import setup_labels
+from seqbench.exact_intervals import clip_to_range, record_interval
 from seqbench.aggregate import interval_ranks, seed_interval, tied_with_best
 from seqbench.spec import METRICS
 
@@ -70,7 +71,7 @@ def results_frame(records: list[RunRecord]) -> pd.DataFrame:
         for split, values in r.metrics.items():
             for metric, value in values.items():
                 row[f"{split}/{metric}"] = value
-                low, high = r.intervals.get(split, {}).get(metric) or (None, None)
+                low, high = record_interval(r, split, metric)  # never zero width from data
                 row[f"{split}/{metric}@low"], row[f"{split}/{metric}@high"] = low, high
         rows.append(row)
     frame = pd.DataFrame(rows, columns=None if rows else [*RUN_COLUMNS, "run", "lr", "converged"])
@@ -127,7 +128,8 @@ def estimate(runs: pd.DataFrame, column: str) -> tuple[float, float, float]:
         return float("nan"), float("nan"), float("nan")
     lows = present.get(f"{column}@low", pd.Series([None] * len(present))).tolist()
     highs = present.get(f"{column}@high", pd.Series([None] * len(present))).tolist()
-    return seed_interval(present[column].astype(float).tolist(), lows, highs)
+    primary = present["primary_metric"].dropna().iloc[0] if "primary_metric" in present and present["primary_metric"].notna().any() else None
+    return clip_to_range(column.split("/", 1)[-1], primary, seed_interval(present[column].astype(float).tolist(), lows, highs))
 
 
 def task_table(frame: pd.DataFrame, task_label: str, records: list[RunRecord] | None = None) -> pd.DataFrame:
@@ -212,6 +214,27 @@ def _baseline_rows(records: list[RunRecord], task_label: str, frame: pd.DataFram
     return rows
 
 
+#: A board whose every run was capped below this many steps ranks nothing (``trainer=smoke``: 20).
+RANKING_MIN_STEPS = 100
+
+
+def ranks_nothing(records: list[RunRecord]) -> bool:
+    """Whether the runs' budget is too small to rank anything: every run capped below
+    :data:`RANKING_MIN_STEPS` steps (a smoke budget shows that jobs run, not what they learn).
+
+    >>> from seqbench.results import RunRecord
+    >>> ranks_nothing([RunRecord(task="t", model="m", seed=0, trainer_params={"steps": 20})])
+    True
+    """
+    caps = [(r.trainer_params or {}).get("steps") for r in records]
+    return bool(caps) and all(c is not None and c < RANKING_MIN_STEPS for c in caps)
+
+
+def unranked(view: Overview) -> Overview:
+    """The overview without ranks: its values and intervals only."""
+    return view._replace(ranks=view.ranks.astype(float) * float("nan"), mean_rank=view.mean_rank * float("nan"))
+
+
 class Overview(NamedTuple):
     """Task x model primary metric (test): means over seeds, interval bounds, interval-aware ranks,
     and each model's mean rank over the tasks every model ran (``shared``)."""
@@ -232,6 +255,34 @@ def score_column(score: str, primary: str) -> str:
     """
     split, _, metric = score.partition("/")
     return f"{split}/{primary if metric in ('', 'primary') else metric}"
+
+
+def check_score(score: str, records: list[RunRecord]) -> None:
+    """Refuse a score ``SPLIT/METRIC`` whose split is not val, test or test_ood, or whose metric no
+    record has on that split (``primary`` always stands), with the closest known score: a typo
+    would rank nothing.
+
+    >>> from seqbench.results import RunRecord
+    >>> check_score("test/acuracy", [RunRecord(task="t", model="m", seed=0, metrics={"test": {"accuracy": 1.0}})])
+    Traceback (most recent call last):
+    ...
+    seqbench.errors.SeqbenchError: score 'test/acuracy': no metric 'acuracy' on test in these results (accuracy, primary); did you mean 'test/accuracy'?
+    """
+    from seqbench.board import SPLITS
+    from seqbench.errors import SeqbenchError, closest
+
+    if not records:
+        return
+    known = {f"{s}/primary" for s in SPLITS} | {f"{s}/{m}" for r in records for s, values in r.metrics.items()
+                                                 for m in values if s in SPLITS}
+    if score in known:
+        return
+    split, _, metric = score.partition("/")
+    hint = closest(score, sorted(known))
+    on_split = sorted(k.partition("/")[2] for k in known if k.startswith(f"{split}/"))
+    why = (f"no metric '{metric}' on {split} in these results" + (f" ({', '.join(on_split)})" if len(on_split) <= 12 else "")
+           if split in SPLITS else f"the split must be one of {', '.join(SPLITS)}")
+    raise SeqbenchError(f"score '{score}': {why}" + (f"; did you mean '{hint}'?" if hint else ""))
 
 
 def overview(frame: pd.DataFrame, score: str = "test/primary", best_seed: bool = False,
@@ -276,9 +327,10 @@ def overview_table(view: Overview) -> pd.DataFrame:
         for model in view.values.columns:
             rank = view.ranks.loc[task, model]
             text = cell(view.values.loc[task, model], view.lows.loc[task, model], view.highs.loc[task, model])
-            table.loc[task, model] = text if text == "n/a" else f"{text} (#{rank:.0f})"
-    label = f"mean rank over the {len(view.shared)} tasks every model ran (lower is better)"
-    table.loc[label] = [_fmt(view.mean_rank.get(m), 2) for m in view.values.columns]
+            table.loc[task, model] = text if text == "n/a" or rank != rank else f"{text} (#{rank:.0f})"
+    if view.ranks.notna().any().any():  # a board that ranks nothing has no mean rank either
+        label = f"mean rank over the {len(view.shared)} tasks every model ran (lower is better)"
+        table.loc[label] = [_fmt(view.mean_rank.get(m), 2) for m in view.values.columns]
     table.index.name = "task \\ model"
     return table.reset_index()
 

@@ -131,6 +131,8 @@ FIELDS: dict[str, Checker] = {
     "intervals": mapping(mapping(listing(_maybe_number, 2))),
     "baseline_intervals": mapping(mapping(mapping(listing(_maybe_number, 2)))),
     "reference_baseline": optional(_STR),
+    "split_sizes": mapping(_INT),
+    "task_facts": optional(_OBJECT),
     "not_applicable_splits": mapping(_STR),
     "n_params": optional(_INT),
     "steps": _INT,

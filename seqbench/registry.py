@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+import os
 from importlib.metadata import EntryPoint, entry_points
 from typing import Any, Generic, TypeVar
 
@@ -25,6 +26,8 @@ from seqbench.errors import DuplicateNameError, SeqbenchError, UnknownNameError,
 
 T = TypeVar("T")
 BUILTIN_DIST = "seqbench"
+#: Set to 1 to load only the built-in tasks and models (a broken or slow plugin, a clean comparison).
+DISABLE_PLUGINS = "SEQBENCH_DISABLE_PLUGIN_AUTOLOAD"
 
 
 class PluginError(SeqbenchError):
@@ -57,6 +60,8 @@ class Registry(Generic[T]):
         entries: dict[str, _Entry] = {}
         found = sorted(entry_points(group=self.group),
                        key=lambda ep: (_dist_name(ep) != BUILTIN_DIST, _dist_name(ep), ep.name))
+        if os.environ.get(DISABLE_PLUGINS, "").strip() not in ("", "0"):  # the built-ins only
+            found = [ep for ep in found if _dist_name(ep) == BUILTIN_DIST]
         for ep in found:
             dist = _dist_name(ep)
             taken = entries.get(ep.name)

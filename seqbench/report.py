@@ -13,11 +13,12 @@ from pathlib import Path
 import pandas as pd
 
 from seqbench.board import apart
-from seqbench.leaderboard import (_arrow, cell, estimate, length_series, overview, overview_table, results_frame, runs_of,
-                                  task_table)
+from seqbench.leaderboard import (RANKING_MIN_STEPS, _arrow, cell, estimate, length_series, overview, overview_table,
+                                  ranks_nothing, results_frame, runs_of, task_table, unranked)
 from seqbench.results import RunRecord
 from seqbench.cells import compared_runs
 from seqbench.selection import Choice
+from seqbench.task_facts import facts_for
 
 INTRO = ("Test-split metrics: the mean over seeds with its 95 % interval [low, high], which reflects both "
          "the seeds and the evaluation examples (n = runs with status ok). Every model and seed is scored on "
@@ -29,31 +30,18 @@ INTRO = ("Test-split metrics: the mean over seeds with its 95 % interval [low, h
          "known, and closed forms (population values) such as entropy floors.")
 
 
+SMOKE_WARNING = (f"A smoke budget (every run capped below {RANKING_MIN_STEPS} steps): it shows that every job runs "
+                 "end to end; its numbers are not converged and rank nothing, so no ranks are shown.")
+
+
 def task_levels(records: list[RunRecord]) -> dict[str, str]:
-    """Task name -> its ``level`` where the registered task declares one (the Chomsky-hierarchy
-    family); tasks that are not installed, or that do not build, have none."""
-    from seqbench.registry import TASKS
-
+    """Task name -> its ``level`` where the task declares one (the Chomsky-hierarchy family), as
+    its records state it (:mod:`seqbench.task_facts`)."""
     levels = {}
-    for name in sorted({r.task for r in records}):
-        try:
-            level = TASKS.get(name)().describe().get("level")
-        except Exception:  # noqa: BLE001 - a missing or broken plugin only loses its grouping
-            level = None
-        if level:
-            levels[name] = level
+    for record in {r.task: r for r in records}.values():
+        if level := facts_for(record).get("level"):
+            levels[record.task] = level
     return levels
-
-
-def ood_shift(task: str, params: dict) -> str | None:
-    """What the task's ``test_ood`` changes when it is not the input length (its spec's
-    ``ood_shift``), for the task at ``params``; None for a length shift or a task that does not build."""
-    from seqbench.registry import TASKS
-
-    try:
-        return TASKS.get(task)(**params).spec.ood_shift
-    except Exception:  # noqa: BLE001 - a missing plugin or an old version: no note
-        return None
 
 
 LEVEL_ORDER = ("regular", "context-free", "context-sensitive")
@@ -75,14 +63,17 @@ def sections(frame: pd.DataFrame, records: list[RunRecord], skipped: list[tuple[
     for task_label in labels:
         runs = frame[frame["task_label"] == task_label]
         kinds[task_label] = runs["kind"].dropna().iloc[0] if runs["kind"].notna().any() else "?"
+    ranked = not ranks_nothing(records)
     if len(frame):
         view = overview(frame, score, order=labels)
+        view = view if ranked else unranked(view)
         what = "primary metric (test)" if score == "test/primary" else score.replace("/primary", "/primary metric")
         table = overview_table(view)
         if any(level_of.values()):
             table.insert(1, "level", [level_of.get(t, "") or "" for t in table.iloc[:, 0]])
-        out.append({"heading": f"Overview: {what} per task and model, mean over seeds [95 % interval] (#rank)",
-                    "table": table, "notes": [], "figures": ["overview.png"],
+        ranking = " (#rank)" if ranked else ", not ranked: a smoke budget"
+        out.append({"heading": f"Overview: {what} per task and model, mean over seeds [95 % interval]{ranking}",
+                    "table": table, "notes": [], "figures": ["overview.png"] if ranked else [],
                     "role": "overview", "id": "overview", "title": "Overview", "overview": view, "task_ids": ids,
                     "kinds": kinds})
         if best_seed:
@@ -105,12 +96,15 @@ def sections(frame: pd.DataFrame, records: list[RunRecord], skipped: list[tuple[
                  for _, run in runs.iterrows() if run["status"] != "ok"]
         pairs = runs_of(records, frame, task_label)
         chosen = [r for r, _ in pairs]
-        shift = ood_shift(runs["task"].iloc[0], chosen[0].task_params or {}) if chosen else None
+        shift = facts_for(chosen[0]).get("ood_shift") if chosen else None
         notes = ([f"test_ood (the ood columns): {shift}"] if shift else []) + notes
         figures = [figure_name(task_label, "length")] if _has_ood(chosen) else []
         figures += [figure_name(task_label, "curves")] if _has_history(chosen) else []
+        table = task_table(frame, task_label, records)
+        if not ranked and "_best" in table:
+            table["_best"] = False  # nothing is best under a budget that ranks nothing
         out.append({"heading": f"{task_label} ({kind}; primary metric: {primary})",
-                    "table": task_table(frame, task_label, records), "notes": notes, "figures": figures,
+                    "table": table, "notes": notes, "figures": figures,
                     "role": "task", "id": ids[task_label], "title": task_label, "kind": kind, "primary": primary,
                     "task": runs["task"].iloc[0], "task_params": chosen[0].task_params if chosen else {},
                     "runs": pairs})
@@ -291,10 +285,12 @@ def build(folders: list[str], out: str | None = None, copy_raw: bool = False, sc
     (``SPLIT/METRIC``) is what the overview ranks; ``best_seed`` adds the maximum over seeds;
     ``figures=False`` writes the tables only (the plots take most of the time).
     """
+    from seqbench.leaderboard import check_score
     from seqbench.results import load_results
 
     loaded = load_results(folders, exclude=[out] if out is not None else [], record_type="run")
     records, skipped = loaded.records, list(loaded.skipped)
+    check_score(score, records)  # a misspelled score fails before anything is written
     if copy_raw and out is not None:
         records = _copy_raw(records, Path(out) / "raw")
     compared = compared_runs(records)  # repeats dropped, rows per setup, each cell at its rate selected on val
@@ -309,6 +305,8 @@ def build(folders: list[str], out: str | None = None, copy_raw: bool = False, sc
                                 f"setup, learning rate and seed; the newest is kept) were dropped"],
                       "role": "notes", "id": "duplicates"})
     budget = budget_line(records, len(every_run))
+    if ranks_nothing(records):
+        budget = f"{SMOKE_WARNING} {budget}"
     markdown = render_markdown(parts, budget)
     if out is not None:
         target = Path(out)
@@ -366,8 +364,9 @@ def _write_figures(target: Path, frame: pd.DataFrame, records: list[RunRecord], 
     from seqbench.analysis import plots
     from seqbench.analysis.curves import plot_learning_curves
 
-    view = overview(frame, score)
-    plots.overview_heatmap(view.values, view.ranks, target / "overview.png")
+    if not ranks_nothing(records):  # a heatmap of ranks, where there are ranks
+        view = overview(frame, score)
+        plots.overview_heatmap(view.values, view.ranks, target / "overview.png")
     for task_label in sorted(frame["task_label"].unique()):
         runs = [r for r, _ in runs_of(records, frame, task_label)]
         if _has_history(runs):

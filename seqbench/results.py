@@ -19,6 +19,10 @@ Schema history (:data:`SCHEMA_HISTORY`); :func:`migrate` brings older records up
   ``steps_to`` (the stopping rule and sample efficiency). Records of version 1 and 2
   read as ``record_type`` ``run`` unless they say otherwise, with ``model_label`` equal to
   ``model`` and no intervals.
+* 4: ``split_sizes`` (split -> examples scored: small or uniform splits get exact intervals,
+  :mod:`seqbench.exact_intervals`) and ``task_facts`` (the task's description, level, what its
+  ``test_ood`` shifts, its knobs and one rendered test example, :mod:`seqbench.task_facts`).
+  Older records read with neither.
 
 A record is data, never a path: where a record was found is :attr:`RunRecord.source`, set by
 the reader from the file system, never from the file's contents.
@@ -45,12 +49,14 @@ from typing import Any, NamedTuple
 
 from seqbench.record_schema import check_field
 
-SCHEMA = 3
+SCHEMA = 4
 SCHEMA_HISTORY = {
     1: "first version",
     2: "peak_rss_mb, peak_rss_scope and config_hash (for resume)",
     3: "record_type and model_label declared; config_hash covers file contents, save_model and the label; "
        "intervals, baseline_intervals, reference_baseline, not_applicable_splits; shared evaluation sets",
+    4: "split_sizes (examples scored per split, for exact intervals) and task_facts (what the page shows of "
+       "the task, so a board renders from its records alone)",
 }
 RESULT_FILE = "result.json"
 STATUSES = ("ok", "diverged", "failed", "not_applicable")
@@ -98,6 +104,8 @@ class RunRecord:
     baselines: dict[str, dict[str, dict[str, float | None]]] = field(default_factory=dict)
     baseline_intervals: dict[str, dict[str, dict[str, list[float | None]]]] = field(default_factory=dict)
     reference_baseline: str | None = None
+    split_sizes: dict[str, int] = field(default_factory=dict)  #: split -> examples scored
+    task_facts: dict[str, Any] | None = None  #: what the page shows of the task (seqbench.task_facts)
     n_params: int | None = None
     steps: int = 0
     best_step: int | None = None

@@ -24,7 +24,7 @@ TABLE = "table-task-parity"
 def record(task: str, model: str, seed: int, accuracy: float, **changes) -> RunRecord:
     values = dict(task=task, model=model, seed=seed, status="ok", primary_metric="accuracy", higher_is_better=True,
                   kind="many_to_one", task_params={"length": 8}, model_params={"hidden_size": 16},
-                  trainer_params={"steps": 20, "batch_size": 8, "lr": 0.003}, n_params=1234, train_seconds=1.5,
+                  trainer_params={"steps": 200, "batch_size": 8, "lr": 0.003}, n_params=1234, train_seconds=1.5,
                   metrics={"test": {"accuracy": accuracy}},
                   intervals={"test": {"accuracy": [accuracy - 0.02, accuracy + 0.02]}},
                   baselines={"test": {"chance": {"accuracy": 0.5}}}, git_commit="0123456789abcdef0123",
@@ -70,7 +70,7 @@ def test_page_escapes_record_text_and_marks_ties_baselines_and_header(board):
     ties = re.findall(r'<td class="best"><strong>([^<]+)</strong> <span class="badge">tied</span>', page)
     assert len(ties) == 2, ties  # lstm and gru overlap; rnn_tanh and the hostile model do not
     assert re.search(r'<tr class="baseline pinned"><th scope="row" data-sort="baseline: chance">baseline: chance', page)
-    for fact in ("0123456789ab", "2026-11-26", "x86_64, 2 CPUs", "device cpu", "steps 2 or 20"):
+    for fact in ("0123456789ab", "2026-11-26", "x86_64, 2 CPUs", "device cpu", "steps 2 or 200"):
         assert fact in page, fact
     assert "not available here" in page and "size" in page  # a task this install cannot build keeps its params
     assert "<pre class=\"example\">input:" in page  # a rendered example of a task that can be built

@@ -73,7 +73,10 @@ def test_leaderboard_marks_the_best_and_averages_exactly():
     table = task_table(results_frame(records), "t").set_index("model")
     assert table.loc["b", "mse ↓"] == "0.200" and bool(table.loc["b", "_best"])  # no interval recorded: none shown
     assert table.loc["a", "mse ↓"] == "0.600 [0.500, 0.700]"  # seeds resampled: the interval spans them
-    assert not table.loc["a", "_best"]  # 0.5..0.7 does not overlap 0.2
+    assert table.loc["a", "_best"]  # b's one value has no interval: unknown, so a is not worse beyond doubt
+    records[2].intervals = {"test": {"mse": [0.15, 0.25]}}
+    table = task_table(results_frame(records), "t").set_index("model")
+    assert not table.loc["a", "_best"]  # 0.5..0.7 does not overlap 0.15..0.25
 
 
 def test_an_invalid_configuration_raises_and_writes_nothing(tmp_path):

@@ -1,0 +1,68 @@
+"""What a board shows of a task, taken from the run record: a board renders from its records alone.
+
+A run stores its task's facts in its record (:func:`facts_of`, written by
+:func:`seqbench.experiment.describe_run`): the description, version, level, what ``test_ood``
+shifts, the knobs with their values, defaults and meaning, and one rendered test example. The page
+and the markdown read them with :func:`facts_for`, so an old board shows the task as it was when it
+ran, and building a page never opens a file a record names (a ``text_lm`` record's ``path`` is only
+ever shown as text).
+
+Records written before the facts existed (schema 3 and older) fall back to the task registry, built
+with its *default* knobs only: the description and level come from the installed code, the knob
+values from the record, and the example only where the record's knobs are the defaults.
+
+>>> from seqbench.registry import TASKS
+>>> facts = facts_of(TASKS.get("parity")(length=6))
+>>> facts["version"] >= 1, facts["knobs"]["length"]["value"], sorted(facts)
+(True, 6, ['description', 'example', 'knobs', 'level', 'ood_shift', 'version'])
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from seqbench.results import RunRecord
+    from seqbench.task import Task
+
+EXAMPLE_CHARACTERS = 600  #: an example line longer than this is cut (images, long texts)
+
+
+def _clip(text: str) -> str:
+    return "\n".join(line if len(line) <= EXAMPLE_CHARACTERS else line[:EXAMPLE_CHARACTERS] + " …"
+                     for line in text.splitlines())
+
+
+def facts_of(task: Task, example: bool = True) -> dict[str, Any]:
+    """The facts of a built task: description, version, level, ood_shift, knobs and (``example``)
+    one rendered example of its test split."""
+    described = task.describe()
+    knobs = {name: {"value": task.params.get(name), **info} for name, info in described["knobs"].items()}
+    shown = _clip(task.show(task.sample(task.eval_rng("test"), 1, "test"))) if example else None
+    return {"description": described["description"], "version": described["version"],
+            "level": described.get("level"), "ood_shift": task.spec.ood_shift, "knobs": knobs, "example": shown}
+
+
+def _same(a: dict, b: dict) -> bool:
+    return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
+
+
+def facts_for(record: RunRecord) -> dict[str, Any]:
+    """The facts of the task ``record`` ran: its own, or (older records) the registry's at default knobs."""
+    if record.task_facts:
+        return record.task_facts
+    from seqbench.registry import TASKS
+
+    params = record.task_params or {}
+    try:
+        default = TASKS.get(record.task)()  # default knobs only: never a file the record names
+        facts = facts_of(default, example=_same(default.params, {**default.params, **params}))
+    except Exception as exc:  # noqa: BLE001 - a page is still written, saying why
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return {"description": f"(not available here: {reason})", "version": record.task_version, "level": None,
+                "ood_shift": None, "knobs": {k: {"value": v} for k, v in params.items()}, "example": None}
+    for name, value in params.items():
+        facts["knobs"].setdefault(name, {})["value"] = value
+    facts["version"] = record.task_version if record.task_version is not None else facts["version"]
+    return facts
