@@ -47,6 +47,7 @@ seqbench.errors.SeqbenchError: claim 'd': model 'lstn': not on task parity (lstm
 from __future__ import annotations
 
 import math
+import reprlib
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -60,6 +61,8 @@ from seqbench.errors import SeqbenchError
 from seqbench.results import RunRecord, load_results
 OF = ("interval", "mean", "low", "high", "best_seed", "every_seed", "some_seed")
 COMMON = {"id", "says", "kind", "task", "model", "where", "score", "of", "seeds", "from", "runs"}
+MAX_BYTES = 1 << 20  #: the largest claims file read: claims files are untrusted input
+MAX_CLAIMS = 2000  #: the most claims one file may hold
 
 
 @dataclass
@@ -187,16 +190,21 @@ def equals(board, claim):
         numbers = all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in (got, want))
         return round(got, digits) == round(want, digits) if numbers else got == want
 
+    def stated(model: str) -> Any:
+        if not isinstance(claim["value"], dict):
+            return claim["value"]
+        if model not in claim["value"]:
+            raise problem(claim, f"value: states no value for model '{model}'", model, sorted(claim["value"]))
+        return claim["value"][model]
+
     if "field" in claim:  # every run of every selected cell, ok or not
-        got = [(field_value(r, claim["field"]),
-                claim["value"][r.model_label] if isinstance(claim["value"], dict) else claim["value"])
-               for r in _every_run(board, claim)]
+        got = [(field_value(r, claim["field"]), stated(r.model_label)) for r in _every_run(board, claim)]
         differ = [str(g) for g, want in got if not same(g, want)]
         return bool(got) and not differ, [f"{claim['field']} == {claim['value']}: {len(got) - len(differ)} of "
                                           f"{len(got)} runs" + (f"; ✗ others: {', '.join(sorted(set(differ)))}" if differ else "")]
 
     def cell(task, model):
-        want = claim["value"][model] if isinstance(claim["value"], dict) else claim["value"]
+        want = stated(model)
         est = board.estimate(claim, task, model)
         if isinstance(want, list):  # a quoted "mean [low, high]"
             ok = [same(a, float(b)) for a, b in zip((est.mean, est.low, est.high), want)] == [True] * 3
@@ -220,6 +228,8 @@ def grows_with(board, claim):
             for part in str(claim["knob"]).split("*"):
                 if part not in r.task_params:
                     raise problem(claim, f"knob '{part}': not a knob of {task}", part, sorted(r.task_params))
+                if not _is_number(r.task_params[part]):
+                    raise problem(claim, f"knob '{part}': {task} has the value {_short(r.task_params[part])}, not a number")
                 knob *= float(r.task_params[part])
             if r.get(name) is not None:
                 points[knob] = float(r[name])
@@ -237,7 +247,8 @@ def grows_with(board, claim):
 
 def ranks(board, claim):
     """Mean ranks (:func:`seqbench.leaderboard.overview` on ``score``) in the stated ``order``
-    (strictly increasing, best first), or ``first`` / ``last`` among every model."""
+    (strictly increasing, best first), or ``first`` / ``last`` among every model (a list: models
+    sharing that mean rank, every other model strictly behind)."""
     from seqbench.leaderboard import overview, results_frame
 
     tasks = board.tasks(claim)
@@ -249,14 +260,15 @@ def ranks(board, claim):
             raise problem(claim, f"model '{name}': not ranked on this board", name, sorted(rank))
     if "order" in claim:
         ok = all(rank[a] < rank[b] for a, b in zip(order, order[1:]))
-    else:
-        others = [v for m, v in rank.items() if m != order[0]]
-        ok = all(rank[order[0]] < v if "first" in claim else rank[order[0]] > v for v in others)
+    else:  # first / last: one model, or several sharing that rank
+        others = [v for m, v in rank.items() if m not in order]
+        ok = len({rank[m] for m in order}) == 1 and all(
+            rank[order[0]] < v if "first" in claim else rank[order[0]] > v for v in others)
     if "value" in claim:  # the named model's mean rank as quoted
         ok = ok and round(rank[order[-1]], int(claim.get("digits", 2))) == round(float(claim["value"]), int(claim.get("digits", 2)))
     if "shared" in claim:  # over how many tasks every model ran
         ok = ok and len(view.shared) == int(claim["shared"])
-    which = "order " + " < ".join(order) if "order" in claim else f"{'first' if 'first' in claim else 'last'}: {order[0]}"
+    which = "order " + " < ".join(order) if "order" in claim else f"{'first' if 'first' in claim else 'last'}: {' = '.join(order)}"
     which += (f", mean rank {claim['value']}" if "value" in claim else "") + (f", {claim['shared']} shared" if "shared" in claim else "")
     shown = ", ".join(f"{m} {v:.2f}" for m, v in sorted(rank.items(), key=lambda kv: kv[1]))
     return bool(ok), [f"mean rank ({claim.get('score', 'test/primary')}, {len(view.shared)} shared tasks) {which}", shown]
@@ -454,51 +466,135 @@ KINDS: dict[str, tuple[Callable, set[str], set[str]]] = {
 }
 
 
+def _short(value: Any) -> str:
+    """``value`` as an error message quotes it: one line, at most a few dozen characters."""
+    return reprlib.repr(value)
+
+
+def _is_name(value: Any) -> bool:
+    """A one-line string of 1 to 200 characters (an id, a task, a model, a field, a score)."""
+    return isinstance(value, str) and 0 < len(value) <= 200 and value.isprintable()
+
+
+def _is_names(value: Any) -> bool:
+    return _is_name(value) or isinstance(value, list) and bool(value) and all(map(_is_name, value))
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and not math.isnan(value)
+
+
+def _is_whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _is_scalar(value: Any) -> bool:
+    return value is None or isinstance(value, (str, bool)) or _is_number(value)
+
+
+def _is_quoted(value: Any) -> bool:
+    """A quoted number, or a quoted ``[mean, low, high]``."""
+    return _is_number(value) or isinstance(value, list) and len(value) == 3 and all(map(_is_number, value))
+
+
+def _or_per_name(test: Callable[[Any], bool]) -> Callable[[Any], bool]:
+    """``test``, or a non-empty mapping of names (models, tasks) to values that pass ``test``."""
+    return lambda value: test(value) or isinstance(value, dict) and bool(value) and all(
+        _is_name(k) and test(v) for k, v in value.items())
+
+
+#: each key -> (what it must be, the test); ``value`` and ``baseline`` depend on the kind (:func:`_field_type`)
+FIELDS: dict[str, tuple[str, Callable[[Any], bool]]] = {
+    **{key: ("a one-line string of 1 to 200 characters", _is_name) for key in (
+        "kind", "score", "of", "from", "runs", "baseline_metric", "field", "status", "knob", "form", "per", "when")},
+    **{key: ("a name or a non-empty list of names", _is_names) for key in (
+        "task", "model", "than", "flatter_than", "order", "first", "last")},
+    **{key: ("a number", _is_number) for key in ("margin", "at_least", "at_most", "scale", "low", "high")},
+    **{key: ("a whole number >= 0", _is_whole) for key in ("seeds", "digits", "equals", "shared")},
+    "says": ("a string", lambda v: isinstance(v, str)),
+    "where": ("a mapping of knob names to values", lambda v: isinstance(v, dict) and all(
+        _is_name(k) and (_is_scalar(x) or isinstance(x, list) and all(map(_is_scalar, x))) for k, x in v.items())),
+    "rates": ("a number or a non-empty list of numbers",
+              lambda v: _is_number(v) or isinstance(v, list) and bool(v) and all(map(_is_number, v))),
+    "chosen": ("a mapping of each rate to the number of cells it won", lambda v: isinstance(v, dict)),
+}
+
+
+def _field_type(kind: str, claim: dict, key: str) -> tuple[str, Callable[[Any], bool]]:
+    """What ``key`` must be in a claim of ``kind`` (the docstrings of the kinds say why)."""
+    if key == "value" and kind == "equals" and "field" in claim:
+        return "a value, or a mapping of models to values", _or_per_name(_is_scalar)
+    if key == "value" and kind == "equals":
+        return "a number, [mean, low, high], or a mapping of models to those", _or_per_name(_is_quoted)
+    if key == "value" and kind == "share":
+        return "a value (a string, a number, true, false or null)", _is_scalar
+    if key == "value":
+        return "a number", _is_number
+    if key == "baseline" and kind == "separates":
+        return "a baseline name, or a mapping of tasks to baseline names", _or_per_name(_is_name)
+    if key == "baseline":
+        return "a baseline name", _is_name
+    return FIELDS[key]
+
+
+def _check_types(claim: dict, kind: str) -> None:
+    """Refuse a field whose value has the wrong type, naming the claim, the field and the type wanted."""
+    for key, value in claim.items():
+        if key != "id":
+            what, test = _field_type(kind, claim, key)
+            if not test(value):
+                raise problem(claim, f"{key} {_short(value)}: must be {what}")
+
+
+def _check_choices(claim: dict) -> None:
+    """Refuse a field naming none of its choices (with the closest one)."""
+    for key, choices, default, what in (
+            ("of", OF, "interval", "a statistic"), ("per", ("all", "cell"), "all", "a grouping"),
+            ("when", ("init", "trained"), "init", "a probe"),
+            ("form", ("increasing", "affine", "sublinear", "constant"), "increasing", "a form")):
+        if claim.get(key, default) not in choices:
+            raise problem(claim, f"{key} '{claim[key]}': not {what}", claim[key], list(choices))
+
+
 def check_claim(claim: Any, position: int) -> None:
-    """Raise SeqbenchError naming the claim and the closest valid name for a malformed claim."""
+    """Raise SeqbenchError naming the claim and the closest valid name for a malformed claim:
+    every field has its type checked (:data:`FIELDS`) before anything reads it."""
     if not isinstance(claim, dict) or "id" not in claim:
         raise SeqbenchError(f"claim #{position + 1}: must be a mapping with an 'id', 'says' and 'kind'")
+    if not _is_name(claim["id"]):
+        raise SeqbenchError(f"claim #{position + 1}: id {_short(claim['id'])}: must be {FIELDS['kind'][0]}")
     kind = claim.get("kind")
-    if kind not in KINDS:
-        raise problem(claim, f"kind '{kind}': not a claim kind", kind, sorted(KINDS))
+    if not _is_name(kind) or kind not in KINDS:
+        raise problem(claim, f"kind {_short(kind)}: not a claim kind", kind, sorted(KINDS))
     _, own, required = KINDS[kind]
     for key in claim:
         if key not in COMMON | own:
-            raise problem(claim, f"key '{key}': not a key of kind {kind}", key, sorted(COMMON | own))
+            raise problem(claim, f"key {_short(key)}: not a key of kind {kind}", key, sorted(COMMON | own))
+    _check_types(claim, kind)
+    _check_choices(claim)
     for key in sorted(required - set(claim)):
         raise problem(claim, f"kind {kind} needs '{key}'")
     if kind in ("at_least", "at_most", "near_baseline") and ("value" in claim) == ("baseline" in claim):
         raise problem(claim, f"kind {kind} needs exactly one of 'value' and 'baseline'")
     if kind == "gradient" and sum(k in claim for k in ("at_most", "at_least", "flatter_than")) != 1:
         raise problem(claim, "kind gradient needs exactly one of 'at_most', 'at_least' and 'flatter_than'")
-    if kind == "gradient" and claim.get("when", "init") not in ("init", "trained"):
-        raise problem(claim, f"when '{claim['when']}': not a probe", claim["when"], ["init", "trained"])
     if kind == "count" and ("equals" in claim) == ("at_least" in claim):
         raise problem(claim, "kind count needs exactly one of 'equals' and 'at_least'")
     if kind == "ranks" and sum(k in claim for k in ("order", "first", "last")) != 1:
         raise problem(claim, "kind ranks needs exactly one of 'order', 'first' and 'last'")
-    if kind == "grows_with" and claim.get("form", "increasing") not in ("increasing", "affine", "sublinear", "constant"):
-        raise problem(claim, f"form '{claim['form']}': not a form", claim["form"], ["increasing", "affine", "sublinear", "constant"])
-    numeric = {"margin", "digits", "seeds", "equals", "at_least", "shared", "at_most", "scale", "low", "high"} | (
-        {"value"} if kind in ("at_least", "at_most", "near_baseline", "ranks") else set())
-    for key in sorted(numeric & set(claim)):
-        if not isinstance(claim[key], (int, float)) or isinstance(claim[key], bool):
-            raise problem(claim, f"{key} {claim[key]!r}: must be a number")
     if kind == "selection" and "chosen" in claim:
         try:
             counts = {float(k): v for k, v in claim["chosen"].items()}
         except (AttributeError, TypeError, ValueError):
-            raise problem(claim, f"chosen {claim['chosen']!r}: must map each rate to the number of cells it won") from None
+            raise problem(claim, f"chosen {_short(claim['chosen'])}: must map each rate to the number of cells it won") from None
         if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in counts.values()):
-            raise problem(claim, f"chosen {claim['chosen']!r}: each count must be a whole number >= 0")
+            raise problem(claim, f"chosen {_short(claim['chosen'])}: each count must be a whole number >= 0")
     if claim.get("runs", "selected") not in ("selected", "all"):
         raise problem(claim, f"runs '{claim['runs']}': say selected (the runs the tables compare) or all "
                              f"(every learning rate tried)", claim["runs"], ["selected", "all"])
     if claim.get("runs") == "all" and kind not in ("count", "share", "bounded", "identical", "equals"):
         raise problem(claim, f"runs 'all': only for kinds that read every run (count, share, bounded, identical, "
                              f"equals); {kind} compares cells at their selected rate")
-    if claim.get("of", "interval") not in OF:
-        raise problem(claim, f"of '{claim['of']}': not a statistic", claim["of"], list(OF))
 
 
 def evaluate(board: Board, claims: list) -> list[Outcome]:
@@ -515,22 +611,55 @@ def evaluate(board: Board, claims: list) -> list[Outcome]:
     return outcomes
 
 
+def _safe_yaml(text: str) -> Any:
+    """``text`` read by yaml's SafeLoader, refusing aliases before they expand: a few hundred
+    bytes of nested anchors (``&a [*b, *b, ...]``) stand for gigabytes (a "billion laughs")."""
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        def compose_node(self, parent, index):
+            if self.check_event(yaml.AliasEvent):
+                event = self.peek_event()
+                raise SeqbenchError(f"line {event.start_mark.line + 1}: alias *{event.anchor}: a claims file may "
+                                    f"not use anchors and aliases (write each value out)")
+            return super().compose_node(parent, index)
+
+    return yaml.load(text, Loader=Loader)  # noqa: S506 - a SafeLoader
+
+
+def _read_text(path: Path) -> str:
+    """The file's text, refusing one over :data:`MAX_BYTES` before reading it whole."""
+    with path.open("rb") as handle:
+        raw = handle.read(MAX_BYTES + 1)
+    if len(raw) > MAX_BYTES:
+        raise SeqbenchError(f"over the limit of {MAX_BYTES:,} bytes for a claims file ({path.stat().st_size:,} bytes)")
+    return raw.decode("utf-8")
+
+
 def load_claims(path: str | Path) -> list:
-    """The ``claims:`` list of a claims file (a one-line error for a missing or malformed file)."""
+    """The ``claims:`` list of a claims file (a one-line error for a missing or malformed file).
+    Claims files are untrusted input: at most :data:`MAX_BYTES` bytes and :data:`MAX_CLAIMS`
+    claims, no YAML aliases, no nesting too deep to read."""
     import yaml
 
     path = Path(path)
     if not path.is_file():
         raise SeqbenchError(f"{path}: no such claims file (a board's claims live in DIR/claims.yaml)")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = _safe_yaml(_read_text(path))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise SeqbenchError(f"{path}: not valid YAML: {' '.join(str(exc).split())}") from None
+    except RecursionError:
+        raise SeqbenchError(f"{path}: not valid YAML: nested too deeply") from None
+    except SeqbenchError as exc:
+        raise SeqbenchError(f"{path}: {exc}") from None
     if not isinstance(data, dict) or not isinstance(data.get("claims"), list):
         raise SeqbenchError(f"{path}: must be a mapping with a 'claims' list")
-    unknown = sorted(set(data) - {"claims", "from"})
+    if len(data["claims"]) > MAX_CLAIMS:
+        raise SeqbenchError(f"{path}: {len(data['claims']):,} claims, over the limit of {MAX_CLAIMS:,} claims per file")
+    unknown = sorted(set(data) - {"claims", "from"}, key=str)
     if unknown:
-        raise SeqbenchError(f"{path}: key '{unknown[0]}': the file holds 'claims' and optionally 'from' "
+        raise SeqbenchError(f"{path}: key {_short(unknown[0])}: the file holds 'claims' and optionally 'from' "
                             f"(the folder every claim reads by default)")
     if "from" not in data:
         return data["claims"]
