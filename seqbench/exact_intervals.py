@@ -10,15 +10,16 @@ board reads a record written before it existed:
   one) on a split of fewer than :data:`MIN_BOOTSTRAP` examples, or whose bootstrap has no width,
   gets the exact Clopper-Pearson interval for its value over the split's examples (widened to
   contain the bootstrap's, where it has one);
-* any other metric on so small a split gets no interval (``nan``): the tables print the value
-  alone and the claims treat it as unknown, never as certain. On a large split its bootstrap
-  stands even at zero width: a model's excess over itself is exactly 0 on every resample.
+* any other metric whose bootstrap has no width on so small a split (one example) gets no
+  interval (``nan``): the tables print the value alone and the claims treat it as unknown, never
+  as certain. On a large split its bootstrap stands even at zero width: a model's excess over
+  itself is exactly 0 on every resample.
 
 >>> [round(v, 3) for v in exact_proportion(1.0, 1)]  # one example, right: not [1, 1]
 [0.025, 1.0]
 >>> [round(v, 4) for v in guard("accuracy", 1.0, [1.0, 1.0], 2000)]
 [0.9982, 1.0]
->>> guard("mse", 0.5, [0.4, 0.6], 5), guard("accuracy", 0.75, [0.69, 0.81], 200)
+>>> guard("mse", 0.5, [0.5, 0.5], 1), guard("accuracy", 0.75, [0.69, 0.81], 200)
 ([nan, nan], [0.69, 0.81])
 """
 
@@ -84,7 +85,7 @@ def guard(metric: str, value: float | None, interval: list[float | None] | None,
         return bootstrap
     if value is None or not math.isfinite(value) or not n or not is_proportion(metric, primary):
         small = n is not None and n < MIN_BOOTSTRAP
-        return [math.nan, math.nan] if small or not all(math.isfinite(v) for v in bootstrap) else bootstrap
+        return [math.nan, math.nan] if (small and not usable) or not all(map(math.isfinite, bootstrap)) else bootstrap
     exact = exact_proportion(value, n)
     return [min(exact[0], bootstrap[0]), max(exact[1], bootstrap[1])] if usable else exact
 

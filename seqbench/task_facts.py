@@ -29,9 +29,14 @@ if TYPE_CHECKING:
 EXAMPLE_CHARACTERS = 600  #: an example line longer than this is cut (images, long texts)
 
 
+EXAMPLE_LINES = 40  #: an example of more lines is cut (a large image)
+
+
 def _clip(text: str) -> str:
-    return "\n".join(line if len(line) <= EXAMPLE_CHARACTERS else line[:EXAMPLE_CHARACTERS] + " …"
-                     for line in text.splitlines())
+    lines = text.splitlines()
+    kept = [line if len(line) <= EXAMPLE_CHARACTERS else line[:EXAMPLE_CHARACTERS] + " …"
+            for line in lines[:EXAMPLE_LINES]]
+    return "\n".join(kept + ([f"… ({len(lines) - EXAMPLE_LINES} more lines)"] if len(lines) > EXAMPLE_LINES else []))
 
 
 def facts_of(task: Task, example: bool = True) -> dict[str, Any]:

@@ -35,7 +35,8 @@ def test_a_failing_job_is_recorded_and_the_grid_finishes(tmp_path):
     assert statuses == ["failed", "ok"]
     board = run_cli("leaderboard", str(tmp_path / "grid"), "--out", str(tmp_path / "lb")).stdout
     assert "device='cuda': CUDA is not available" in board
-    assert (tmp_path / "lb" / "leaderboard.html").exists() and (tmp_path / "lb" / "overview.png").exists()
+    assert (tmp_path / "lb" / "leaderboard.html").exists()
+    assert not (tmp_path / "lb" / "overview.png").exists()  # a smoke board has no ranks, so no heatmap of them
 
 
 @pytest.mark.slow

@@ -21,7 +21,7 @@ def record(task="parity", model="lstm", seed=0, value=0.75, **extra) -> RunRecor
     """A complete ok record without training (its identity is its config hash)."""
     fields = dict(task=task, model=model, seed=seed, status="ok", primary_metric="accuracy", higher_is_better=True,
                   config_hash=f"{task}-{model}-{seed}", metrics={"test": {"accuracy": value}}, n_params=10,
-                  trainer_params={"steps": 4}, created="2026-11-26T00:00:00+00:00")
+                  trainer_params={"steps": 4000}, created="2026-11-26T00:00:00+00:00")
     return RunRecord(**{**fields, **extra})
 
 
