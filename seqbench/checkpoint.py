@@ -26,13 +26,11 @@ WEIGHTS_FILE = "model.pt"
 
 
 def save_weights(model: nn.Module, folder: str | os.PathLike) -> Path:
-    """Write ``model``'s state dict to ``folder/model.pt`` (temporary name, then rename)."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / WEIGHTS_FILE
-    temporary = folder / f".{WEIGHTS_FILE}.{os.getpid()}.tmp"
-    torch.save({k: v.detach().cpu() for k, v in model.state_dict().items()}, temporary)
-    os.replace(temporary, path)
+    """Write ``model``'s state dict to ``folder/model.pt`` whole or not at all (:mod:`seqbench.atomic`)."""
+    from seqbench.atomic import write_with
+
+    path = Path(folder) / WEIGHTS_FILE
+    write_with(path, lambda handle: torch.save({k: v.detach().cpu() for k, v in model.state_dict().items()}, handle))
     return path
 
 

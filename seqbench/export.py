@@ -29,9 +29,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 import shlex
-import tempfile
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -40,6 +38,7 @@ from typing import Any
 
 import numpy as np
 
+from seqbench.atomic import current_umask, write_with  # noqa: F401 - current_umask: re-exported
 from seqbench.batch import Batch
 from seqbench.errors import ConfigError
 from seqbench.spec import EOS, PAD, Classes, Real, Tokens
@@ -215,35 +214,8 @@ WRITERS: dict[str, Callable[[Task, Batch, Any], list[str]]] = {
 
 
 def _atomic_write(path: Path, write: Callable[[Any], Any]) -> Any:
-    """Write through a temporary file in the same folder, then rename it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        os.fchmod(fd, 0o666 & ~current_umask())  # mkstemp gives 0600; a plain open() would not
-        with os.fdopen(fd, "wb") as handle:
-            result = write(handle)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return result
-
-
-def current_umask() -> int:
-    """This process's umask, read without changing it where Linux allows (``/proc/self/status``).
-
-    >>> 0 <= current_umask() <= 0o777
-    True
-    """
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("Umask:"):
-                return int(line.split()[1], 8)
-    except (OSError, ValueError, IndexError):
-        pass
-    mask = os.umask(0o022)  # elsewhere: read it by setting it, and put it back at once
-    os.umask(mask)
-    return mask
+    """Write through a temporary file in the same folder, then rename it into place (:func:`seqbench.atomic.write_with`)."""
+    return write_with(path, write)
 
 
 def command_line(task: Task, split: str, n: int, seed: int, out: Path) -> str:

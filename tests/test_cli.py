@@ -39,7 +39,9 @@ def test_every_kind_runs_from_the_command_line_and_writes_a_complete_record(demo
 def test_grid_and_leaderboard_name_both_models(tmp_path):
     run_cli("run", "-m", "task=parity,bracket_depth", "model=rnn_tanh,gru", *SMOKE, f"hydra.sweep.dir={tmp_path / 'grid'}")
     assert len(list((tmp_path / "grid").rglob("result.json"))) == 4
-    out = run_cli("leaderboard", str(tmp_path / "grid"), "--out", str(tmp_path / "lb")).stdout
+    listed = run_cli("leaderboard", str(tmp_path / "grid"), "--out", str(tmp_path / "lb")).stdout
+    assert str(tmp_path / "lb" / "leaderboard.md") in listed.splitlines()  # --out lists the files written
+    out = run_cli("leaderboard", str(tmp_path / "grid")).stdout  # without --out: the markdown
     for name in ("## parity", "## bracket_depth", "| rnn_tanh", "| gru", "baseline: chance"):
         assert name in out
     assert (tmp_path / "lb" / "leaderboard.md").read_text().strip() == out.strip()

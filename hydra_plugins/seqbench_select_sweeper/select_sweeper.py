@@ -62,6 +62,7 @@ class SelectSweeper(Sweeper):
     def sweep(self, arguments: List[str]) -> Any:
         from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 
+        from seqbench.atomic import write_atomic
         from seqbench.cli.stages import cell_of, second_stage, split_stages
 
         assert self.config is not None and self.launcher is not None and self.hydra_context is not None
@@ -75,7 +76,7 @@ class SelectSweeper(Sweeper):
         first, rest = split_stages(jobs)
         returns = [self._launch(first, 0)]
         choices, rates = _choose(first, returns[0], cell_of)
-        (sweep_dir / SELECTION_FILE).write_text(json.dumps(choices, indent=1) + "\n")
+        write_atomic(sweep_dir / SELECTION_FILE, json.dumps(choices, indent=1) + "\n")  # whole or not at all
         returns.append(self._launch(second_stage(rest, rates), len(first)))
         return returns
 

@@ -35,10 +35,21 @@ def new_figure(figsize: tuple[float, float]) -> Figure:
 
 
 def save_figure(fig: Figure, path: str | Path) -> Path:
-    """Lay out and write a figure (parent folders created, legends outside the axes kept); return its path."""
+    """Lay out and write a figure (parent folders created, legends outside the axes kept); return its path.
+
+    The file is written whole or not at all (:func:`seqbench.atomic.write_with`), in the format its
+    suffix names; a failed write raises :class:`seqbench.atomic.WriteError` and leaves no temporary file.
+
+    >>> import tempfile
+    >>> fig = new_figure((1, 1))
+    >>> save_figure(fig, Path(tempfile.mkdtemp()) / "empty.png").read_bytes()[:4]
+    b'\x89PNG'
+    """
+    from seqbench.atomic import write_with
+
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110, bbox_inches="tight")
+    fmt = path.suffix.lstrip(".").lower() or "png"
+    write_with(path, lambda handle: fig.savefig(handle, format=fmt, dpi=110, bbox_inches="tight"))
     return path
 
 

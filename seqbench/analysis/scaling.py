@@ -32,6 +32,7 @@ from seqbench.analysis.features import (
     mlp_parameters,
     recurrent_parameters,
 )
+from seqbench.atomic import write_atomic
 from seqbench.results import load_results
 
 TASKS = ("shapes", "shapes_rows")
@@ -224,9 +225,9 @@ def build(folders: list[str | Path], out: str | Path) -> str:
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     text = markdown(frame, extra, memory)
-    (out / "scaling.md").write_text(text)
+    write_atomic(out / "scaling.md", text)  # whole or not at all (seqbench.atomic)
     table = pd.concat([frame.drop(columns=["model_options"]), extra], ignore_index=True)
-    table.to_csv(out / "scaling.csv", index=False)
+    write_atomic(out / "scaling.csv", table.to_csv(index=False))
     plot(frame, extra, memory, out / "scaling.png")
     return text
 

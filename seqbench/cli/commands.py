@@ -116,7 +116,8 @@ def leaderboard(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="seqbench leaderboard",
                                      description="Tables from every result.json below the given folders.")
     parser.add_argument("folders", nargs="+", help="folders holding result.json files (searched recursively)")
-    parser.add_argument("--out", help="write leaderboard.md, .html, results.csv and plots into this folder")
+    parser.add_argument("--out", help="write leaderboard.md, .html, results.csv and plots into this folder "
+                                      "(then the files written are listed instead of the markdown)")
     parser.add_argument("--raw", action="store_true",
                         help="also copy every result.json read into OUT/raw/, so the tables can be rebuilt")
     parser.add_argument("--score", default="test/primary",
@@ -141,12 +142,38 @@ def leaderboard(argv: list[str]) -> int:
         hint = closest(split, ["val", "test", "test_ood"])
         raise SeqbenchError(f"--score={args.score}: must be SPLIT/METRIC with SPLIT val, test or test_ood"
                             + (f"; did you mean '{hint}/{metric or 'primary'}'?" if hint else ""))
-    markdown, frame, skipped = build(args.folders, args.out, copy_raw=args.raw, score=args.score,
-                                     best_seed=args.best_seed)
-    print(markdown)
+    if args.out is not None and Path(args.out).exists() and not Path(args.out).is_dir():
+        raise SeqbenchError(f"--out {args.out}: is a file, not a folder (the leaderboard is a folder of files)")
+    markdown, frame, skipped = _build_locked(args, build)
+    if args.out is None:
+        print(markdown)
+    else:  # the files written, one a line (the markdown is one of them)
+        print("\n".join(str(path) for path in frame.attrs.get("files", [])))
+        if args.raw:
+            print(f"{Path(args.out) / 'raw'}/ (a copy of every result.json read)")
     for path, reason in skipped:
         print(f"seqbench: warning: skipped {path}: {reason}", file=sys.stderr)
     return 0
+
+
+def _build_locked(args: argparse.Namespace, build: Callable) -> tuple:
+    """``build`` the board, holding the lock on ``--out`` throughout (:func:`seqbench.board_files.board_lock`).
+
+    A second ``seqbench leaderboard`` writing the same folder is refused with one line, and so is
+    any file-system error (``[ENOSPC] No space left on device``...), with the path it concerns.
+    """
+    from contextlib import nullcontext
+
+    from seqbench.atomic import describe
+    from seqbench.board_files import board_lock
+
+    try:
+        with board_lock(args.out) if args.out is not None else nullcontext():
+            return build(args.folders, args.out, copy_raw=args.raw, score=args.score, best_seed=args.best_seed)
+    except OSError as exc:
+        if isinstance(exc, SeqbenchError):  # a WriteError: already one line naming the file
+            raise
+        raise SeqbenchError(f"leaderboard: {describe(exc)}") from None
 
 
 def _lazy(module: str) -> Callable[[list[str]], int]:
