@@ -12,7 +12,7 @@ examples), and the per-seed values.
 ...                   metrics={"test": {"accuracy": 0.9 + s / 100}}, task_params={"length": 8}) for s in range(2)]
 >>> est = Board(runs).estimate({"id": "a", "where": {"length": 8}}, "parity", "lstm")
 >>> str(est), est.pick("best_seed")
-('lstm 0.905 [0.900, 0.910] seeds (0.900, 0.910)', [0.91])
+('lstm 0.905 [0.841, 0.969] seeds (0.900, 0.910)', [0.91])
 >>> Board(runs).estimate({"id": "a", "score": "test/acuracy"}, "parity", "lstm")
 Traceback (most recent call last):
 ...
@@ -27,11 +27,11 @@ from typing import Any
 
 import numpy as np
 
-from seqbench.aggregate import seed_interval
+from seqbench.aggregate import Margin, better, seed_interval
 from seqbench.errors import SeqbenchError, closest
 from seqbench.exact_intervals import clip_to_range, record_interval
 from seqbench.results import RunRecord
-from seqbench.spec import METRICS
+from seqbench.spec import metric_margin, metric_spec
 
 SPLITS = ("val", "test", "test_ood")
 
@@ -41,6 +41,7 @@ class Est:
 
     def __init__(self, label: str, values: list[float], lows: list, highs: list, higher: bool):
         self.label, self.values, self.higher, self.n = label, values, higher, len(values)
+        self.margin: Margin = 0.0  #: the metric's equivalence margin (set by Board.estimate)
         self.mean, self.low, self.high = seed_interval(values, lows, highs) if values else (math.nan,) * 3
         if self.values and not (math.isfinite(self.low) and math.isfinite(self.high)):
             self.low, self.high = -math.inf, math.inf  # no interval: unknown, so nothing holds beyond doubt
@@ -77,18 +78,16 @@ def num(value: float) -> str:
     return f"{value:.3f}" if value == 0 or abs(value) >= 0.01 else f"{value:#.3g}"
 
 
-def apart(best: tuple[float, float, float], worst: tuple[float, float, float], higher: bool) -> bool:
-    """Whether ``best`` (mean, low, high) is beyond ``worst`` in a way a table shows: its interval
-    beyond the other's and the two means different as printed (:func:`num`), so a gap of 0.00006
-    between 1.000 and 1.000 is not a separation. Undefined bounds (one seed): not apart.
+def apart(best: tuple[float, float, float], worst: tuple[float, float, float], higher: bool,
+          margin: Margin = 0.0) -> bool:
+    """Whether ``best`` (mean, low, high) is better than ``worst`` beyond doubt and beyond the
+    metric's equivalence ``margin`` (:func:`seqbench.aggregate.better`), so 1.000 against 0.99994
+    is a tie. Undefined bounds (one seed without an interval): not apart.
 
-    >>> apart((1.0, 1.0, 1.0), (0.99994, 0.99990, 0.99998), True), apart((0.9, 0.88, 0.92), (0.5, 0.4, 0.6), True)
+    >>> apart((1.0, 0.999, 1.0), (0.99994, 0.99990, 0.99998), True, 0.005), apart((0.9, 0.88, 0.92), (0.5, 0.4, 0.6), True)
     (False, True)
     """
-    if not all(math.isfinite(v) for v in (*best, *worst)):
-        return False
-    beyond = best[1] > worst[2] if higher else best[2] < worst[1]
-    return beyond and num(best[0]) != num(worst[0])
+    return better(best, worst, higher, margin)
 
 
 def problem(claim: dict, text: str, name: str | None = None, known: list[str] | None = None) -> SeqbenchError:
@@ -191,6 +190,7 @@ class Board:
         higher = _higher(metric, runs or self.runs(claim, task, ok=False))
         est = Est(model, [r.metrics[split][metric] for r in runs], [b[0] for b in bands], [b[1] for b in bands], higher)
         primary = next((r.primary_metric for r in runs if r.primary_metric), None)
+        est.margin = metric_margin(metric, primary)
         est.mean, est.low, est.high = clip_to_range(metric, primary, (est.mean, est.low, est.high))
         return est
 
@@ -241,10 +241,12 @@ def field_value(record: RunRecord, path: str) -> Any:
 
 
 def _higher(metric: str, runs: list[RunRecord]) -> bool:
-    """Whether higher is better for ``metric``: length_mean and excess_ follow the primary metric."""
-    base = metric.removeprefix("excess_")
-    if metric != "length_mean" and base in METRICS:
-        return METRICS[base].higher_is_better
+    """Whether higher is better for ``metric`` (:func:`seqbench.spec.metric_spec`: length_mean and
+    excess_ follow the metric they come from); unknown metrics follow the records."""
+    primary = next((r.primary_metric for r in runs if r.primary_metric), None)
+    spec = metric_spec(metric, primary)
+    if spec is not None and (spec.follows != "primary" or primary):
+        return spec.higher_is_better
     if metric.endswith("accuracy"):
         return True
     return next((bool(r.higher_is_better) for r in runs if r.higher_is_better is not None), True)

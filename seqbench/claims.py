@@ -56,6 +56,7 @@ from typing import Any
 
 import numpy as np
 
+from seqbench.aggregate import better as better_cell
 from seqbench.board import Board, Est, apart, as_list, field_value, problem
 from seqbench.errors import SeqbenchError
 from seqbench.results import RunRecord, load_results
@@ -107,7 +108,8 @@ def _compare(board: Board, claim: dict, word: str, test: Callable[[Est, Est], bo
 
 
 def _beats(a: Est, b: Est) -> bool:
-    return a.low > b.high if a.higher else a.high < b.low
+    """``a`` better than ``b`` beyond doubt and beyond the metric's margin (:func:`seqbench.aggregate.better`)."""
+    return better_cell((a.mean, a.low, a.high), (b.mean, b.low, b.high), a.higher, a.margin)
 
 
 def better(board, claim):
@@ -116,8 +118,9 @@ def better(board, claim):
 
 
 def tied(board, claim):
-    """The intervals overlap: neither is better beyond doubt."""
-    return _compare(board, claim, "intervals overlap", lambda a, b: a.low <= b.high and b.low <= a.high)
+    """Neither is better than the other beyond doubt and beyond the metric's margin."""
+    return _compare(board, claim, "tied (neither better by the margin and beyond doubt)",
+                    lambda a, b: not _beats(a, b) and not _beats(b, a))
 
 
 def not_better(board, claim):
@@ -367,9 +370,10 @@ def separates(board, claim):
                 continue
             key = (lambda e: e.mean) if ests[0].higher else (lambda e: -e.mean)
             best, worst = max(ests, key=key), min(ests, key=key)
-            _, low, high, shown = board.baseline(scored, task)
-            spread |= apart((best.mean, best.low, best.high), (worst.mean, worst.low, worst.high), best.higher)
-            above |= best.low > high if best.higher else best.high < low
+            value, low, high, shown = board.baseline(scored, task)
+            spread |= apart((best.mean, best.low, best.high), (worst.mean, worst.low, worst.high), best.higher,
+                            best.margin)
+            above |= apart((best.mean, best.low, best.high), (value, low, high), best.higher, best.margin)
             lines.append(f"{split}: best {best}; worst {worst}; {shown}")
         return spread and above, f"{task}: " + " | ".join(lines)
     return _judge(board, claim, "best beyond worst, and best beyond the baseline, on test or test_ood", cell,

@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from seqbench.spec import METRICS
+from seqbench.spec import metric_spec
 
 if TYPE_CHECKING:
     from seqbench.results import RunRecord
@@ -44,24 +44,26 @@ def is_proportion(metric: str, primary: str | None = None) -> bool:
     >>> is_proportion("accuracy"), is_proportion("content_accuracy"), is_proportion("length_mean", "mse")
     (True, True, False)
     """
-    if metric == "length_mean":
-        return primary is not None and is_proportion(primary)
-    if metric.startswith("excess_"):
-        return False
-    spec = METRICS.get(metric)
-    return spec.ceiling == 1.0 if spec is not None else metric.endswith("accuracy")
+    spec = metric_spec(metric, primary)
+    return spec.ceiling == 1.0 if spec is not None else metric.endswith("accuracy") and not metric.startswith("excess_")
 
 
 def clip_to_range(metric: str, primary: str | None, bounds: tuple[float, float, float]) -> tuple[float, float, float]:
-    """(mean, low, high) with the interval kept inside [0, 1] where ``metric`` is a proportion.
+    """(mean, low, high) with the interval kept inside the values ``metric`` can take (its registry
+    floor and ceiling: [0, 1] for a proportion, >= 0 for an mse).
 
     >>> clip_to_range("accuracy", None, (1.0, 0.999, 1.001)), clip_to_range("mse", None, (0.1, -0.1, 0.3))
-    ((1.0, 0.999, 1.0), (0.1, -0.1, 0.3))
+    ((1.0, 0.999, 1.0), (0.1, 0.0, 0.3))
     """
     mean, low, high = bounds
-    if not is_proportion(metric, primary):
+    spec = metric_spec(metric, primary)
+    if spec is None:
         return bounds
-    return mean, max(low, 0.0) if low == low else low, min(high, 1.0) if high == high else high
+    if spec.floor is not None and low == low:
+        low = max(low, spec.floor)
+    if spec.ceiling is not None and high == high:
+        high = min(high, spec.ceiling)
+    return mean, low, high
 
 
 def exact_proportion(value: float, n: int, level: float = LEVEL) -> list[float]:

@@ -37,6 +37,7 @@ from seqbench.results import RESULT_FILE, RunRecord, read_result, write_result
 from seqbench.evaluation import baseline_scores, make_eval_sets
 from seqbench.plan import Plan, validate_experiment  # noqa: F401 - validate_experiment: re-exported
 from seqbench.task_facts import facts_of
+from seqbench.training_state import TrainingState, continues, discard_state, load_state, save_state
 from seqbench.train import fit, seed_everything
 
 OOM_HINT = "out of memory: try a smaller trainer.batch_size or model.hidden_size"
@@ -84,25 +85,30 @@ def _pair(value: tuple[int, int] | None) -> list[int] | None:
 
 def run_experiment(task: dict[str, Any], model: dict[str, Any], trainer: dict[str, Any], seed: int = 0,
                    device: str = "cpu", out_dir: str | Path = ".", job_number: int = 0,
-                   save_model: bool = False, label: str | None = None, logger: str = "none") -> RunRecord:
+                   save_model: bool = False, label: str | None = None, logger: str = "none",
+                   extend: bool = False) -> RunRecord:
     """Run one (task, model, trainer, seed) and write ``out_dir/result.json``; return the record.
 
     The configuration is validated first (:func:`validate_experiment`): a bad one raises and
     writes nothing. ``label`` names the model in tables (a preset such as ``bilstm``);
     ``save_model`` also writes the selected weights as ``out_dir/model.pt``
     (see :mod:`seqbench.checkpoint`); ``logger="tensorboard"`` also writes the learning curve as
-    TensorBoard event files below ``out_dir/tensorboard/`` (see :mod:`seqbench.loggers`).
+    TensorBoard event files below ``out_dir/tensorboard/`` (see :mod:`seqbench.loggers`);
+    ``extend`` continues a budget-limited run of the same setup in ``out_dir`` to a larger
+    ``steps`` (see :func:`execute`).
     """
     plan = validate_experiment(task, model, trainer, seed, device, label, save_model, logger)
-    return execute(plan, out_dir, job_number)
+    return execute(plan, out_dir, job_number, extend)
 
 
-def execute(plan: Plan, out_dir: str | Path = ".", job_number: int = 0) -> RunRecord:
-    """Train a validated plan and write its record (never raises on a failing run)."""
+def execute(plan: Plan, out_dir: str | Path = ".", job_number: int = 0, extend: bool = False) -> RunRecord:
+    """Train a validated plan and write its record (never raises on a failing run). With
+    ``extend``, a budget-limited run of the same setup in ``out_dir`` stopped at a smaller cap is
+    continued from its saved state (:mod:`seqbench.training_state`) instead of started over."""
     record = describe_run(plan)
     record.peak_rss_scope = reset_peak()
     try:
-        model_module = _train(record, plan, job_number, out_dir)
+        model_module = _train(record, plan, job_number, out_dir, extend)
         if plan.save_model:
             from seqbench.checkpoint import save_weights
 
@@ -123,12 +129,24 @@ def execute(plan: Plan, out_dir: str | Path = ".", job_number: int = 0) -> RunRe
     return record
 
 
+def _continuation(planned: RunRecord, out_dir: str | Path) -> TrainingState | None:
+    """The saved state of the budget-limited run in ``out_dir`` that ``planned`` extends, if any."""
+    try:
+        previous = read_result(Path(out_dir) / RESULT_FILE)
+    except (ValueError, RecursionError):
+        return None
+    if not continues(previous, planned):
+        return None
+    state = load_state(out_dir)
+    return state if state is not None and state.step == previous.steps else None
+
+
 def _allocation_failure(exc: Exception) -> bool:
     text = str(exc).lower()
     return "out of memory" in text or "can't allocate memory" in text or "defaultcpuallocator" in text
 
 
-def _train(record: RunRecord, plan: Plan, job_number: int, out_dir: str | Path = "."):
+def _train(record: RunRecord, plan: Plan, job_number: int, out_dir: str | Path = ".", extend: bool = False):
     device = resolve_device(plan.device, job_number)
     record.device = device if device == "cpu" else f"{device} ({torch.cuda.get_device_name(device)})"
     seed_everything(plan.seed, plan.trainer["threads"])  # the model's initial weights depend on the seed
@@ -138,12 +156,18 @@ def _train(record: RunRecord, plan: Plan, job_number: int, out_dir: str | Path =
     check_run_fits(model, plan.task.spec, plan.trainer)  # memory estimated before it is spent (H1)
     record.task_facts = facts_of(plan.task)  # its example drawn once the run is known to fit in memory
     eval_sets = make_eval_sets(plan.task, plan.trainer["eval_size"], plan.trainer["val_size"])
+    resume_from = _continuation(record, out_dir) if extend else None
     logger = make_logger(plan.logger, out_dir, run_name(plan.task.name, plan.label, plan.seed))
     try:
         result = fit(model, plan.task, seed=plan.seed, device=device, eval_sets=eval_sets,
-                     progress=f"{plan.task.name} x {plan.label} seed {plan.seed}", logger=logger, **plan.trainer)
+                     progress=f"{plan.task.name} x {plan.label} seed {plan.seed}", logger=logger,
+                     resume_from=resume_from, **plan.trainer)
     finally:
         logger.close()  # fit closes it too; this covers a run that raised
+    if result.state is not None:  # budget-limited: a larger cap can go on from here
+        save_state(result.state, out_dir)
+    else:
+        discard_state(out_dir)
     record.status, record.error = result.status, result.error
     record.metrics, record.by_length, record.history = result.metrics, result.by_length, result.history
     record.steps, record.best_step = result.steps, result.best_step
@@ -152,6 +176,9 @@ def _train(record: RunRecord, plan: Plan, job_number: int, out_dir: str | Path =
     record.intervals, record.not_applicable_splits = result.intervals, result.not_applicable
     record.split_sizes = {split: int(batch.size) for split, batch in eval_sets.items()}
     record.converged, record.stop_reason, record.steps_to = result.converged, result.stop_reason, result.steps_to
+    record.budget_limited = result.budget_limited
+    if result.budget_limited:
+        record.stop_reason = "the step cap, still improving (budget-limited)"
     record.baselines, record.baseline_intervals = baseline_scores(plan.task, eval_sets)
     record.reference_baseline = plan.task.reference_baseline
     return model

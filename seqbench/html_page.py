@@ -195,15 +195,17 @@ def overview_section(part: dict) -> str:
             summary.append(f'<td class="na" data-model="{esc(m)}">n/a</td>')
             continue
         back, fore = colour(_position(value, known.min(), known.max()))
-        summary.append(f'<td data-model="{esc(m)}" style="background:{back};color:{fore}">{value:.2f}</td>')
-    label = f"mean rank over the {len(view.shared)} tasks every model ran (lower is better)"
+        band = (f'<br><span class="ci">[{view.rank_low[m]:.2f}, {view.rank_high[m]:.2f}]</span>'
+                if view.rank_low is not None else "")
+        summary.append(f'<td data-model="{esc(m)}" style="background:{back};color:{fore}">{value:.2f}{band}</td>')
+    label = f"mean rank over the {len(view.shared)} tasks every model ran (lower is better) [95 % interval]"
     if len(known):  # a board that ranks nothing has no mean rank row
         rows.append(f'<tr class="pinned summary"><th scope="row">{esc(label)}</th>{"".join(summary)}</tr>')
     return (f'<section id="overview"><h2>{esc(part["heading"])}</h2>'
             '<p class="hint">Colour: the rank on the task (green best, purple worst; tied models share a rank). '
             'Click a header to sort.</p><div class="scroll"><table class="board sortable" id="table-overview">'
             f'<thead><tr><th scope="col">task</th>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>'
-            '</section>')
+            + "".join(f'<p class="note">{esc(n)}</p>' for n in part.get("notes", [])) + '</section>')
 
 
 def knob_table(knobs: dict[str, dict]) -> str:

@@ -11,7 +11,7 @@ marked) and appends the task's baseline rows; :func:`overview` ranks models acro
 ...                      higher_is_better=True, metrics={"test": {"accuracy": a}}) for s, a in [(0, 0.9), (1, 1.0)]]
 >>> table = task_table(results_frame(records), "parity")
 >>> table.loc[0, "model"], table.loc[0, "accuracy ↑"], int(table.loc[0, "n"]), bool(table.loc[0, "_best"])
-('lstm', '0.950 [0.900, 1.000]', 2, True)
+('lstm', '0.950 [0.315, 1.000]', 2, True)
 """
 
 from __future__ import annotations
@@ -20,12 +20,14 @@ import json
 import math
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+import numpy as np
 import pandas as pd
 
+from seqbench.aggregate import Margin, interval_ranks, rank_bootstrap, seed_interval, tied_with_best
 from seqbench.cells import setup_labels
+from seqbench.convergence import budget_limited
 from seqbench.exact_intervals import clip_to_range, record_interval
-from seqbench.aggregate import interval_ranks, seed_interval, tied_with_best
-from seqbench.spec import METRICS
+from seqbench.spec import metric_margin, metric_spec
 
 if TYPE_CHECKING:
     from seqbench.results import RunRecord
@@ -67,6 +69,7 @@ def results_frame(records: list[RunRecord]) -> pd.DataFrame:
         row["run"] = index
         row["lr"] = (r.trainer_params or {}).get("lr")
         row["converged"] = r.converged
+        row["budget_limited"] = budget_limited(r)
         row["task_label"], row["model_label"] = labels[index]
         for split, values in r.metrics.items():
             for metric, value in values.items():
@@ -74,7 +77,7 @@ def results_frame(records: list[RunRecord]) -> pd.DataFrame:
                 low, high = record_interval(r, split, metric)  # never zero width from data
                 row[f"{split}/{metric}@low"], row[f"{split}/{metric}@high"] = low, high
         rows.append(row)
-    frame = pd.DataFrame(rows, columns=None if rows else [*RUN_COLUMNS, "run", "lr", "converged"])
+    frame = pd.DataFrame(rows, columns=None if rows else [*RUN_COLUMNS, "run", "lr", "converged", "budget_limited"])
     return frame.sort_values(["task_label", "model_label", "seed"], kind="stable").reset_index(drop=True)
 
 
@@ -112,11 +115,9 @@ def metric_columns(frame: pd.DataFrame, split: str = "test") -> list[str]:
     return leading + sorted(set(names) - set(leading))
 
 
-def _arrow(metric: str) -> str:
-    base = metric.removeprefix("excess_")
-    if metric == "length_mean":
-        return ""
-    return METRICS[base].arrow if base in METRICS else ""
+def _arrow(metric: str, primary: str | None = None) -> str:
+    spec = metric_spec(metric, primary)
+    return spec.arrow if spec is not None and (spec.follows != "primary" or primary) else ""
 
 
 def estimate(runs: pd.DataFrame, column: str) -> tuple[float, float, float]:
@@ -142,6 +143,7 @@ def task_table(frame: pd.DataFrame, task_label: str, records: list[RunRecord] | 
     higher = bool(runs["higher_is_better"].dropna().iloc[0]) if runs["higher_is_better"].notna().any() else True
     rows, primaries = [], []
     has_stop_rule = runs.loc[runs["status"] == "ok", "converged"].notna().any()  # a plateau rule ran: its column
+    has_limited = bool(runs["budget_limited"].fillna(False).astype(bool).any())  # shown where any run was
     has_ood_length_mean = "test_ood/length_mean" in runs and runs["test_ood/length_mean"].notna().any()
     for label, group in runs.groupby("model_label", sort=True):
         ok = group[group["status"] == "ok"]
@@ -158,13 +160,15 @@ def task_table(frame: pd.DataFrame, task_label: str, records: list[RunRecord] | 
         if has_stop_rule:  # stopped by the plateau rule or the target, not the step cap
             row["converged"] = (f"{int(ok['converged'].fillna(False).astype(bool).sum())}/{len(ok)}"
                                 if ok["converged"].notna().any() else "n/a")
+        if has_limited:  # stopped by the step cap while still improving: more steps would likely change it
+            row["budget-limited"] = f"{int(ok['budget_limited'].fillna(False).astype(bool).sum())}/{len(ok)}"
         row["train s"] = _fmt(ok["train_seconds"].mean(), 1) if len(ok) else "n/a"
         row["status"] = ", ".join(f"{s} {c}" for s, c in group["status"].value_counts().sort_index().items())
         rows.append(row)
         primaries.append(estimate(ok, f"test/{primary}") if primary else (float("nan"),) * 3)
     table = pd.DataFrame(rows)
     means, lows, highs = zip(*primaries) if primaries else ((), (), ())
-    table["_best"] = tied_with_best(means, lows, highs, higher) if len(table) else []
+    table["_best"] = tied_with_best(means, lows, highs, higher, metric_margin(primary, primary)) if len(table) else []
     baseline_rows = _baseline_rows(records or [], task_label, frame, metrics, primary)
     if baseline_rows:
         table = pd.concat([table, pd.DataFrame(baseline_rows)], ignore_index=True)
@@ -232,7 +236,8 @@ def ranks_nothing(records: list[RunRecord]) -> bool:
 
 def unranked(view: Overview) -> Overview:
     """The overview without ranks: its values and intervals only."""
-    return view._replace(ranks=view.ranks.astype(float) * float("nan"), mean_rank=view.mean_rank * float("nan"))
+    return view._replace(ranks=view.ranks.astype(float) * float("nan"), mean_rank=view.mean_rank * float("nan"),
+                         rank_low=None, rank_high=None, ahead=None)
 
 
 class Overview(NamedTuple):
@@ -245,6 +250,18 @@ class Overview(NamedTuple):
     ranks: pd.DataFrame
     mean_rank: pd.Series
     shared: list[str]
+    #: 95 % bootstrap interval of each mean rank over tasks and seeds (:func:`seqbench.aggregate.rank_bootstrap`)
+    rank_low: pd.Series | None = None
+    rank_high: pd.Series | None = None
+    #: model x model: share of resamples in which the row's mean rank is below the column's
+    ahead: pd.DataFrame | None = None
+
+    def beyond_doubt(self, level: float = 0.975) -> list[tuple[str, str]]:
+        """(better, worse) pairs whose mean-rank order holds in at least ``level`` of the resamples."""
+        if self.ahead is None:
+            return []
+        return [(a, b) for a in self.ahead.index for b in self.ahead.columns
+                if a != b and self.ahead.loc[a, b] >= level]
 
 
 def score_column(score: str, primary: str) -> str:
@@ -301,23 +318,37 @@ def overview(frame: pd.DataFrame, score: str = "test/primary", best_seed: bool =
     shape = dict(index=tasks, columns=models, dtype=float)
     values, lows, highs = (pd.DataFrame(float("nan"), **shape) for _ in range(3))
     higher = frame.groupby("task_label")["higher_is_better"].first().reindex(tasks).fillna(True)
+    margins: dict[str, Margin] = {}
     for (task, model), runs in ok.groupby(["task_label", "model_label"]):
         primary = runs["primary_metric"].dropna()
         if not len(primary) or task not in values.index:
             continue
         column = score_column(score, primary.iloc[0])
-        if best_seed:
+        margins[task] = metric_margin(column.split("/", 1)[1], primary.iloc[0])
+        if best_seed:  # the best seed's value, exact: ranked by the margin alone
             scores = runs[column].dropna() if column in runs else pd.Series(dtype=float)
             if len(scores):
-                values.loc[task, model] = scores.max() if higher[task] else scores.min()
+                best = scores.max() if higher[task] else scores.min()
+                values.loc[task, model] = lows.loc[task, model] = highs.loc[task, model] = best
         else:
             values.loc[task, model], lows.loc[task, model], highs.loc[task, model] = estimate(runs, column)
     ranks = pd.DataFrame(float("nan"), **shape)
     for task in tasks:
-        ranks.loc[task] = interval_ranks(values.loc[task], lows.loc[task], highs.loc[task], bool(higher[task]))
+        ranks.loc[task] = interval_ranks(values.loc[task], lows.loc[task], highs.loc[task], bool(higher[task]),
+                                         margins.get(task, 0.0))
     shared = [t for t in tasks if values.loc[t].notna().all()]
     mean_rank = ranks.loc[shared].mean(axis=0).sort_values() if shared else pd.Series(float("nan"), index=models)
-    return Overview(values, lows, highs, ranks, mean_rank, shared)
+    view = Overview(values, lows, highs, ranks, mean_rank, shared)
+    if best_seed or not shared or len(models) < 2:
+        return view
+    seeds = {(task, model): runs[score_column(score, runs["primary_metric"].dropna().iloc[0])].dropna().tolist()
+             for (task, model), runs in ok.groupby(["task_label", "model_label"]) if task in shared}
+    halves = {(t, m): (highs.loc[t, m] - lows.loc[t, m]) / 2 for t in shared for m in models}
+    resampled, ahead = rank_bootstrap(seeds, halves, shared, models, {t: bool(higher[t]) for t in shared},
+                                      {t: margins.get(t, 0.0) for t in shared})
+    low, high = np.percentile(resampled, [2.5, 97.5], axis=0)
+    return view._replace(rank_low=pd.Series(low, index=models), rank_high=pd.Series(high, index=models),
+                         ahead=pd.DataFrame(ahead, index=models, columns=models))
 
 
 def overview_table(view: Overview) -> pd.DataFrame:
@@ -329,10 +360,29 @@ def overview_table(view: Overview) -> pd.DataFrame:
             text = cell(view.values.loc[task, model], view.lows.loc[task, model], view.highs.loc[task, model])
             table.loc[task, model] = text if text == "n/a" or rank != rank else f"{text} (#{rank:.0f})"
     if view.ranks.notna().any().any():  # a board that ranks nothing has no mean rank either
-        label = f"mean rank over the {len(view.shared)} tasks every model ran (lower is better)"
-        table.loc[label] = [_fmt(view.mean_rank.get(m), 2) for m in view.values.columns]
+        label = f"mean rank over the {len(view.shared)} tasks every model ran (lower is better) [95 % interval]"
+        table.loc[label] = [mean_rank_text(view, m) for m in view.values.columns]
     table.index.name = "task \\ model"
     return table.reset_index()
+
+
+def mean_rank_text(view: Overview, model: str) -> str:
+    """``2.00 [1.62, 2.54]``: a model's mean rank with its bootstrap interval over tasks and seeds."""
+    text = _fmt(view.mean_rank.get(model), 2)
+    if view.rank_low is None or text == "n/a":
+        return text
+    return f"{text} [{view.rank_low[model]:.2f}, {view.rank_high[model]:.2f}]"
+
+
+def orderings_text(view: Overview) -> str:
+    """One sentence: which mean-rank orderings hold beyond doubt (97.5 % of resamples of tasks and seeds)."""
+    pairs = view.beyond_doubt()
+    if view.ahead is None:
+        return ""
+    if not pairs:
+        return "No ordering of mean ranks holds in 97.5 % of resamples of tasks and seeds."
+    return ("Mean-rank orderings that hold in at least 97.5 % of resamples of tasks and seeds: "
+            + "; ".join(f"{a} ahead of {b}" for a, b in pairs) + ".")
 
 
 def length_series(records: list[RunRecord], task_label: str,

@@ -55,3 +55,14 @@ class Adam:
              foreach=all(p.is_cuda for p in params), amsgrad=False, beta1=self.betas[0], beta2=self.betas[1],
              lr=self.lr, weight_decay=0.0, eps=self.eps, maximize=False,
              has_complex=any(torch.is_complex(p) for p in params))
+
+    def state_dict(self) -> dict[str, list[torch.Tensor]]:
+        """The moments and step counters (copies), to continue a run later (:mod:`seqbench.training_state`)."""
+        return {"exp_avgs": [t.clone() for t in self.exp_avgs], "exp_avg_sqs": [t.clone() for t in self.exp_avg_sqs],
+                "steps": [t.clone() for t in self.steps]}
+
+    def load_state_dict(self, state: dict[str, list[torch.Tensor]]) -> None:
+        """Restore what :meth:`state_dict` returned, onto the parameters' devices."""
+        for name in ("exp_avgs", "exp_avg_sqs"):
+            setattr(self, name, [t.to(p.device) for t, p in zip(state[name], self.params)])
+        self.steps = [t.clone() for t in state["steps"]]

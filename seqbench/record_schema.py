@@ -138,6 +138,7 @@ FIELDS: dict[str, Checker] = {
     "steps": _INT,
     "best_step": optional(_INT),
     "converged": optional(_BOOL),
+    "budget_limited": optional(_BOOL),
     "stop_reason": optional(_STR),
     "steps_to": mapping(_INT),
     "train_seconds": _number,

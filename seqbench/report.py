@@ -14,10 +14,12 @@ import pandas as pd
 
 from seqbench.board import apart
 from seqbench.leaderboard import (RANKING_MIN_STEPS, _arrow, cell, estimate, length_series, overview, overview_table,
-                                  ranks_nothing, results_frame, runs_of, task_table, unranked)
+                                  orderings_text, ranks_nothing, results_frame, runs_of, task_table,
+                                  unranked)
 from seqbench.results import RunRecord
 from seqbench.cells import compared_runs
 from seqbench.selection import Choice
+from seqbench.spec import metric_margin
 from seqbench.task_facts import facts_for
 
 INTRO = ("Test-split metrics: the mean over seeds with its 95 % interval [low, high], which reflects both "
@@ -73,7 +75,8 @@ def sections(frame: pd.DataFrame, records: list[RunRecord], skipped: list[tuple[
             table.insert(1, "level", [level_of.get(t, "") or "" for t in table.iloc[:, 0]])
         ranking = " (#rank)" if ranked else ", not ranked: a smoke budget"
         out.append({"heading": f"Overview: {what} per task and model, mean over seeds [95 % interval]{ranking}",
-                    "table": table, "notes": [], "figures": ["overview.png"] if ranked else [],
+                    "table": table, "notes": [n for n in [orderings_text(view)] if n],
+                    "figures": ["overview.png"] if ranked else [],
                     "role": "overview", "id": "overview", "title": "Overview", "overview": view, "task_ids": ids,
                     "kinds": kinds})
         if best_seed:
@@ -147,7 +150,8 @@ def headroom_table(frame: pd.DataFrame, labels: list[str]) -> pd.DataFrame:
             known = all(v == v for v in (*best, *worst))  # one seed and no example interval: n/a
             rows.append({"task": task_label, "split": split, "metric": f"{primary} {_arrow(primary)}".strip(),
                          "best": f"{order[0]} {cell(*best)}", "worst": f"{order[-1]} {cell(*worst)}",
-                         "separates": ("yes" if apart(best, worst, higher) else "no") if known else "n/a"})
+                         "separates": ("yes" if apart(best, worst, higher, metric_margin(primary, primary)) else "no")
+                         if known else "n/a"})
     return pd.DataFrame(rows)
 
 
@@ -184,6 +188,10 @@ def _anchors(labels: list[str]) -> dict[str, str]:
             anchor, number = f"task-{safe_name(label)}-{number}", number + 1
         ids[label] = anchor
     return ids
+
+
+#: The plots a board draws (:func:`figure_name`); those of an earlier board that are not drawn again are removed.
+FIGURE_FILES = ("overview.png", "curves_*.png", "length_*.png")
 
 
 def figure_name(task_label: str, what: str) -> str:
@@ -284,6 +292,12 @@ def build(folders: list[str], out: str | None = None, copy_raw: bool = False, sc
     run found several times (a ``raw/`` copy, a folder given twice) counts once. ``score``
     (``SPLIT/METRIC``) is what the overview ranks; ``best_seed`` adds the maximum over seeds;
     ``figures=False`` writes the tables only (the plots take most of the time).
+
+    ``out`` is written as a whole under a lock (:func:`seqbench.board_files.write_board`): a kill
+    or a full disk leaves the previous board, a second writer of the same folder is refused, a
+    failed write raises :class:`seqbench.atomic.WriteError`; ``frame.attrs["files"]`` lists the
+    files written. Text cells of ``results.csv`` are made safe to open in a spreadsheet
+    (:mod:`seqbench.csv_safe`).
     """
     from seqbench.leaderboard import check_score
     from seqbench.results import load_results
@@ -308,17 +322,21 @@ def build(folders: list[str], out: str | None = None, copy_raw: bool = False, sc
     if ranks_nothing(records):
         budget = f"{SMOKE_WARNING} {budget}"
     markdown = render_markdown(parts, budget)
-    if out is not None:
-        target = Path(out)
-        target.mkdir(parents=True, exist_ok=True)
-        (target / "leaderboard.md").write_text(markdown, encoding="utf-8")
-        (target / "leaderboard.html").write_text(render_html(parts, budget, records), encoding="utf-8")
+    if out is not None:  # written as a whole, under a lock (seqbench.board_files); the page last
+        from seqbench.board_files import write_board
+        from seqbench.csv_safe import spreadsheet_safe
+
         raw = results_frame(every_run)  # every run; `selected`: the runs the tables compare
         kept = {id(r) for r in records}
         raw["selected"] = [id(every_run[i]) in kept for i in raw["run"]]
-        raw.drop(columns=["run"]).to_csv(target / "results.csv", index=False)
-        if len(frame) and figures:
-            _write_figures(target, frame, records, score)
+        files = {"results.csv": spreadsheet_safe(raw.drop(columns=["run"])).to_csv(index=False),
+                 "leaderboard.md": markdown, "leaderboard.html": render_html(parts, budget, records)}
+
+        def draw(folder: Path) -> None:  # the plots, into the board's staging folder
+            if len(frame):
+                _write_figures(folder, frame, records, score)
+
+        frame.attrs["files"] = write_board(out, files, draw if figures else None, FIGURE_FILES)  # for the CLI
     frame.attrs["duplicates"] = loaded.duplicates + compared.repeats  # how many copies of counted runs were dropped
     return markdown, frame, skipped
 
@@ -344,7 +362,9 @@ def _copy_raw(records: list[RunRecord], target: Path) -> list[RunRecord]:
     import dataclasses
     import hashlib
 
-    target.mkdir(parents=True, exist_ok=True)
+    from seqbench.atomic import make_folder, write_atomic
+
+    make_folder(target)
     inside = target.resolve()
     copied = []
     for record in records:
@@ -354,8 +374,7 @@ def _copy_raw(records: list[RunRecord], target: Path) -> list[RunRecord]:
             continue
         data = source.read_bytes()  # read once: the copy holds exactly the bytes its name hashes
         folder = target / f"{safe_name(source.parent.name, 60)}-{hashlib.sha256(data).hexdigest()[:12]}"
-        folder.mkdir(exist_ok=True)
-        (folder / source.name).write_bytes(data)
+        write_atomic(folder / source.name, data)  # whole or not at all; a failure is one WriteError line
         copied.append(dataclasses.replace(record, source=folder / source.name))
     return copied
 

@@ -21,8 +21,9 @@ Schema history (:data:`SCHEMA_HISTORY`); :func:`migrate` brings older records up
   ``model`` and no intervals.
 * 4: ``split_sizes`` (split -> examples scored: small or uniform splits get exact intervals,
   :mod:`seqbench.exact_intervals`) and ``task_facts`` (the task's description, level, what its
-  ``test_ood`` shifts, its knobs and one rendered test example, :mod:`seqbench.task_facts`).
-  Older records read with neither.
+  ``test_ood`` shifts, its knobs and one rendered test example, :mod:`seqbench.task_facts`),
+  ``budget_limited`` (stopped at the step cap while still improving,
+  :func:`seqbench.convergence.budget_limited` judges older records from their curves).
 
 A record is data, never a path: where a record was found is :attr:`RunRecord.source`, set by
 the reader from the file system, never from the file's contents.
@@ -47,6 +48,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from seqbench.atomic import write_atomic
 from seqbench.record_schema import check_field
 
 SCHEMA = 4
@@ -55,8 +57,9 @@ SCHEMA_HISTORY = {
     2: "peak_rss_mb, peak_rss_scope and config_hash (for resume)",
     3: "record_type and model_label declared; config_hash covers file contents, save_model and the label; "
        "intervals, baseline_intervals, reference_baseline, not_applicable_splits; shared evaluation sets",
-    4: "split_sizes (examples scored per split, for exact intervals) and task_facts (what the page shows of "
-       "the task, so a board renders from its records alone)",
+    4: "split_sizes (examples scored per split, for exact intervals), task_facts (what the page shows of "
+       "the task, so a board renders from its records alone) and budget_limited (stopped at the cap while "
+       "still improving)",
 }
 RESULT_FILE = "result.json"
 STATUSES = ("ok", "diverged", "failed", "not_applicable")
@@ -110,6 +113,7 @@ class RunRecord:
     steps: int = 0
     best_step: int | None = None
     converged: bool | None = None  #: stopped by the plateau rule or the target (None: older records)
+    budget_limited: bool | None = None  #: stopped by the step cap while still improving (None: older records)
     stop_reason: str | None = None
     steps_to: dict[str, int] = field(default_factory=dict)  #: "0.9" -> first step with 90 % of the improvement
     train_seconds: float = 0.0
@@ -220,27 +224,12 @@ def sanitize(value: Any) -> Any:
 def write_result(folder: str | os.PathLike, record: RunRecord) -> Path:
     """Write ``record`` as ``folder/result.json`` atomically; return the path.
 
-    The file gets the permissions of a plain ``open()`` under the user's umask.
+    The file gets the permissions of a plain ``open()`` under the user's umask. A write that
+    fails (a full disk, a read-only folder) leaves the previous file, no temporary file, and
+    raises :class:`seqbench.atomic.WriteError` (an ``OSError``) naming the file and the errno.
     """
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / RESULT_FILE
-    temporary = folder / f".{RESULT_FILE}.{os.getpid()}.tmp"
     text = json.dumps(record.to_json(), indent=2, sort_keys=True, allow_nan=False)
-    with open(temporary, "w", encoding="utf-8") as handle:
-        handle.write(text + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
-    try:  # make the rename itself durable
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-    except OSError:
-        pass
-    return path
+    return write_atomic(Path(folder) / RESULT_FILE, text + "\n")
 
 
 def _reject_constant(name: str) -> None:

@@ -20,11 +20,15 @@ Kind = Literal["many_to_one", "one_to_many", "one_to_one", "seq2seq", "tagging",
 
 @dataclass(frozen=True)
 class MetricSpec:
-    """A metric seqbench computes: its direction and how it aggregates over a split.
+    """A metric seqbench computes: its direction, how it aggregates, and what difference matters.
 
     ``aggregation`` says what one number averages: ``example`` (the mean over examples of a
     per-example value), ``token`` (the mean over every scored target position, so longer
     targets weigh more) or ``derived`` (a function of another metric, e.g. perplexity).
+    ``margin`` is the equivalence margin: two models whose scores differ by no more than it are
+    tied however sure the difference is (an absolute difference, or with ``relative`` a share of
+    the larger of the two magnitudes). ``follows`` names the metric whose direction, ceiling and
+    margin this one takes (``primary``: the task's primary metric).
     """
 
     name: str
@@ -32,23 +36,87 @@ class MetricSpec:
     aggregation: Literal["example", "token", "derived"]
     description: str
     ceiling: float | None = None  #: the best value a metric can take (accuracy: 1), where there is one
+    margin: float = 0.0
+    floor: float | None = None  #: the smallest value it can take (0 for an mse, 1 for a perplexity)
+    relative: bool = False
+    follows: str | None = None
 
     @property
     def arrow(self) -> str:
         return "↑" if self.higher_is_better else "↓"
 
+    def margin_between(self, a: float, b: float) -> float:
+        """The equivalence margin for two values of this metric.
 
-#: Every metric seqbench computes, by name: the one place that says which way is better.
+        >>> round(METRICS["mse"].margin_between(0.010, 0.012), 6), METRICS["accuracy"].margin_between(0.9, 1.0)
+        (0.0006, 0.005)
+        """
+        return self.margin * max(abs(a), abs(b)) if self.relative else self.margin
+
+
+ACCURACY_MARGIN = 0.005  #: half a percentage point: below it no reader would prefer one model
+_BASE_METRICS = (
+    MetricSpec("accuracy", True, "token", "share of scored targets predicted exactly", 1.0, ACCURACY_MARGIN, floor=0.0),
+    MetricSpec("token_accuracy", True, "token", "share of target tokens (EOS included) a decoder got right", 1.0,
+               ACCURACY_MARGIN, floor=0.0),
+    MetricSpec("sequence_accuracy", True, "example", "share of examples whose every target is right", 1.0,
+               ACCURACY_MARGIN, floor=0.0),
+    MetricSpec("content_accuracy", True, "token", "token accuracy with the decoder forced to the target length "
+               "(EOS excluded)", 1.0, ACCURACY_MARGIN, floor=0.0),
+    MetricSpec("stop_accuracy", True, "example", "share of examples whose first EOS is at the right place", 1.0,
+               ACCURACY_MARGIN, floor=0.0),
+    MetricSpec("macro_f1", True, "token", "F1 per tag, averaged over tags", 1.0, ACCURACY_MARGIN, floor=0.0),
+    MetricSpec("cross_entropy", False, "token", "mean negative log-likelihood of the targets, in nats",
+               margin=0.01 * 0.6931471805599453, floor=0.0),  # 0.01 bits
+    MetricSpec("bits_per_char", False, "derived", "cross_entropy / ln 2", margin=0.01, floor=0.0),
+    MetricSpec("perplexity", False, "derived", "exp(cross_entropy)", margin=0.01, relative=True, floor=1.0),
+    MetricSpec("mse", False, "example", "mean squared error of a real-valued target", margin=0.05, relative=True,
+               floor=0.0),
+)
+
+#: Every metric seqbench computes, by name: the one place that says which way is better, what the
+#: best value is and what difference matters. ``length_mean`` (the primary metric averaged
+#: uniformly over input lengths) and each ``excess_<metric>`` (a model's difference from the
+#: task's reference predictor) follow the metric they are computed from; resolve them with
+#: :func:`metric_spec`.
 METRICS: dict[str, MetricSpec] = {m.name: m for m in (
-    MetricSpec("accuracy", True, "token", "share of scored targets predicted exactly", ceiling=1.0),
-    MetricSpec("token_accuracy", True, "token", "share of target tokens (EOS included) a decoder got right", ceiling=1.0),
-    MetricSpec("sequence_accuracy", True, "example", "share of examples whose every target is right", ceiling=1.0),
-    MetricSpec("macro_f1", True, "token", "F1 per tag, averaged over tags", ceiling=1.0),
-    MetricSpec("cross_entropy", False, "token", "mean negative log-likelihood of the targets, in nats"),
-    MetricSpec("bits_per_char", False, "derived", "cross_entropy / ln 2"),
-    MetricSpec("perplexity", False, "derived", "exp(cross_entropy)"),
-    MetricSpec("mse", False, "example", "mean squared error of a real-valued target"),
+    *_BASE_METRICS,
+    MetricSpec("length_mean", True, "derived", "the primary metric averaged uniformly over input lengths",
+               follows="primary"),
+    *(MetricSpec(f"excess_{m.name}", m.higher_is_better, "derived",
+                 f"{m.name} minus the task's reference predictor's, on the same examples", margin=m.margin,
+                 relative=m.relative, follows=m.name) for m in _BASE_METRICS),
 )}
+
+
+def metric_spec(name: str, primary: str | None = None) -> MetricSpec | None:
+    """The effective entry of ``name``: ``length_mean`` takes its primary metric's direction,
+    ceiling and margin; ``excess_<m>`` takes ``m``'s direction and margin (an excess has no ceiling).
+
+    >>> metric_spec("length_mean", "accuracy").ceiling, metric_spec("excess_bits_per_char").higher_is_better
+    (1.0, False)
+    """
+    spec = METRICS.get(name)
+    if spec is None or spec.follows is None:
+        return spec
+    base = metric_spec(primary) if spec.follows == "primary" and primary else METRICS.get(spec.follows)
+    if base is None:
+        return spec
+    same_scale = spec.follows == "primary"  # an excess is a difference: no ceiling, no floor
+    return MetricSpec(name, base.higher_is_better, spec.aggregation, spec.description,
+                      base.ceiling if same_scale else None, base.margin, base.floor if same_scale else None,
+                      base.relative, spec.follows)
+
+
+def metric_margin(metric: str, primary: str | None = None) -> float | tuple[float, bool]:
+    """The equivalence margin of ``metric`` as :func:`seqbench.aggregate.better` takes it:
+    ``(margin, relative)``, or 0.0 for a metric the registry does not know.
+
+    >>> metric_margin("length_mean", "accuracy"), metric_margin("mse")
+    ((0.005, False), (0.05, True))
+    """
+    spec = metric_spec(metric, primary)
+    return (spec.margin, spec.relative) if spec is not None else 0.0
 
 
 @dataclass(frozen=True)

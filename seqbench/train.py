@@ -30,11 +30,12 @@ import torch
 from torch import nn
 
 from seqbench.batch import Batch, count_tokens
-from seqbench.convergence import Plateau, steps_to
+from seqbench.convergence import Plateau, steps_to, still_improving
+from seqbench.training_state import TrainingState
 from seqbench.evaluation import evaluate, make_eval_sets, score_splits
 from seqbench.knobs import validate_knobs
 from seqbench.loggers import Logger
-from seqbench.spec import METRICS
+from seqbench.spec import metric_spec
 from seqbench.models.hooks import ScheduledModel
 from seqbench.optim import Adam
 from seqbench.steps import StepStrategy, choose_strategy
@@ -58,9 +59,11 @@ class FitResult:
     dataset_fingerprint: dict[str, str] = field(default_factory=dict)
     intervals: dict[str, dict[str, list[float]]] = field(default_factory=dict)  #: split -> metric -> [low, high]
     converged: bool = False  #: stopped by the plateau or the target, not by the step cap
+    budget_limited: bool = False  #: stopped by the step cap while still improving
     stop_reason: str = ""
     steps_to: dict[str, int] = field(default_factory=dict)  #: fraction of the improvement -> first step
     not_applicable: dict[str, str] = field(default_factory=dict)  #: split -> why it was not scored
+    state: TrainingState | None = None  #: where a budget-limited run stopped (to continue it)
 
 
 def seed_everything(seed: int, threads: int = 1) -> None:
@@ -80,14 +83,17 @@ PROGRESS_SECONDS = 30.0  #: without a progress bar (not a terminal), one line on
 
 def fit(model: nn.Module, task: Task, seed: int = 0, device: str = "cpu",
         strategy: StepStrategy | None = None, eval_sets: dict[str, Batch] | None = None,
-        progress: str | None = None, logger: Logger | None = None, **options: Any) -> FitResult:
+        progress: str | None = None, logger: Logger | None = None, resume_from: TrainingState | None = None,
+        **options: Any) -> FitResult:
     """Train ``model`` on ``task`` with Adam; select the best ``val`` checkpoint; test it.
 
     ``progress`` names the run in the progress line printed every :data:`PROGRESS_SECONDS` when no
     progress bar is shown. Options are :data:`TRAINER_OPTIONS` (validated). ``eval_sets`` (split -> batch) defaults
     to the task's shared :func:`~seqbench.evaluation.make_eval_sets`. ``logger``
     (:mod:`seqbench.loggers`) receives every history row and is closed at the end. A non-finite loss or gradient ends the
-    run with status ``diverged``, keeping the best checkpoint seen before it.
+    run with status ``diverged``, keeping the best checkpoint seen before it. ``resume_from`` (a
+    :class:`~seqbench.training_state.TrainingState` of the same run stopped at a smaller cap)
+    continues from its step; a run that ends budget-limited returns its state in ``state``.
     """
     o = validate_knobs("trainer", TRAINER_OPTIONS, options)
     seed_everything(seed, o["threads"])
@@ -105,15 +111,26 @@ def fit(model: nn.Module, task: Task, seed: int = 0, device: str = "cpu",
     best_value, best_step, best_state = -math.inf if higher else math.inf, 0, None
     target = o["target"]
     if target is None and o["stop_at_ceiling"]:
-        target = METRICS[primary].ceiling if primary in METRICS else None
-    plateau = Plateau(higher, o["patience"], o["min_delta"], target)
+        target = metric_spec(primary).ceiling if metric_spec(primary) else None
+    relative = bool(metric_spec(primary) and metric_spec(primary).relative)  # min_delta on the metric's scale
+    plateau = Plateau(higher, o["patience"], o["min_delta"], target, relative)
     history: list[dict[str, float]] = []
     status, error, last_finite, tokens, train_seconds, step = "ok", None, None, 0, 0.0, 0
+    start = 0
+    if resume_from is not None:  # the same run, stopped at a smaller cap: go on from where it stopped
+        start, tokens, train_seconds = resume_from.step, resume_from.tokens, resume_from.train_seconds
+        model.load_state_dict(resume_from.model)
+        optimizer.load_state_dict(resume_from.optimizer)
+        best_value, best_step, best_state = resume_from.best_value, resume_from.best_step, resume_from.best_model
+        history = list(resume_from.history)
+        plateau.best, plateau.best_step, plateau.waited = (resume_from.plateau[k] for k in ("best", "best_step", "waited"))
+        train_rng.bit_generator.state = resume_from.train_rng
+        torch.set_rng_state(resume_from.torch_rng)
     from tqdm.auto import tqdm  # progress bar on terminals only (disable=None)
 
-    bar = tqdm(total=o["steps"], disable=None, leave=False, desc=f"{task.name}")
+    bar = tqdm(total=o["steps"], initial=start, disable=None, leave=False, desc=f"{task.name}")
     last_report, last_val = time.monotonic(), None  # a long job is never silent, bar or not
-    for step in range(1, o["steps"] + 1):
+    for step in range(start + 1, o["steps"] + 1):
         started = time.perf_counter()
         batch = task.sample(train_rng, o["batch_size"], "train")
         batch_tokens = count_tokens(batch)  # counted before the copy to the device: no sync
@@ -154,6 +171,13 @@ def fit(model: nn.Module, task: Task, seed: int = 0, device: str = "cpu",
     bar.close()
     if logger is not None:
         logger.close()
+    limited = capped_while_improving(status, plateau, history, primary, higher, o, relative)
+    state = None
+    if limited:  # what a larger cap needs to go on from here (seqbench.training_state)
+        state = TrainingState(step, copy.deepcopy(model.state_dict()), copy.deepcopy(optimizer.state_dict()),
+                              best_value, best_step, best_state, list(history),
+                              {"best": plateau.best, "best_step": plateau.best_step, "waited": plateau.waited},
+                              train_rng.bit_generator.state, torch.get_rng_state(), tokens, train_seconds)
     if best_state is not None:
         model.load_state_dict(best_state)
     scores = score_splits(model, task, eval_sets, dev, o["eval_batch_size"])
@@ -165,8 +189,17 @@ def fit(model: nn.Module, task: Task, seed: int = 0, device: str = "cpu",
         dataset_fingerprint={split: b.fingerprint() for split, b in eval_sets.items()},
         intervals=scores["intervals"], not_applicable=scores["not_applicable"],
         converged=plateau.converged and status == "ok", stop_reason=plateau.reason if status == "ok" else "",
+        budget_limited=limited, state=state,
         steps_to=steps_to(history, primary, higher),
     )
+
+
+def capped_while_improving(status: str, plateau: Plateau, history: list[dict], primary: str, higher: bool,
+                           options: dict[str, Any], relative: bool) -> bool:
+    """A run that ended ok at its step cap whose last ``patience`` evaluations still improved."""
+    if status != "ok" or plateau.converged:
+        return False
+    return still_improving(history, primary, higher, options["patience"], options["min_delta"], relative)
 
 
 def _clip(params: list[torch.Tensor], how: str, value: float) -> bool:

@@ -33,8 +33,9 @@ def test_a_failing_job_is_recorded_and_the_grid_finishes(tmp_path):
     assert result.returncode == 1 and "1 of 2 runs did not finish ok" in result.stderr
     statuses = sorted(r["status"] for r in _records(tmp_path / "grid"))
     assert statuses == ["failed", "ok"]
-    board = run_cli("leaderboard", str(tmp_path / "grid"), "--out", str(tmp_path / "lb")).stdout
-    assert "device='cuda': CUDA is not available" in board
+    listed = run_cli("leaderboard", str(tmp_path / "grid"), "--out", str(tmp_path / "lb")).stdout
+    assert str(tmp_path / "lb" / "leaderboard.md") in listed.splitlines()  # --out lists the files written
+    assert "device='cuda': CUDA is not available" in (tmp_path / "lb" / "leaderboard.md").read_text()
     assert (tmp_path / "lb" / "leaderboard.html").exists()
     assert not (tmp_path / "lb" / "overview.png").exists()  # a smoke board has no ranks, so no heatmap of them
 

@@ -72,11 +72,14 @@ def test_leaderboard_marks_the_best_and_averages_exactly():
                          n_params=10, metrics={"test": {"mse": v}}) for m, s, v in [("a", 0, 0.5), ("a", 1, 0.7), ("b", 0, 0.2)]]
     table = task_table(results_frame(records), "t").set_index("model")
     assert table.loc["b", "mse ↓"] == "0.200" and bool(table.loc["b", "_best"])  # no interval recorded: none shown
-    assert table.loc["a", "mse ↓"] == "0.600 [0.500, 0.700]"  # seeds resampled: the interval spans them
+    assert table.loc["a", "mse ↓"] == "0.600 [0.000, 1.871]"  # two seeds: Student's t, 1 degree of freedom, mse >= 0
     assert table.loc["a", "_best"]  # b's one value has no interval: unknown, so a is not worse beyond doubt
     records[2].intervals = {"test": {"mse": [0.15, 0.25]}}
     table = task_table(results_frame(records), "t").set_index("model")
-    assert not table.loc["a", "_best"]  # 0.5..0.7 does not overlap 0.15..0.25
+    records += [RunRecord(task="t", model="a", seed=s, status="ok", primary_metric="mse", higher_is_better=False,
+                          n_params=10, metrics={"test": {"mse": v}}) for s, v in [(2, 0.6), (3, 0.6), (4, 0.6)]]
+    table = task_table(results_frame(records), "t").set_index("model")
+    assert not table.loc["a", "_best"]  # five seeds, 0.6 [0.489, 0.711], are worse than 0.15..0.25 beyond doubt
 
 
 def test_an_invalid_configuration_raises_and_writes_nothing(tmp_path):

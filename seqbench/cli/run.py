@@ -81,9 +81,60 @@ def job(cfg: DictConfig) -> tuple[str, float]:
     if cfg.resume and (done := completed(out_dir, plan.identity)) is not None:
         print(f"{label}: skipped, ok result already in {out_dir}", flush=True)
         return "ok", _objective(done)
-    record = execute(plan, out_dir, job_number)
+    if _cannot_write:  # an earlier job of this process could not write even a short record: not run
+        return _stopped()
+    try:
+        record = execute(plan, out_dir, job_number, extend=bool(cfg.resume))  # resume also extends a budget
+    except OSError as exc:  # its result.json could not be written (a full disk, a read-only folder)
+        return _unwritten(plan, out_dir, label, exc)
     where = "" if os.environ.get(SWEEP_SIZE_VARIABLE) else f" -> {out_dir / 'result.json'}"
     print(f"{label}: {_summary(record)}{where}", flush=True)
+    return record.status, _objective(record)
+
+
+#: The error that stopped this process's jobs: no record could be written (the sweep's later jobs are not run).
+_cannot_write: list[Exception] = []
+#: The process of ``seqbench run`` (jobs of the basic launcher run in it; a joblib worker is another process).
+_launcher_pid: list[int] = []
+
+
+def _stopped() -> tuple[str, float]:
+    """A job after one that could not write any record: not run. In the launching process the
+    sweep goes through its remaining jobs at once and :func:`run` reports the error in one line;
+    in a launcher's worker process the job raises it (the launcher passes it on)."""
+    if _launcher_pid != [os.getpid()]:
+        raise _cannot_write[0]
+    return "failed", float("nan")
+
+
+def _unwritten(plan: Any, out_dir: Path, label: str, exc: OSError) -> tuple[str, float]:
+    """A job whose ``result.json`` could not be written (``exc``): the job fails.
+
+    When a short ``failed`` record (the error, without the metrics) can be written in its place,
+    the grid goes on and the sweep ends with exit status 1. When even that cannot be written,
+    the later jobs are not run and ``seqbench run`` stops with one line (:func:`_stopped`).
+    Either way no temporary file is left (:mod:`seqbench.atomic`), and ``resume=true`` redoes
+    the jobs without an ``ok`` record once the cause is fixed.
+
+    For example, ``EFBIG`` on a huge record prints ``FAILED: cannot write .../result.json: [EFBIG]
+    File too large`` and leaves a failed record; ``ENOSPC`` with not a byte left stops the sweep:
+    ``seqbench: error: cannot write .../result.json: [ENOSPC] No space left on device; stopped: ...``.
+    """
+    from seqbench.atomic import cannot_write
+    from seqbench.errors import SeqbenchError
+    from seqbench.experiment import describe_run
+    from seqbench.results import RESULT_FILE, write_result
+
+    error = cannot_write(out_dir / RESULT_FILE, exc)
+    record = describe_run(plan)
+    record.status, record.error = "failed", f"{error} (the run's metrics were lost; resume=true runs it again)"
+    print(f"{label}: FAILED: {error}", flush=True)
+    try:
+        write_result(out_dir, record)
+    except OSError:
+        _cannot_write[:] = [SeqbenchError(f"{error}; stopped: no result can be written (the finished runs keep "
+                                          "their result.json; once fixed, run the same command with resume=true)")]
+        return _stopped()
     return record.status, _objective(record)
 
 
@@ -153,6 +204,8 @@ def run(argv: list[str]) -> int:
         settings[SWEEP_SIZE_VARIABLE] = str(plan.n_jobs)
         print(f"[seqbench] {plan.n_jobs} jobs -> {plan.output_dir} (launcher: {plan.launcher})", flush=True)
     _statuses.clear()
+    _cannot_write.clear()
+    _launcher_pid[:] = [os.getpid()]
     sweep_statuses()
     with _environment(settings), stop_children_on_signal(), _composed_once(plan):
         try:
@@ -163,6 +216,15 @@ def run(argv: list[str]) -> int:
             if not str(exc).startswith("Only one of --run"):  # Hydra's check of its own flags
                 raise
             raise ConfigError(str(exc)) from None
+        except OSError as exc:  # Hydra's own files of a job (.hydra/*.yaml) could not be written
+            from seqbench.atomic import describe
+            from seqbench.errors import SeqbenchError
+
+            if isinstance(exc, SeqbenchError):
+                raise
+            raise SeqbenchError(f"cannot write the run's files: {describe(exc)}") from None
+    if _cannot_write:  # a job of this process could not write any record: the run stopped
+        raise _cannot_write[0]
     statuses = sweep_statuses() or list(_statuses)  # a sweep's files, else the single run's status
     if plan is not None and plan.multirun:
         print_summary(plan)

@@ -1,0 +1,104 @@
+"""Practical equivalence, honest convergence: what 'better' and 'converged' mean on a board."""
+
+from seqbench.aggregate import better, interval_ranks, tied_with_best
+from seqbench.convergence import Plateau, budget_limited, still_improving
+from seqbench.leaderboard import overview, results_frame, task_table
+from seqbench.results import RunRecord
+from seqbench.spec import METRICS, metric_margin, metric_spec
+
+
+def cell_runs(model, values, task="bracket_depth", metric="accuracy", width=0.0001, higher=True):
+    return [RunRecord(task=task, model=model, seed=s, status="ok", primary_metric=metric, higher_is_better=higher,
+                      trainer_params={"steps": 5000}, metrics={"test": {metric: v}},
+                      intervals={"test": {metric: [v - width, min(v + width, 1.0) if higher else v + width]}})
+            for s, v in enumerate(values)]
+
+
+def test_every_metric_declares_a_direction_and_a_margin_in_one_registry():
+    for name in ("accuracy", "length_mean", "content_accuracy", "stop_accuracy", "excess_bits_per_char",
+                 "excess_accuracy", "mse", "cross_entropy", "bits_per_char", "perplexity"):
+        assert name in METRICS, name
+    assert metric_margin("accuracy") == (0.005, False) and metric_margin("mse") == (0.05, True)
+    assert metric_spec("length_mean", "mse").higher_is_better is False
+    assert metric_spec("excess_accuracy").ceiling is None
+
+
+def test_a_gap_under_the_margin_is_a_tie_however_certain():
+    """bracket_depth: the transformer at 0.99994 against 1.000 was ranked #7 of 9 and painted worst."""
+    records = (cell_runs("lstm", [1.0] * 5) + cell_runs("gru", [1.0] * 5)
+               + cell_runs("transformer", [0.99994, 0.99993, 0.99995, 0.99994, 0.99994]))
+    view = overview(results_frame(records))
+    assert view.ranks.loc["bracket_depth"].tolist() == [1.0, 1.0, 1.0]
+    table = task_table(results_frame(records), "bracket_depth")
+    assert table["_best"].all()
+
+
+def test_a_gap_beyond_the_margin_and_beyond_doubt_ranks():
+    records = cell_runs("lstm", [0.95, 0.951, 0.949]) + cell_runs("gru", [0.90, 0.901, 0.899])
+    view = overview(results_frame(records))
+    assert view.ranks.loc["bracket_depth", "lstm"] == 1.0 and view.ranks.loc["bracket_depth", "gru"] == 2.0
+
+
+def test_better_needs_both_the_margin_and_the_difference_interval():
+    assert not better((0.904, 0.903, 0.905), (0.900, 0.899, 0.901), True, 0.005)  # sure, but under the margin
+    assert not better((0.95, 0.80, 1.0), (0.90, 0.85, 0.95), True, 0.005)  # over the margin, not sure
+    assert better((0.95, 0.94, 0.96), (0.90, 0.89, 0.91), True, 0.005)
+    assert interval_ranks([0.1, 0.2], [0.09, 0.19], [0.11, 0.21], False, (0.05, True)).tolist() == [1.0, 2.0]
+    assert tied_with_best([0.100, 0.103], [0.099, 0.102], [0.101, 0.104], False, (0.05, True)).tolist() == [True, True]
+
+
+def test_the_plateau_threshold_is_on_the_metrics_scale():
+    """adding: mse near 1e-4 can never improve by an absolute 0.001; a relative threshold can be exceeded."""
+    absolute, relative = Plateau(False, 3, 0.001), Plateau(False, 3, 0.001, relative=True)
+    curve = [(100 * i, 2e-4 * 0.8 ** i) for i in range(1, 10)]  # still falling 20 % per evaluation
+    assert any(absolute.update(step, value) for step, value in curve)  # stopped: "converged" while falling
+    assert not any(relative.update(step, value) for step, value in curve)
+
+
+def test_a_run_capped_while_its_curve_still_falls_is_budget_limited_not_converged():
+    history = [{"step": 100 * i, "val_mse": 1e-3 * 0.9 ** i} for i in range(1, 51)]
+    assert still_improving(history, "mse", False, window=5, min_delta=0.001, relative=True)
+    record = RunRecord(task="adding", model="gru", seed=0, status="ok", primary_metric="mse", higher_is_better=False,
+                       steps=5000, converged=False, history=history,
+                       trainer_params={"steps": 5000, "patience": 5, "min_delta": 0.001})
+    assert budget_limited(record)
+    flat = [{"step": 100 * i, "val_mse": 1e-3} for i in range(1, 51)]
+    assert not budget_limited(RunRecord(**{**record.to_json(), "history": flat}))
+    assert not budget_limited(RunRecord(**{**record.to_json(), "steps": 800}))  # stopped before the cap
+
+
+def test_a_new_run_records_whether_it_was_budget_limited(tmp_path):
+    from seqbench.experiment import run_experiment
+
+    trainer = {"steps": 60, "batch_size": 16, "eval_every": 10, "eval_size": 64, "val_size": 64, "lr": 0.01}
+    record = run_experiment({"name": "adding", "length": 10}, {"name": "gru", "hidden_size": 8}, trainer,
+                            out_dir=tmp_path)
+    assert record.budget_limited is not None and record.converged is False
+    table = task_table(results_frame([record]), "adding")
+    assert ("budget-limited" in table.columns) == record.budget_limited
+
+
+def test_a_budget_limited_run_continues_to_a_larger_cap_as_if_it_had_run_there_at_once(tmp_path):
+    from seqbench.experiment import run_experiment
+    from seqbench.training_state import STATE_FILE
+
+    task, model = {"name": "parity", "length": 6}, {"name": "gru", "hidden_size": 8, "dropout": 0.1,
+                                                     "num_layers": 2}
+    trainer = {"batch_size": 16, "eval_every": 5, "eval_size": 64, "val_size": 64, "lr": 0.01}
+    first = run_experiment(task, model, {**trainer, "steps": 20}, out_dir=tmp_path / "a")
+    assert first.budget_limited and (tmp_path / "a" / STATE_FILE).exists()
+    extended = run_experiment(task, model, {**trainer, "steps": 40}, out_dir=tmp_path / "a", extend=True)
+    straight = run_experiment(task, model, {**trainer, "steps": 40}, out_dir=tmp_path / "b")
+    assert extended.history == straight.history and extended.metrics == straight.metrics
+    assert extended.steps == straight.steps == 40 and extended.best_step == straight.best_step
+    assert (tmp_path / "a" / STATE_FILE).exists() == bool(extended.budget_limited)
+
+
+def test_only_the_same_setup_with_a_larger_cap_continues(tmp_path):
+    from seqbench.experiment import run_experiment
+
+    task, model = {"name": "parity", "length": 6}, {"name": "gru", "hidden_size": 8}
+    trainer = {"batch_size": 16, "eval_every": 5, "eval_size": 64, "val_size": 64, "lr": 0.01, "steps": 20}
+    run_experiment(task, model, trainer, out_dir=tmp_path)
+    other = run_experiment(task, model, {**trainer, "steps": 40, "lr": 0.003}, out_dir=tmp_path, extend=True)
+    assert other.history[0]["step"] == 5  # started over: another learning rate is another run
