@@ -233,7 +233,13 @@ def _one_task_setup(claim: dict, task: str, runs: list[RunRecord]) -> None:
 
 
 def field_value(record: RunRecord, path: str) -> Any:
-    """A record field, or a key inside one: ``n_params``, ``trainer_params.lr``, ``versions.torch``."""
+    """A record field, or a key inside one: ``n_params``, ``trainer_params.lr``, ``versions.torch``.
+    ``converged`` and ``budget_limited`` are read as the board counts them
+    (:func:`seqbench.convergence.converged`: not where a run stopped while still improving)."""
+    from seqbench.convergence import budget_limited, converged
+
+    if path in ("converged", "budget_limited"):
+        return {"converged": converged, "budget_limited": budget_limited}[path](record)
     value: Any = record.get(path.split(".")[0])
     for key in path.split(".")[1:]:
         value = value.get(key) if isinstance(value, dict) else None

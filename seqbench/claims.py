@@ -277,16 +277,21 @@ def ranks(board, claim):
     return bool(ok), [f"mean rank ({claim.get('score', 'test/primary')}, {len(view.shared)} shared tasks) {which}", shown]
 
 
+def _field_matches(claim: dict, record: RunRecord) -> bool:
+    return "field" not in claim or field_value(record, claim["field"]) == claim["value"]
+
+
 def count(board, claim):
-    """How many runs (with ``status``, any by default), ``per`` ``cell`` (each task x model) or in all:
-    ``equals`` or ``at_least`` a number."""
+    """How many runs (with ``status``, any by default; with ``field`` equal to ``value``, where
+    given), ``per`` ``cell`` (each task x model) or in all: ``equals`` or ``at_least`` a number."""
     per, status = claim.get("per", "all"), claim.get("status")
     want = claim.get("equals", claim.get("at_least"))
     test = (lambda n: n == want) if "equals" in claim else (lambda n: n >= want)
     groups: dict[str, int] = {}
     for task, model in _cells(board, claim, scored=False):
         key = f"{task} {model}" if per == "cell" else "all"
-        groups[key] = groups.get(key, 0) + sum(status in (None, r.status) for r in board.runs(claim, task, model, ok=False))
+        groups[key] = groups.get(key, 0) + sum(status in (None, r.status) and _field_matches(claim, r)
+                                               for r in board.runs(claim, task, model, ok=False))
     bad = {k: n for k, n in groups.items() if not test(n)}
     shown = [f"✗ {k}: {n}" for k, n in bad.items()] or (
         [f"{len(groups)} cells: " + ", ".join(sorted({str(n) for n in groups.values()}))] if per == "cell"
@@ -460,7 +465,7 @@ KINDS: dict[str, tuple[Callable, set[str], set[str]]] = {
     "grows_with": (grows_with, {"field", "knob", "form"}, {"task", "model", "knob"}),
     "ranks": (ranks, {"order", "first", "last", "value", "digits", "shared"}, set()),
     "identical": (identical, {"field", "status"}, {"field"}),
-    "count": (count, {"status", "per", "equals", "at_least"}, set()),
+    "count": (count, {"status", "per", "equals", "at_least", "field", "value"}, set()),
     "faster": (faster, {"than"}, {"task", "model", "than"}),
     "separates": (separates, {"baseline"}, {"task"}),
     "bounded": (bounded, {"field", "low", "high", "status"}, {"field", "low", "high"}),
@@ -530,7 +535,7 @@ def _field_type(kind: str, claim: dict, key: str) -> tuple[str, Callable[[Any], 
         return "a value, or a mapping of models to values", _or_per_name(_is_scalar)
     if key == "value" and kind == "equals":
         return "a number, [mean, low, high], or a mapping of models to those", _or_per_name(_is_quoted)
-    if key == "value" and kind == "share":
+    if key == "value" and kind in ("share", "count"):
         return "a value (a string, a number, true, false or null)", _is_scalar
     if key == "value":
         return "a number", _is_number

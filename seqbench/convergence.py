@@ -120,19 +120,33 @@ def still_improving(history: list[dict], primary: str, higher_is_better: bool, w
 
 
 def budget_limited(record) -> bool:
-    """Whether a run record stopped at its step cap while still improving (:func:`still_improving`
-    over its trainer's ``patience`` evaluations, with its ``min_delta`` on its metric's scale).
-    Records that say so are believed; older ones are judged from their learning curve."""
+    """Whether a run record stopped while still improving: at its step cap, or (records written
+    before the plateau threshold was on the metric's scale) stopped by an absolute ``min_delta``
+    that a metric near zero could not exceed. Judged by :func:`still_improving` over the trainer's
+    ``patience`` evaluations with its ``min_delta`` on the metric's scale. Records that say so
+    (``budget_limited`` set) are believed."""
     if getattr(record, "budget_limited", None) is not None:
         return bool(record.budget_limited)
     trainer = record.trainer_params or {}
-    if record.status != "ok" or record.converged or not record.history or not record.primary_metric:
+    if record.status != "ok" or not record.history or not record.primary_metric:
         return False
-    if trainer.get("steps") is not None and record.steps < trainer["steps"]:
-        return False  # stopped early: not by the cap
     from seqbench.spec import metric_spec
 
     spec = metric_spec(record.primary_metric)
+    relative = bool(spec and spec.relative)
+    capped = trainer.get("steps") is not None and record.steps >= trainer["steps"]
+    if record.converged and not (relative and trainer.get("patience")):
+        return False  # stopped by a rule on the metric's own scale (or the target): it did converge
+    if not record.converged and not capped:
+        return False
     higher = spec.higher_is_better if spec else bool(record.higher_is_better)
     return still_improving(record.history, record.primary_metric, higher, trainer.get("patience"),
-                           trainer.get("min_delta") or 0.0, bool(spec and spec.relative))
+                           trainer.get("min_delta") or 0.0, relative)
+
+
+def converged(record) -> bool | None:
+    """Whether a run converged, as a board counts it: stopped by its plateau rule or target and not
+    :func:`budget_limited` (None where the record does not say)."""
+    if record.converged is None:
+        return None
+    return bool(record.converged) and not budget_limited(record)

@@ -25,7 +25,7 @@ import pandas as pd
 
 from seqbench.aggregate import Margin, interval_ranks, rank_bootstrap, seed_interval, tied_with_best
 from seqbench.cells import setup_labels
-from seqbench.convergence import budget_limited
+from seqbench.convergence import budget_limited, converged
 from seqbench.exact_intervals import clip_to_range, record_interval
 from seqbench.spec import metric_margin, metric_spec
 
@@ -68,7 +68,7 @@ def results_frame(records: list[RunRecord]) -> pd.DataFrame:
         row = {c: getattr(r, c) for c in RUN_COLUMNS if c not in ("task_label", "model_label")}
         row["run"] = index
         row["lr"] = (r.trainer_params or {}).get("lr")
-        row["converged"] = r.converged
+        row["converged"] = converged(r)  # not where it stopped while still improving
         row["budget_limited"] = budget_limited(r)
         row["task_label"], row["model_label"] = labels[index]
         for split, values in r.metrics.items():

@@ -48,6 +48,9 @@ EVAL_SPLITS = 3
 #: Bytes of memory a task needs per byte of a text file it reads (the bytes, one 4-byte code
 #: point per character, and the decoded string).
 TEXT_FILE_FACTOR = 6
+#: Copies of a drawn batch that exporting it holds at once (the padded batch, and the rows
+#: without padding that the writers take from it).
+EXPORT_FACTOR = 2
 
 
 #: The knob that shrinks each part, and the power of the part it scales with (a part grows
@@ -99,9 +102,20 @@ def estimate(n_params: int, spec: Any, trainer: dict[str, Any], options: dict[st
     out.notes["activations"] = f"batch {batch} x {train_steps} steps x {hidden} hidden x {layers} layers"
     eval_per_step = hidden * layers * EVAL_FACTOR + out_size + heads * eval_steps * layers
     out.parts["evaluation pass"] = f32 * eval_batch * eval_steps * eval_per_step
-    input_bytes = 8 if hasattr(spec.input, "symbols") else f32 * int(getattr(spec.input, "size", 1))
-    out.parts["evaluation sets"] = EVAL_SPLITS * int(trainer.get("eval_size", 512)) * eval_steps * (input_bytes + 9)
+    out.parts["evaluation sets"] = examples_bytes(spec, EVAL_SPLITS * int(trainer.get("eval_size", 512)), eval_steps)
     return out
+
+
+def examples_bytes(spec: Any, n: int, steps: int) -> float:
+    """Bytes ``n`` drawn examples of up to ``steps`` steps hold: per step the input (8 bytes per
+    token id, 4 per feature), an int64 target and a bool mask.
+
+    >>> from seqbench.spec import Classes, TaskSpec, Tokens
+    >>> examples_bytes(TaskSpec("many_to_one", Tokens(("<pad>", "0", "1")), Classes(2), "accuracy"), 10, 4)
+    680
+    """
+    input_bytes = 8 if hasattr(spec.input, "symbols") else BYTES["fp32"] * int(getattr(spec.input, "size", 1))
+    return n * steps * (input_bytes + 9)
 
 
 def check_fits(need: Estimate, trainer: dict[str, Any], options: dict[str, Any],
@@ -159,3 +173,28 @@ def check_file_fits(path: str | os.PathLike, available: int | None = None) -> No
         raise ResourceError(f"task.path={str(path)!r}: a file of {format_bytes(size)} needs about "
                             f"{format_bytes(need)} of memory to read but {format_bytes(available)} is available; "
                             "use a smaller file (task.max_bytes caps what is read)")
+
+
+def check_examples_fit(spec: Any, n: int, steps: int, available: int | None = None) -> None:
+    """Refuse (ResourceError) drawing and exporting ``n`` examples of up to ``steps`` steps that
+    cannot fit in memory, with the largest ``--n`` that would (``seqbench generate`` calls it
+    before drawing anything).
+
+    >>> from seqbench.spec import Classes, TaskSpec, Tokens
+    >>> spec = TaskSpec("many_to_one", Tokens(("<pad>", "0", "1")), Classes(2), "accuracy", lengths=(1, 100_000))
+    >>> check_examples_fit(spec, 1_000, 100, available=10**9)  # fits: nothing happens
+    >>> check_examples_fit(spec, 100_000, 100_000, available=16 * 10**9)
+    Traceback (most recent call last):
+    ...
+    seqbench.resources.ResourceError: does not fit in memory: 100,000 examples of up to 100,000 steps need about 340.0 GB ... but 16.0 GB is available; try --n=4705 (or a shorter task)
+    """
+    if available is None:
+        available = machine_memory()["available"]
+    need = EXPORT_FACTOR * examples_bytes(spec, n, steps)
+    if available is None or need <= available:
+        return
+    fits = int(available // (need / n))
+    hint = f"try --n={fits} (or a shorter task)" if fits >= 1 else "use a shorter task"
+    raise ResourceError(f"does not fit in memory: {n:,} examples of up to {steps:,} steps need about "
+                        f"{format_bytes(need)} (the batch and the rows written from it) but "
+                        f"{format_bytes(available)} is available; {hint}")

@@ -102,3 +102,16 @@ def test_only_the_same_setup_with_a_larger_cap_continues(tmp_path):
     run_experiment(task, model, trainer, out_dir=tmp_path)
     other = run_experiment(task, model, {**trainer, "steps": 40, "lr": 0.003}, out_dir=tmp_path, extend=True)
     assert other.history[0]["step"] == 5  # started over: another learning rate is another run
+
+
+def test_an_old_run_stopped_by_an_absolute_threshold_while_its_mse_fell_is_not_counted_converged():
+    """The committed adding runs: min_delta 0.001 absolute on an mse near 1e-4 stopped the GRU at step 800."""
+    from seqbench.convergence import converged
+
+    falling = [{"step": 100 * i, "val_mse": 1e-3 * 0.8 ** i} for i in range(1, 9)]
+    record = RunRecord(task="adding", model="gru", seed=0, status="ok", primary_metric="mse", higher_is_better=False,
+                       steps=800, converged=True, history=falling,
+                       trainer_params={"steps": 5000, "patience": 5, "min_delta": 0.001})
+    assert budget_limited(record) and converged(record) is False
+    flat = RunRecord(**{**record.to_json(), "history": [{"step": 100 * i, "val_mse": 1e-4} for i in range(1, 9)]})
+    assert not budget_limited(flat) and converged(flat) is True

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import textwrap
 
 from tabulate import tabulate
 
+from seqbench.cli.parsing import Parser
+
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="seqbench claims",
         description="Check every claim a board's README makes (DIR/claims.yaml) against the result.json files below DIR.",
         epilog="Exit status: 0 when every claim passes, 1 when any fails, 2 for a bad folder or claims file.")

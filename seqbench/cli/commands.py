@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from tabulate import tabulate
 
+from seqbench.cli.parsing import Parser
 from seqbench.errors import SeqbenchError, UnknownNameError
 from seqbench.registry import MODELS, TASKS
 
@@ -19,7 +20,7 @@ def _warn(problems: list[str]) -> None:
 
 
 def tasks(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="seqbench tasks", description="List the registered tasks.")
+    parser = Parser(prog="seqbench tasks", description="List the registered tasks.")
     parser.add_argument("--json", action="store_true", help="print a JSON list instead of a table")
     args = parser.parse_args(argv)
     loaded, problems = TASKS.load_all()
@@ -39,7 +40,7 @@ def tasks(argv: list[str]) -> int:
 
 
 def models(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="seqbench models", description="List the registered models.")
+    parser = Parser(prog="seqbench models", description="List the registered models.")
     parser.add_argument("--json", action="store_true", help="print a JSON list instead of a table")
     args = parser.parse_args(argv)
     loaded, problems = MODELS.load_all()
@@ -55,7 +56,7 @@ def models(argv: list[str]) -> int:
 
 
 def check(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="seqbench check", description="Run the conformance checks on tasks, or with --model on models.",
         epilog="Exit status: 0 when everything conforms, 1 when a check failed.")
     parser.add_argument("tasks", nargs="*", help="task names (default: every registered task)")
@@ -113,8 +114,8 @@ def check_models(names: list[str]) -> int:
 
 
 def leaderboard(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="seqbench leaderboard",
-                                     description="Tables from every result.json below the given folders.")
+    parser = Parser(prog="seqbench leaderboard",
+                    description="Tables from every result.json below the given folders.")
     parser.add_argument("folders", nargs="+", help="folders holding result.json files (searched recursively)")
     parser.add_argument("--out", help="write leaderboard.md, .html, results.csv and plots into this folder "
                                       "(then the files written are listed instead of the markdown)")

@@ -10,12 +10,13 @@ import argparse
 import json
 
 from seqbench.analysis.features import GATES, PRESETS, format_bytes, report, video_frames
+from seqbench.cli.parsing import Parser
 from seqbench.errors import ConfigError
 
 
 def _parser() -> argparse.ArgumentParser:
     presets = ", ".join(f"{name} ({p.width}x{p.height}x{p.channels})" for name, p in PRESETS.items())
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="seqbench features",
         description="Input features of an image (or video) and the parameters a fully connected layer, "
                     "a row-reading RNN and a small convolution need for it.",

@@ -7,11 +7,12 @@ The file's suffix picks the format (``.jsonl``, ``.parquet`` or ``.npz``); the c
 
 from __future__ import annotations
 
-import argparse
 from typing import Any
 
-from seqbench.knobs import check_seed
+from seqbench.cli.parsing import Parser
 from seqbench.errors import ConfigError, UnknownNameError
+from seqbench.knobs import check_seed
+from seqbench.resources import ResourceError
 
 
 def parse_value(text: str) -> Any:
@@ -62,8 +63,24 @@ def check_output_file(out: str) -> None:
     check_output_dir(str(Path(out).parent), "--out folder")
 
 
+def longest_example(task: Any, split: str) -> int:
+    """Steps of the longest example of ``split``: its longest input plus the longest target."""
+    spec = task.spec
+    lengths = spec.ood_lengths if split == "test_ood" and spec.ood_lengths else spec.lengths
+    return (lengths[1] if lengths else 1) + (spec.max_output_length or 0)
+
+
+def check_fits(task: Any, split: str, n: int) -> None:
+    """Refuse, before drawing anything, an unknown split or ``n`` examples that cannot fit in memory
+    (the check ``seqbench run`` makes, :func:`seqbench.resources.check_examples_fit`)."""
+    from seqbench.resources import check_examples_fit
+
+    task._check_split(split)
+    check_examples_fit(task.spec, n, longest_example(task, split))
+
+
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="seqbench generate",
         description="Write N examples of one split of a task to FILE (.jsonl, .parquet or .npz) "
                     "and a dataset card to FILE.card.json.")
@@ -90,7 +107,12 @@ def main(argv: list[str]) -> int:
     except UnknownNameError as exc:
         raise ConfigError(str(exc)) from None
     task = cls(**knobs)
-    card = export(task, args.split, n, seed, args.out)
+    check_fits(task, args.split, n)
+    try:
+        card = export(task, args.split, n, seed, args.out)
+    except MemoryError:  # the estimate passed, the machine did not: the same refusal, late
+        raise ResourceError(f"does not fit in memory: {n:,} examples of {args.split} ran out of memory; "
+                            "try a smaller --n (or a shorter task)") from None
     print(f"wrote {card['n']} examples of {card['task']} v{card['version']} ({card['split']}, seed {card['seed']}, "
           f"fingerprint {card['fingerprint']}) to {args.out} and {card_path(args.out)}")
     return 0
