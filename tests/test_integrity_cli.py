@@ -328,14 +328,14 @@ def test_a_sweep_prints_one_line_per_job_and_a_short_summary(tmp_path, capsys):
 
 
 def test_the_preflights_shared_config_cache_composes_what_hydra_composes():
-    """The preflight composes a sweep's jobs from one cache (seqbench.cli.preflight._share_repository);
+    """The preflight composes a sweep's jobs from one cache (seqbench.cli.hydra_internals.share_repository);
     every job must come out as Hydra composes it alone, whatever the jobs before it overrode."""
     from hydra import initialize_config_module
     from hydra.core.global_hydra import GlobalHydra
     from hydra.types import RunMode
     from omegaconf import OmegaConf
 
-    from seqbench.cli.preflight import _share_repository
+    from seqbench.cli.hydra_internals import share_repository
     from seqbench.cli.run import register_configs
 
     register_configs()
@@ -349,7 +349,7 @@ def test_the_preflights_shared_config_cache_composes_what_hydra_composes():
             with initialize_config_module(config_module="seqbench.conf", version_base="1.3"):
                 loader = GlobalHydra.instance().config_loader()
                 if share:
-                    _share_repository(loader)
+                    share_repository(loader)
                 master = loader.load_configuration("config", ["experiment=smoke"], run_mode=RunMode.MULTIRUN)
                 return [OmegaConf.to_container(loader.load_sweep_config(master, job), resolve=False) for job in jobs]
         finally:

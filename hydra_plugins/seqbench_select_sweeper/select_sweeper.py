@@ -60,15 +60,14 @@ class SelectSweeper(Sweeper):
                                                                 task_function=task_function, config=config)
 
     def sweep(self, arguments: List[str]) -> Any:
-        from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
-
         from seqbench.atomic import write_atomic
+        from seqbench.cli.hydra_internals import expand_grid
         from seqbench.cli.stages import cell_of, second_stage, split_stages
 
         assert self.config is not None and self.launcher is not None and self.hydra_context is not None
         parser = OverridesParser.create(config_loader=self.hydra_context.config_loader)
         overrides = parser.parse_overrides([*(f"{k}={v}" for k, v in self.params.items()), *arguments])
-        jobs = BasicSweeper.split_arguments(overrides, None)[0]  # the cartesian grid
+        jobs = expand_grid(overrides)  # the cartesian grid, as Hydra's basic sweeper expands it
         sweep_dir = Path(self.config.hydra.sweep.dir)
         sweep_dir.mkdir(parents=True, exist_ok=True)
         OmegaConf.save(self.config, sweep_dir / "multirun.yaml")

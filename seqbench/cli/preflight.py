@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from seqbench.errors import ConfigError, SeqbenchError, closest
+from seqbench.cli.hydra_internals import BASIC_SWEEPER, expand_grid, share_repository
 from seqbench.cli.overrides import hydra_error_message
 from seqbench.knobs import check_seed
 from seqbench.loggers import check_logger
@@ -40,7 +41,6 @@ from seqbench.loggers import check_logger
 #: The top-level keys of seqbench's configuration (besides ``hydra``).
 TOP_LEVEL_KEYS = ("task", "model", "trainer", "seed", "device", "resume", "save_model", "logger")
 REQUIRED_GROUPS = ("task", "model", "trainer")
-BASIC_SWEEPER = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
 #: hydra/sweeper=select: the basic sweeper's grid, run in two stages (:mod:`seqbench.cli.stages`).
 SELECT_SWEEPER = "hydra_plugins.seqbench_select_sweeper.select_sweeper.SelectSweeper"
 #: Bad jobs named in full in a sweep's refusal (the rest are counted).
@@ -86,7 +86,7 @@ def preflight(argv: list[str]) -> Plan | None:
     try:
         with initialize_config_module(config_module="seqbench.conf", version_base="1.3"):
             loader = GlobalHydra.instance().config_loader()
-            _share_repository(loader)
+            share_repository(loader)  # one config cache for every job (seqbench.cli.hydra_internals)
             mode = RunMode.MULTIRUN if multirun else RunMode.RUN
             try:
                 master = loader.load_configuration("config", overrides, run_mode=mode)
@@ -97,40 +97,6 @@ def preflight(argv: list[str]) -> Plan | None:
                 raise ConfigError(hydra_error_message(exc, overrides)) from None
     finally:
         GlobalHydra.instance().clear()
-
-
-def _share_repository(loader: Any) -> None:
-    """Let this (preflight-only) config loader compose every job of a sweep from one config cache.
-
-    Hydra builds a fresh caching repository for each composition (a deep copy of every config
-    source, every YAML file parsed again): most of the preflight's time. The jobs of one sweep
-    share their search path, so one cache per search path, handing out copies, gives the same
-    configs (``tests/test_integrity_cli.py`` compares them with Hydra's own composition).
-    """
-    import copy
-
-    from hydra._internal.config_repository import CachingConfigRepository
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-
-    class CopyingCache(CachingConfigRepository):
-        """Hydra's per-composition cache, kept across compositions: each load hands out a copy of
-        the cached config, since composing a job merges into the configs it loaded."""
-
-        def load_config(self, config_path: str) -> Any:
-            return copy.deepcopy(super().load_config(config_path))
-
-    shared: dict[tuple, Any] = {}
-
-    def parse_and_cache(config_name: str | None, overrides: list[str]) -> tuple[list, Any]:
-        parsed = OverridesParser.create().parse_overrides(overrides=overrides)
-        key = (config_name, tuple(str(o.input_line) for o in parsed if o.key_or_group.startswith("hydra.searchpath")))
-        if key not in shared:
-            repository = CopyingCache(loader.repository)
-            loader._process_config_searchpath(config_name, parsed, repository)
-            shared[key] = repository
-        return parsed, shared[key]
-
-    loader._parse_overrides_and_create_caching_repo = parse_and_cache
 
 
 def _check_run(cfg: Any, overrides: list[str]) -> Plan:
@@ -154,12 +120,10 @@ def _check_sweep(loader: Any, master: Any, overrides: list[str]) -> Plan:
         _check_top_level(master, overrides)
         check_output_dir(sweep_dir, "hydra.sweep.dir")
         return plan
-    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
-
     params = [f"{k}={v}" for k, v in (master.hydra.sweeper.params or {}).items()]
     task_overrides = OmegaConf.to_container(master.hydra.overrides.task, resolve=False)
     parsed = OverridesParser.create(config_loader=loader).parse_overrides(params + list(task_overrides))
-    jobs = BasicSweeper.split_arguments(parsed, None)[0]
+    jobs = expand_grid(parsed)
     names = _job_names(jobs)
     bad: list[str] = []
     folders: dict[str, int] = {}

@@ -66,8 +66,10 @@ def job(cfg: DictConfig) -> tuple[str, float]:
     Returns the status and the objective a hyperparameter sweeper optimises: the primary
     metric on ``val`` (never ``test``), NaN when the run did not finish ok.
     """
+    from seqbench.cli.workers import watch_launcher
     from seqbench.experiment import completed, execute, validate_experiment
 
+    watch_launcher()  # in a launcher's worker: stop when seqbench run is gone (kill -9)
     hydra_cfg = HydraConfig.get()
     out_dir = Path(hydra_cfg.runtime.output_dir)
     task = OmegaConf.to_container(cfg.task, resolve=True)
@@ -185,7 +187,8 @@ def run(argv: list[str]) -> int:
 
     The run or the whole sweep is checked first (:mod:`seqbench.cli.preflight`): a bad
     configuration, seed, output folder or two jobs sharing a folder stop it before any job
-    starts. SIGINT or SIGTERM ends the launcher's workers (:mod:`seqbench.cli.workers`).
+    starts. SIGINT, SIGTERM or SIGHUP ends the launcher's workers, and they stop by themselves
+    when this process is killed outright (:mod:`seqbench.cli.workers`).
     """
     register_configs()
     from hydra.errors import HydraException
@@ -194,12 +197,13 @@ def run(argv: list[str]) -> int:
     from seqbench.cli.callbacks import print_summary, sweep_statuses
     from seqbench.cli.overrides import check_overrides, hydra_error_message
     from seqbench.cli.preflight import preflight
-    from seqbench.cli.workers import stop_children_on_signal
+    from seqbench.cli.workers import LAUNCHER_VARIABLE, launcher_identity, stop_children_on_signal
     from seqbench.errors import ConfigError
 
     check_overrides(argv)
     plan = preflight(argv)
-    settings = {"HYDRA_FULL_ERROR": "1"}  # Hydra's errors reach us as exceptions, not printed
+    settings = {"HYDRA_FULL_ERROR": "1",  # Hydra's errors reach us as exceptions, not printed
+                LAUNCHER_VARIABLE: launcher_identity()}  # the workers watch this process
     if plan is not None and plan.multirun and plan.n_jobs is not None:
         settings[SWEEP_SIZE_VARIABLE] = str(plan.n_jobs)
         print(f"[seqbench] {plan.n_jobs} jobs -> {plan.output_dir} (launcher: {plan.launcher})", flush=True)
@@ -248,14 +252,10 @@ def _composed_once(plan: Any) -> Iterator[None]:
     if plan is None or not plan.multirun or plan.n_jobs is None:
         yield
         return
-    from hydra.plugins.sweeper import Sweeper
+    from seqbench.cli.hydra_internals import skip_batch_validation
 
-    original = Sweeper.validate_batch_is_legal
-    Sweeper.validate_batch_is_legal = lambda self, batch: None  # type: ignore[method-assign]
-    try:
+    with skip_batch_validation():
         yield
-    finally:
-        Sweeper.validate_batch_is_legal = original  # type: ignore[method-assign]
 
 
 @contextmanager
