@@ -12,6 +12,7 @@ DEMO_DIR ?= outputs/smoke
 install: $(STAMP)
 
 $(STAMP): pyproject.toml constraints.txt
+	@echo "[seqbench] installing into $(VENV) (first run only, about a minute)..."
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet "setuptools>=69" wheel
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test]"

@@ -45,7 +45,7 @@ class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         """Raise the message as one line, with the closest option for an unknown one."""
         message = re.sub(r"^argument (\S+): ", r"\1: ", " ".join(message.split()))
-        if "did you mean" in message:
+        if ": choose from " in message:  # from _check_value: the choices and the closest one said already
             raise ConfigError(message)
         unknown = re.match(r"unrecognized arguments: (-\S+)", message)
         options = [s for action in self._actions for s in action.option_strings]
