@@ -184,6 +184,59 @@ def check_batch_size(task: Task) -> None:
         _fail(b.size == n, f"sample(n={n}) returned {b.size} examples")
 
 
+CHECK_TRAIN, CHECK_EVAL = 2048, 128  #: inputs check_partition draws (tests/test_test_sets.py draws a run's worth)
+
+
+def row_keys(batch: Batch) -> list[bytes]:
+    """Each example's input exactly (its steps up to its length, and the length), as bytes."""
+    data = batch.numpy()
+    inputs, lengths = data["inputs"], data.get("lengths")
+    if lengths is None:
+        return [row.tobytes() for row in inputs]
+    return [inputs[i, : lengths[i]].tobytes() + int(lengths[i]).to_bytes(8, "little") for i in range(len(inputs))]
+
+
+def count_overlap(task: Task, train: int, evaluation: int | dict[str, Batch], seed: int = 0,
+                  chunk: int = 8192) -> dict[str, int]:
+    """How many examples of each evaluation set have an input that occurs, exactly, among ``train``
+    training examples of seed ``seed`` (drawn ``chunk`` at a time). ``evaluation`` is the sets
+    themselves (``make_eval_sets``) or a size: that many examples of each split (a smaller finite
+    split whole) from its shared stream (:meth:`~seqbench.task.Task.eval_rng`)."""
+    if isinstance(evaluation, int):
+        sizes = {split: task.split_size(split) for split in task.splits[1:]}
+        evaluation = {split: task.sample(task.eval_rng(split), min(evaluation, size) if size else evaluation, split)
+                      for split, size in sizes.items()}
+    wanted = {split: row_keys(batch) for split, batch in evaluation.items()}
+    every = set().union(*wanted.values())
+    found, rng, left = set(), task.rng(seed, "train"), train
+    while left > 0:
+        batch = task.sample(rng, min(chunk, left), "train")
+        found.update(key for key in row_keys(batch) if key in every)
+        left -= batch.size
+    return {split: sum(key in found for key in keys) for split, keys in wanted.items()}
+
+
+def check_partition(task: Task) -> None:
+    """Evaluation inputs are kept out of training as the task declares: ``partition = "hash"`` and no
+    val, test or test_ood input among CHECK_TRAIN training inputs; or ``"none"`` with its reason."""
+    _fail(task.partition in ("hash", "none"), f"partition must be 'hash' or 'none', not {task.partition!r}")
+    if task.partition == "none":
+        _fail(bool(task.partition_reason), "partition = 'none' needs a partition_reason: why overlap between "
+              "training and evaluation inputs cannot or does not matter (continuous inputs, a data set already "
+              "split, an unbounded source)")
+        return
+    val, test = task.eval_shares
+    _fail(val > 0 and test > 0 and val + test < 1, f"eval_shares {task.eval_shares}: each must be > 0, their sum < 1")
+    from seqbench.partition import partition_of
+
+    problems = partition_of(task).problems
+    _fail(not problems, "; ".join(problems))
+    found = count_overlap(task, CHECK_TRAIN, CHECK_EVAL)
+    _fail(not any(found.values()), "evaluation inputs occur in training: " + ", ".join(
+        f"{n} of {split}'s" for split, n in found.items() if n) + f" examples among {CHECK_TRAIN} training inputs "
+        "(does generate draw val and test from the same inputs as train, past the partition?)")
+
+
 def check_baselines(task: Task) -> None:
     """Baselines compute to finite numbers on the test split."""
     train, test = _sample(task, "train", n=64), _sample(task, "test", n=64)
@@ -194,7 +247,7 @@ def check_baselines(task: Task) -> None:
 
 CHECKS: tuple[Callable[[Task], None], ...] = (
     check_spec, check_shapes, check_values, check_determinism, check_long_inputs, check_batch_size,
-    check_baselines,
+    check_partition, check_baselines,
 )
 
 

@@ -10,8 +10,10 @@
 
 plus ``FILE.card.json``: the task, its version and knobs, split, seed, number of examples,
 the vocabularies, what every field holds, the batch's content fingerprint and the file's
-SHA-256. Nothing that varies between runs (times, paths of the machine) goes into either
-file, so the same command writes byte-identical files.
+SHA-256, and how the splits are kept apart (``test_sets``, ``input_space``: the size of the
+task's input space per length and the share of it each split covers, computed by
+:func:`seqbench.spaces.space_report`). Nothing that varies between runs (times, paths of the
+machine) goes into either file, so the same command writes byte-identical files.
 
 >>> import json, tempfile
 >>> from pathlib import Path
@@ -41,11 +43,12 @@ import numpy as np
 from seqbench.atomic import current_umask, write_with  # noqa: F401 - current_umask: re-exported
 from seqbench.batch import Batch
 from seqbench.errors import ConfigError
+from seqbench.spaces import space_report, summary
 from seqbench.spec import EOS, PAD, Classes, Real, Tokens
 from seqbench.task import Task, padding_mask
 
 CARD_SUFFIX = ".card.json"
-CARD_VERSION = 1
+CARD_VERSION = 2  #: 2: test_sets and input_space (how evaluation inputs are kept out of training)
 
 
 @dataclass
@@ -235,6 +238,7 @@ def export(task: Task, split: str, n: int, seed: int, out: str | Path) -> dict[s
     fields = _atomic_write(out, lambda handle: WRITERS[fmt](task, batch, handle))
     from seqbench import __version__
 
+    report = space_report(task)
     card = {
         "card_version": CARD_VERSION,
         "task": task.name,
@@ -251,6 +255,8 @@ def export(task: Task, split: str, n: int, seed: int, out: str | Path) -> dict[s
         "input_symbols": list(task.spec.input.symbols) if isinstance(task.spec.input, Tokens) else None,
         "output_symbols": list(task.spec.output.symbols) if isinstance(task.spec.output, Tokens) else None,
         "spec": task.spec.describe(),
+        "test_sets": summary(task, report),
+        "input_space": report,
         "fingerprint": batch.fingerprint(),
         "sha256": hashlib.sha256(out.read_bytes()).hexdigest(),
         "command": command_line(task, split, n, seed, out),

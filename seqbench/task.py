@@ -8,12 +8,19 @@ data and train, val and test streams are independent.
 Subclasses set ``name``, ``version``, ``description`` and ``knobs``, build their
 :class:`~seqbench.spec.TaskSpec` in :meth:`Task.build_spec` and their examples in
 :meth:`Task.generate`. See ``tasks/parity.py`` for a complete task in 60 lines.
+
+Evaluation inputs never occur in training: :meth:`Task.sample` draws each split from its own
+part of a fixed partition of the input space (``partition = "hash"``, :mod:`seqbench.partition`);
+a task whose inputs are continuous, already split or drawn from an unbounded source says
+``partition = "none"`` and why (``partition_reason``). :meth:`Task.input_space` states how many
+distinct inputs each length has, where that is finite.
 """
 
 from __future__ import annotations
 
 import zlib
 from abc import ABC, abstractmethod
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
@@ -21,10 +28,13 @@ import numpy as np
 from seqbench.batch import Batch
 from seqbench.errors import ConfigError
 from seqbench.knobs import Knob, validate_knobs
+from seqbench.partition import OWNER, check_space, draw, partition_of
 from seqbench.spec import PAD, Classes, Real, TaskSpec, Tokens
 
 if TYPE_CHECKING:  # torch is imported where tensors are made, so listing tasks never loads it
     import torch
+
+    from seqbench.spaces import InputSpace
 
 SPLITS: tuple[str, ...] = ("train", "val", "test", "test_ood")
 EVAL_STREAM = 2**32  #: seeds the evaluation stream; training seeds are in [0, 2**32 - 1]
@@ -39,6 +49,13 @@ class Task(ABC):
     version: ClassVar[int] = 1
     description: ClassVar[str] = ""
     knobs: ClassVar[tuple[Knob, ...]] = ()
+    #: how evaluation inputs are kept out of training: "hash" (a fixed partition of the input space
+    #: by a hash of each input: seqbench.partition) or "none" (continuous inputs, a data set already
+    #: split, an unbounded source), with the reason in ``partition_reason``
+    partition: ClassVar[str] = "hash"
+    partition_reason: ClassVar[str] = ""
+    #: the share of each length's inputs that val and test own under "hash" (train owns the rest)
+    eval_shares: ClassVar[tuple[float, float]] = (0.05, 0.05)
 
     def __init__(self, **values: Any) -> None:
         self.params: dict[str, Any] = validate_knobs("task", self.knobs, values)
@@ -46,6 +63,8 @@ class Task(ABC):
             setattr(self, key, value)
         self.check_params()
         self.spec: TaskSpec = self.build_spec()
+        if self.partition == "hash":
+            check_space(self)  # a space too small to hold val and test out is refused here, in one line
 
     @property
     def kind(self) -> str:
@@ -76,6 +95,29 @@ class Task(ABC):
     def split_size(self, split: str) -> int | None:
         """Number of distinct examples in a finite split, or None for an unbounded generator."""
         return None
+
+    def input_space(self) -> InputSpace | None:
+        """Distinct inputs per training input length (:class:`~seqbench.spaces.InputSpace`), computed
+        from the task's definition; None where the inputs are continuous or the count is unknown.
+        Under ``partition = "hash"`` it lets the partition enumerate short lengths exactly and refuse
+        knobs whose space is too small to hold val and test out."""
+        return None
+
+    def all_inputs(self, length: int | None) -> Iterable[tuple[np.ndarray, np.ndarray | None]] | None:
+        """Every input of ``length``, in chunks of (input rows, lengths or None), for a task that can
+        list them directly; None (the default) lets the partition find them by drawing (:meth:`generate_at`)."""
+        return None
+
+    def generate_at(self, rng: np.random.Generator, n: int, length: int | None) -> Batch | None:
+        """``n`` training examples whose inputs all have ``length`` (a length of :meth:`input_space`;
+        None for a task without lengths), or None where the task cannot fix a length."""
+        return self.generate(rng, n, "train") if length is None else None
+
+    def input_parts(self, inputs: np.ndarray, lengths: np.ndarray | None) -> np.ndarray:
+        """The part of the input space each input row belongs to: 0 train, 1 val, 2 test. By default
+        the hash partition (:func:`seqbench.partition.partition_of`); a task that also keeps some
+        inputs in training by a rule of its own (``number_words``) says so here."""
+        return partition_of(self).owners(inputs, lengths)
 
     def data_digest(self) -> dict[str, str]:
         """Digests of the content of any file the task reads (not only its path), so that resume
@@ -120,13 +162,20 @@ class Task(ABC):
         return np.random.default_rng([EVAL_STREAM, SPLITS.index(split), zlib.crc32(self.name.encode())])
 
     def sample(self, rng: np.random.Generator, n: int, split: str = "train") -> Batch:
-        """Draw ``n`` examples of ``split``; the same generator state gives the same batch."""
+        """Draw ``n`` examples of ``split``; the same generator state gives the same batch.
+
+        Under ``partition = "hash"``, train, val and test draw only inputs of their own part of the
+        input space (training draws that fall in val or test are redrawn); a finite split is drawn
+        by the task itself from its part. ``test_ood`` is drawn as generated: longer than training.
+        """
         self._check_split(split)
         if not isinstance(n, (int, np.integer)) or n < 1:
             raise ConfigError(f"n={n}: must be an integer >= 1")
         size = self.split_size(split)
         if size is not None and n > size and split != "train":
             raise ConfigError(f"n={n}: split {split!r} of task {self.name!r} has only {size} examples")
+        if self.partition == "hash" and split in OWNER and (split == "train" or size is None):
+            return draw(self, rng, int(n), split)
         return self.generate(rng, int(n), split)
 
     def lengths_for(self, split: str) -> tuple[int, int]:
@@ -236,14 +285,35 @@ class SequenceTask(Task, ABC):
     ``test_ood`` lengths take every value of :func:`length_grid` of ``[length + 1,
     ood_length]`` equally often (train short, test long, as in the Chomsky-hierarchy benchmark): a few
     lengths with many examples each, so every length's score has a narrow interval.
+
+    :meth:`generate_at` fixes every input's length (the partition enumerates short lengths with
+    it): :meth:`sample_lengths` then returns that length, so a ``generate`` that takes its lengths
+    from :meth:`sample_lengths` supports it unchanged.
     """
+
+    _forced_length: int | None = None
 
     def check_params(self) -> None:
         if self.min_length > self.length:
             raise ConfigError(f"task.min_length={self.min_length}: must be <= task.length={self.length}")
         self.resolve_longer("ood_length", "length", 2 * self.length)
 
+    def generate_at(self, rng: np.random.Generator, n: int, length: int | None) -> Batch | None:
+        if length is None:
+            return None
+        self._forced_length = length
+        try:
+            return self.generate(rng, n, "train")
+        finally:
+            self._forced_length = None
+
     def sample_lengths(self, rng: np.random.Generator, n: int, split: str) -> np.ndarray:
+        """Input lengths (n,) of ``split`` (:meth:`draw_lengths`), or the length :meth:`generate_at` fixed."""
+        if self._forced_length is not None:
+            return np.full(n, self._forced_length)
+        return self.draw_lengths(rng, n, split)
+
+    def draw_lengths(self, rng: np.random.Generator, n: int, split: str) -> np.ndarray:
         low, high = self.lengths_for(split)
         if split == "test_ood":  # every grid length equally often, in random order
             return rng.permutation(np.resize(length_grid(low, high), n))

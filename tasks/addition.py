@@ -6,6 +6,7 @@ import numpy as np
 
 from seqbench.errors import ConfigError
 from seqbench.knobs import Knob
+from seqbench.spaces import InputSpace
 from seqbench.spec import EOS, TaskSpec, Tokens
 from seqbench.task import Task, padding_mask, to_batch
 from seqbench.decoding import with_eos
@@ -51,17 +52,17 @@ class Addition(Task):
     >>> task = Addition(digits=3)
     >>> batch = task.sample(np.random.default_rng(1), 2)
     >>> print(task.show(batch, 0))
-    input:  1 3 + 2 2 · ·
-    target: 3 5 <eos> _ _
+    input:  3 3 + 4 6 · ·
+    target: 7 9 <eos> _ _
     mask:   1 1 1 0 0
     >>> print(task.show(batch, 1))
-    input:  8 4 0 + 9 5 3
-    target: 1 7 9 3 <eos>
+    input:  6 7 9 + 5 9 4
+    target: 1 2 7 3 <eos>
     mask:   1 1 1 1 1
     """
 
     name = "addition"
-    version = 1
+    version = 2  # 2: val and test inputs are never trained on (a hash partition of the input space)
     description = "'a+b' as digits -> the digits of the sum"
     knobs = (
         Knob("min_digits", 1, low=1, high=MAX_DIGITS - 1, help="fewest digits of a training operand"),
@@ -87,10 +88,35 @@ class Addition(Task):
         """The (inclusive) range of operand digit counts in ``split``."""
         return (self.digits + 1, self.ood_digits) if split == "test_ood" else (self.min_digits, self.digits)
 
+    def input_space(self) -> InputSpace:
+        """Strings ``a+b`` of each length L: every pair of operands whose digit counts add up to L - 1."""
+        low, high = self.digit_range("train")
+        numbers = {c: 10 if c == 1 else 9 * 10 ** (c - 1) for c in range(low, high + 1)}  # no leading zeros
+        return InputSpace({L: sum(numbers[c] * numbers[L - 1 - c] for c in numbers if L - 1 - c in numbers)
+                           for L in range(2 * low + 1, 2 * high + 2)})
+
+    def generate_at(self, rng: np.random.Generator, n: int, length: int | None):
+        """Training examples of input length ``length``: the first operand's digit count uniform among
+        those that leave the second one in range (as the generator's counts, given their sum)."""
+        if length is None:
+            return None
+        self._forced_length = length
+        try:
+            return self.generate(rng, n, "train")
+        finally:
+            self._forced_length = None
+
+    _forced_length: int | None = None
+
     def operands(self, rng: np.random.Generator, n: int, split: str) -> tuple[np.ndarray, np.ndarray]:
         """Operands (n, 2) and their digit counts (n, 2)."""
         low, high = self.digit_range(split)
-        counts = rng.integers(low, high + 1, size=(n, 2))
+        if self._forced_length is not None:  # digit counts adding up to the fixed length - 1
+            total = self._forced_length - 1
+            first = rng.integers(max(low, total - high), min(high, total - low) + 1, size=n)
+            counts = np.stack([first, total - first], axis=1)
+        else:
+            counts = rng.integers(low, high + 1, size=(n, 2))
         smallest = np.where(counts == 1, 0, POWERS[counts - 1])  # no leading zeros
         return rng.integers(smallest, POWERS[counts]), counts
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from seqbench.knobs import Knob
+from seqbench.spaces import InputSpace
 from seqbench.spec import Classes, TaskSpec, Tokens
 from seqbench.task import SequenceTask, length_knobs, padding_mask, to_batch
 
@@ -19,17 +20,18 @@ class BracketDepth(SequenceTask):
     >>> task = BracketDepth(length=6, max_depth=3)
     >>> batch = task.sample(np.random.default_rng(0), 2)
     >>> print(task.show(batch, 0))
-    input:  ( ) ( ( ( )
-    target: 1 0 1 2 3 2
+    input:  ( ( ) ) ( (
+    target: 1 2 1 0 1 2
     mask:   1 1 1 1 1 1
     >>> print(task.show(batch, 1))
-    input:  ( ) ( ( · ·
-    target: 1 0 1 2 _ _
+    input:  ( ( ( ) · ·
+    target: 1 2 3 2 _ _
     mask:   1 1 1 1 0 0
     """
 
     name = "bracket_depth"
-    version = 2  # 2: test_ood lengths on a grid of 4 lengths, equally often (per-length intervals)
+    version = 3  # 3: val and test inputs are never trained on (a hash partition of the input space)
+    # 2: test_ood lengths on a grid of 4 lengths, equally often (per-length intervals)
     description = "bracket string -> nesting depth after each bracket"
     knobs = length_knobs(length=20) + (
         Knob("max_depth", 4, low=1, high=1000, help="deepest nesting a string reaches"),
@@ -39,6 +41,20 @@ class BracketDepth(SequenceTask):
         return TaskSpec(kind="tagging", input=Tokens(("<pad>", "(", ")")), output=Classes(self.max_depth + 1),
                         primary_metric="accuracy", lengths=(self.min_length, self.length),
                         ood_lengths=(self.length + 1, self.ood_length))
+
+    def input_space(self) -> InputSpace:
+        """Bracket strings of each training length: one per walk on the depths 0..max_depth that opens
+        at 0, closes at max_depth and may go either way between (floats: exact below 2**53)."""
+        ways = np.zeros(self.max_depth + 1)
+        ways[0] = 1.0
+        sizes = {}
+        with np.errstate(over="ignore", invalid="ignore"):
+            for L in range(1, self.length + 1):
+                ways = np.concatenate([[0.0], ways[:-1]]) + np.concatenate([ways[1:], [0.0]])  # one step up or down
+                if L >= self.min_length:
+                    total = ways.sum()
+                    sizes[L] = int(total) if total < 2**53 else float(total)
+        return InputSpace(sizes)
 
     def generate(self, rng: np.random.Generator, n: int, split: str):
         lengths = self.sample_lengths(rng, n, split)

@@ -8,6 +8,7 @@ import numpy as np
 
 from seqbench.batch import Batch
 from seqbench.knobs import Knob
+from seqbench.spaces import InputSpace, power
 from seqbench.spec import TaskSpec, Tokens
 from seqbench.task import Task, to_batch
 
@@ -47,7 +48,7 @@ class CopyMemory(Task):
 
     name = "copy_memory"
     reference_baseline = "memoryless"
-    version = 1
+    version = 2  # 2: val and test inputs are never trained on (a hash partition of the input space)
     description = "symbols, a long delay, a marker -> the symbols again (Arjovsky et al. 2016)"
     knobs = (
         Knob("delay", 100, low=1, high=100_000, help="T: blanks between the symbols and the end of the marker"),
@@ -68,6 +69,10 @@ class CopyMemory(Task):
                         primary_metric="cross_entropy",
                         lengths=(self.delay + span, self.delay + span),
                         ood_lengths=(self.ood_delay + span, self.ood_delay + span))
+
+    def input_space(self) -> InputSpace:
+        """One length (delay + 2 x copy_length): every string of ``copy_length`` symbols to remember."""
+        return InputSpace({self.delay + 2 * self.copy_length: power(self.alphabet, self.copy_length)})
 
     def generate(self, rng: np.random.Generator, n: int, split: str):
         K, A = self.copy_length, self.alphabet

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from seqbench.knobs import Knob
+from seqbench.spaces import InputSpace
 from seqbench.spec import Classes, TaskSpec, Vector
 from seqbench.task import Task, to_batch
 
@@ -66,6 +67,9 @@ class Digits(Task):
     name = "digits"
     version = 2  # 2: test_ood, the test images under pixel noise
     description = "8x8 digit image (flattened) -> digit class"
+    partition = "none"
+    partition_reason = ("a fixed data set split once: train, val and test are disjoint sets of images "
+                        "(no image occurs twice in the data); test_ood is the test images under noise")
     knobs = (
         Knob("noise", 0.0, low=0.0, high=10.0, help="std of Gaussian noise added to training pixels"),
         Knob("ood_noise", 0.25, low=0.0, high=10.0, help="std of the Gaussian pixel noise of test_ood's test images "
@@ -82,6 +86,12 @@ class Digits(Task):
 
     def split_size(self, split: str) -> int | None:
         return len(self._indices(split))
+
+    def input_space(self) -> InputSpace:
+        """The 1,797 images (no length), and the share of them each split holds."""
+        sizes = {split: len(index) for split, index in _split_indices().items()}
+        total = sum(sizes.values())
+        return InputSpace({None: total}, unit="images", shares={s: n / total for s, n in sizes.items()})
 
     def generate(self, rng: np.random.Generator, n: int, split: str):
         images, labels = _load()

@@ -8,6 +8,7 @@ import numpy as np
 
 from seqbench.knobs import Knob
 from seqbench.pdfa import Automaton, from_word_graph
+from seqbench.spaces import InputSpace
 from seqbench.spec import TaskSpec, Tokens
 from seqbench.task import Task, to_batch
 
@@ -77,6 +78,10 @@ class GrammarLM(Task):
     reference_baseline = "true_source"
     version = 1
     description = "characters of sentences from a probabilistic grammar (exact entropy floor)"
+    partition = "none"
+    partition_reason = ("an unbounded known source: the grammar's streams of `length` characters are far more "
+                        "than a run draws, so a test stream recurs in training only by chance (measured: "
+                        "2 of the 2,000 test streams occur among 160,000 training streams)")
     knobs = (
         Knob("length", 64, low=1, high=100_000, help="characters per training stream"),
         Knob("ood_length", None, low=2, high=200_000, type=int, optional=True,
@@ -101,6 +106,21 @@ class GrammarLM(Task):
         return TaskSpec(kind="lm", input=Tokens(symbols), output=Tokens(symbols),
                         primary_metric="bits_per_char",
                         lengths=(self.length, self.length), ood_lengths=(self.ood_length, self.ood_length))
+
+    def input_space(self) -> InputSpace:
+        """The automaton's distinct streams of ``length`` characters from the start (deterministic: one
+        stream per path of positive probability), counted by propagating path counts over states."""
+        paths = np.zeros(self.automaton.n_states)
+        paths[self.automaton.start] = 1.0
+        possible = self.automaton.emit > 0  # (S, C)
+        with np.errstate(over="ignore", invalid="ignore"):
+            for _ in range(self.length):
+                step = np.zeros_like(paths)
+                states, symbols = np.nonzero(possible)
+                np.add.at(step, self.automaton.next_state[states, symbols], paths[states])
+                paths = step
+        total = float(paths.sum())
+        return InputSpace({self.length: int(total) if total < 2**53 else total})
 
     def generate(self, rng: np.random.Generator, n: int, split: str):
         T = self.lengths_for(split)[0]

@@ -1,17 +1,26 @@
 """``number_words`` (one_to_many): an integer in, its English name out, character by character.
 
-``test_ood`` asks for numbers never seen in training whose every word was: the held-out
-combinations of a hundreds digit and a ones digit (``holdout``), a test of composition.
+Every split but train asks for numbers never trained on. The numbers up to ``max_value`` that are
+not held out (``holdout``) are partitioned by a hash of their input (:mod:`seqbench.partition`):
+``val`` owns 10 % of them, ``test`` 20 %, ``train`` the other 70 %, so ``val`` (choosing a learning
+rate and a checkpoint) and ``test`` measure how a model spells numbers it has not seen, from digits
+and words it has. A number whose name holds a word no other number's name holds (0, "zero") is
+always trained: no model could spell it otherwise. ``test_ood`` asks for the held-out combinations
+of a hundreds digit and a ones digit, numbers whose every word training has seen but never in that
+combination: a test of composition.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
+from collections.abc import Iterator
+from functools import cached_property, lru_cache
 
 import numpy as np
 
 from seqbench.errors import ConfigError
 from seqbench.knobs import Knob
+from seqbench.partition import OWNER, partition_of
+from seqbench.spaces import InputSpace
 from seqbench.spec import EOS, TaskSpec, Tokens, Vector
 from seqbench.task import Task, padding_mask, to_batch
 
@@ -19,6 +28,7 @@ ONES = ("zero one two three four five six seven eight nine ten eleven twelve thi
         "fifteen sixteen seventeen eighteen nineteen").split()
 TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
 CHARACTERS = tuple(" abcdefghijklmnopqrstuvwxyz")
+CHUNK = 65_536  #: numbers one-hot encoded at once when the partition lists them
 
 
 def words(number: int) -> str:
@@ -102,10 +112,25 @@ def held_out(numbers: np.ndarray, holdout: int) -> np.ndarray:
 
 @lru_cache(maxsize=8)
 def _trained_and_held_out(max_value: int, holdout: int) -> tuple[np.ndarray, np.ndarray]:
-    """The numbers training, val and test draw from, and the held-out ones (test_ood), ascending."""
+    """The numbers train, val and test share out, and the held-out ones (test_ood), ascending."""
     numbers = np.arange(max_value + 1)
     held = held_out(numbers, holdout)
     return numbers[~held], numbers[held]
+
+
+@lru_cache(maxsize=8)
+def _always_trained(max_value: int, holdout: int) -> np.ndarray:
+    """The numbers (not held out) whose name holds a word no other such number's name holds: they
+    are trained on, never held out for val or test. From 1,999 up every word of a number below 1,000
+    recurs in 1,000 + that number, so only 0 ("zero") is left."""
+    seen = _trained_and_held_out(max_value, holdout)[0]
+    if max_value >= 1999:
+        return np.array([0])
+    counts: dict[str, int] = {}
+    for number in seen.tolist():
+        for word in set(words(number).split()):
+            counts[word] = counts.get(word, 0) + 1
+    return np.array([n for n in seen.tolist() if any(counts[w] == 1 for w in words(n).split())], dtype=np.int64)
 
 
 class NumberWords(Task):
@@ -114,24 +139,26 @@ class NumberWords(Task):
     >>> import numpy as np
     >>> task = NumberWords(max_value=99)
     >>> batch = task.sample(np.random.default_rng(1), 2)
-    >>> batch.inputs.view(2, 2, 10).argmax(-1).tolist()  # the digits of 47 and 51
-    [[4, 7], [5, 1]]
+    >>> batch.inputs.view(2, 2, 10).argmax(-1).tolist()  # the digits of 49 and 53
+    [[4, 9], [5, 3]]
     >>> print(task.show(batch, 0))
-    input:  0 0 0 0 1 0 0 0 0 0 0 0 0 0 0 0 0 1 0 0
-    target: f o r t y   s e v e n <eos>
-    mask:   1 1 1 1 1 1 1 1 1 1 1 1
+    input:  0 0 0 0 1 0 0 0 0 0 0 0 0 0 0 0 0 0 0 1
+    target: f o r t y   n i n e <eos> _
+    mask:   1 1 1 1 1 1 1 1 1 1 1 0
     >>> print(task.show(batch, 1))
-    input:  0 0 0 0 0 1 0 0 0 0 0 1 0 0 0 0 0 0 0 0
-    target: f i f t y   o n e <eos> _ _
-    mask:   1 1 1 1 1 1 1 1 1 1 0 0
+    input:  0 0 0 0 0 1 0 0 0 0 0 0 0 1 0 0 0 0 0 0
+    target: f i f t y   t h r e e <eos>
+    mask:   1 1 1 1 1 1 1 1 1 1 1 1
     """
 
     name = "number_words"
-    version = 2  # 2: numbers held out of training (holdout) make a test_ood split of new combinations
+    version = 3  # 3: val and test hold numbers never trained on (a hash partition), each number once
+    # 2: numbers held out of training (holdout) make a test_ood split of new combinations
     description = "integer (one-hot digits) -> its English words as characters"
+    eval_shares = (0.1, 0.2)
     knobs = (
         Knob("max_value", 999, low=1, high=999_999, help="largest number; training numbers are uniform over "
-             "[0, max] less the held-out ones"),
+             "train's 70 % of [0, max] less the held-out ones (val and test own 10 % and 20 %)"),
         Knob("holdout", 5, low=0, high=18, help="hold out numbers whose last three digits have a hundreds digit "
              "h >= 1 and a ones digit o with h + o divisible by it (0: none; else 2 to 18); test_ood asks for "
              "each of them once"),
@@ -153,12 +180,52 @@ class NumberWords(Task):
             raise ConfigError("task.holdout=1: holds out every number from 100 up; use 0 (none) or 2 to 18")
 
     def _pools(self) -> tuple[np.ndarray, np.ndarray]:
-        """(trained, held out): the numbers train, val and test draw from, and test_ood's."""
+        """(not held out, held out): the numbers train, val and test share out, and test_ood's."""
         return _trained_and_held_out(self.max_value, self.holdout)
 
+    def one_hot(self, numbers: np.ndarray) -> np.ndarray:
+        """The model's input for each number: one-hot digits, most significant first (n, 10 x digits)."""
+        places = 10 ** np.arange(self.n_digits - 1, -1, -1)
+        digits = (np.asarray(numbers)[:, None] // places[None, :]) % 10  # (n, n_digits)
+        return np.eye(10, dtype=np.float32)[digits].reshape(len(numbers), -1)
+
+    def _partitioned(self) -> np.ndarray:
+        """The numbers train, val and test share out: neither held out nor always trained."""
+        seen = self._pools()[0]
+        return np.setdiff1d(seen, _always_trained(self.max_value, self.holdout))
+
+    def input_space(self) -> InputSpace:
+        """The numbers the partition shares out (no length); test_ood's, and those always trained
+        (a word of their own), are apart."""
+        return InputSpace({None: len(self._partitioned())}, unit="numbers")
+
+    def all_inputs(self, length: int | None) -> Iterator[tuple[np.ndarray, None]]:
+        """The inputs of every number the partition shares out, in chunks."""
+        numbers = self._partitioned()
+        return ((self.one_hot(numbers[i : i + CHUNK]), None) for i in range(0, len(numbers), CHUNK))
+
+    @cached_property
+    def _part_of_number(self) -> np.ndarray:
+        """The part (0 train, 1 val, 2 test) of every number 0..max_value; always trained and held-out
+        numbers are 0 (held-out ones never reach train, which draws from its own numbers)."""
+        table, numbers = partition_of(self), self._partitioned()
+        parts = np.zeros(self.max_value + 1, dtype=np.int8)
+        parts[numbers] = np.concatenate([table.owners(inputs, None) for inputs, _ in self.all_inputs(None)])
+        return parts
+
+    def input_parts(self, inputs: np.ndarray, lengths: np.ndarray | None) -> np.ndarray:
+        digits = np.asarray(inputs).reshape(len(inputs), self.n_digits, 10).argmax(-1)  # (n, n_digits)
+        return self._part_of_number[digits @ (10 ** np.arange(self.n_digits - 1, -1, -1))]
+
+    def split_numbers(self, split: str) -> np.ndarray:
+        """The numbers ``split`` draws from: its part of the partition (train: with the always trained
+        ones), or the held-out ones (test_ood)."""
+        seen, held = self._pools()
+        return held if split == "test_ood" else seen[self._part_of_number[seen] == OWNER[split]]
+
     def split_size(self, split: str) -> int | None:
-        """test_ood holds each held-out number once; the other splits draw with replacement."""
-        return len(self._pools()[1]) if split == "test_ood" else None
+        """val, test and test_ood hold each of their numbers once; train draws with replacement."""
+        return None if split == "train" else len(self.split_numbers(split))
 
     def longest_output(self) -> int:
         """The longest target (EOS included) over every number in [0, max_value]."""
@@ -172,13 +239,10 @@ class NumberWords(Task):
         return longest + 1
 
     def generate(self, rng: np.random.Generator, n: int, split: str):
-        seen, held = self._pools()
-        if split == "test_ood":  # each held-out number at most once
-            numbers = rng.choice(held, size=n, replace=False)  # (n,)
-        else:
-            numbers = seen[rng.integers(0, len(seen), size=n)]  # (n,)
-        places = 10 ** np.arange(self.n_digits - 1, -1, -1)  # most significant first
-        digits = (numbers[:, None] // places[None, :]) % 10  # (n, n_digits)
-        one_hot = np.eye(10, dtype=np.float32)[digits].reshape(n, -1)  # (n, 10 * n_digits)
+        pool = self.split_numbers(split)
+        if split == "train":
+            numbers = pool[rng.integers(0, len(pool), size=n)]  # (n,)
+        else:  # each number of the split at most once
+            numbers = rng.choice(pool, size=n, replace=False)  # (n,)
         targets, lengths = spell(numbers)  # (n, width), (n,)
-        return to_batch(one_hot, targets, None, padding_mask(lengths, targets.shape[1]))
+        return to_batch(self.one_hot(numbers), targets, None, padding_mask(lengths, targets.shape[1]))

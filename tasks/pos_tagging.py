@@ -8,6 +8,7 @@ from itertools import product
 import numpy as np
 
 from seqbench.knobs import Knob
+from seqbench.spaces import InputSpace, capped
 from seqbench.spec import TaskSpec, Tokens
 from seqbench.task import SequenceTask, length_knobs, padding_mask, to_batch
 from seqbench.tasks._ragged import pick, segment_positions
@@ -91,21 +92,22 @@ class PosTagging(SequenceTask):
 
     >>> import numpy as np
     >>> task = PosTagging(length=10)
-    >>> batch = task.sample(np.random.default_rng(15), 2)
+    >>> batch = task.sample(np.random.default_rng(13), 2)
     >>> print(task.show(batch, 0))
-    input:  some old happy sweet help this light small book watch
-    target: DET ADJ ADJ NOUN VERB DET ADJ ADJ NOUN NOUN
+    input:  we see a sweet cold and you park the sweet
+    target: PRON VERB DET ADJ NOUN CONJ PRON VERB DET NOUN
     mask:   1 1 1 1 1 1 1 1 1 1
     >>> print(task.show(batch, 1))
-    input:  every dog book some book and we run · ·
-    target: DET NOUN VERB DET NOUN CONJ PRON VERB _ _
-    mask:   1 1 1 1 1 1 1 1 0 0
+    input:  the young train run slowly and this fish sing ·
+    target: DET ADJ NOUN VERB ADV CONJ DET NOUN VERB _
+    mask:   1 1 1 1 1 1 1 1 1 0
 
-    ("sweet" is a NOUN because a verb follows; the first "book" a VERB because "some" follows.)
+    ("park" is a VERB because "the" follows; "train" and "fish" are NOUNs because a verb follows.)
     """
 
     name = "pos_tagging"
-    version = 2  # 2: test_ood lengths on a grid of 4 lengths, equally often (per-length intervals)
+    version = 3  # 3: val and test inputs are never trained on (a hash partition of the input space)
+    # 2: test_ood lengths on a grid of 4 lengths, equally often (per-length intervals)
     description = "sentence -> part-of-speech tags; ambiguous words need the words to their right"
     knobs = (Knob("min_length", 2, low=2, high=100_000, help="fewest words in a training sentence"),) \
         + length_knobs(length=16)[1:]
@@ -114,6 +116,11 @@ class PosTagging(SequenceTask):
         return TaskSpec(kind="tagging", input=Tokens(("<pad>",) + WORDS), output=Tokens(("<pad>",) + TAGS),
                         primary_metric="accuracy", lengths=(self.min_length, self.length),
                         ood_lengths=(self.length + 1, self.ood_length))
+
+    def input_space(self) -> InputSpace:
+        """Distinct sentences of each training length (:func:`sentence_counts`)."""
+        counts = sentence_counts(self.length)
+        return InputSpace({L: counts[L] for L in range(self.min_length, self.length + 1)})
 
     def clause_lengths(self, rng: np.random.Generator, lengths: np.ndarray) -> np.ndarray:
         """Clause lengths (n, C) that add up, with one ``and`` between clauses, to ``lengths``."""
@@ -147,6 +154,37 @@ class PosTagging(SequenceTask):
         word_first, word_count, slot_tag = _word_tables()
         words = word_first[slots] + (rng.random(slots.shape) * word_count[slots]).astype(np.int64)
         return to_batch(np.where(mask, words, 0), np.where(mask, slot_tag[slots], 0), lengths, mask)
+
+
+@lru_cache(maxsize=1)
+def clause_counts() -> dict[int, int]:
+    """Distinct word strings of one clause, by its length: a sum over the clauses' class sequences
+    (each word belongs to one class, and the grammar gives each class sequence one parse) of the
+    product of the class sizes."""
+    sizes = {c: len(LEXICON[c].split()) for c in CLASSES}
+    out: dict[int, int] = {}
+    for classes in {tuple(SLOTS[s][0] for s in t) for t in clause_templates()}:
+        ways = 1
+        for c in classes:
+            ways *= sizes[c]
+        out[len(classes)] = out.get(len(classes), 0) + ways
+    return out
+
+
+def sentence_counts(longest: int) -> list[int | float]:
+    """Distinct sentences of every length 0..longest: clauses joined by "and" (a word no clause holds,
+    so the clauses of a sentence are fixed by its words)."""
+    clauses = clause_counts()
+    shortest = min(clauses)
+    counts: list[int | float] = [0] * (longest + 1)
+    for L in range(1, longest + 1):
+        total = clauses.get(L, 0)
+        for size, ways in clauses.items():  # the first clause, "and", then a sentence of the rest
+            rest = L - size - 1
+            if rest >= shortest:
+                total += ways * counts[rest]
+        counts[L] = capped(total)
+    return counts
 
 
 @lru_cache(maxsize=1)

@@ -6,6 +6,7 @@ import numpy as np
 
 from seqbench.decoding import with_eos
 from seqbench.knobs import Knob
+from seqbench.spaces import InputSpace, power
 from seqbench.spec import EOS, TaskSpec, Tokens
 from seqbench.task import SequenceTask, length_knobs, padding_mask, to_batch
 
@@ -30,17 +31,18 @@ class Reverse(SequenceTask):
     >>> task = Reverse(length=5, vocab_size=3)
     >>> batch = task.sample(np.random.default_rng(0), 2)
     >>> print(task.show(batch, 0))
-    input:  b a a a a
-    target: a a a a b <eos>
+    input:  a a c b c
+    target: c b c a a <eos>
     mask:   1 1 1 1 1 1
     >>> print(task.show(batch, 1))
-    input:  a a c b ·
-    target: b c a a <eos> _
+    input:  b b c c ·
+    target: c c b b <eos> _
     mask:   1 1 1 1 1 0
     """
 
     name = "reverse"
-    version = 2  # 2: test_ood lengths on a grid of 4 lengths, equally often (per-length intervals)
+    version = 3  # 3: val and test inputs are never trained on (a hash partition of the input space)
+    # 2: test_ood lengths on a grid of 4 lengths, equally often (per-length intervals)
     description = "string -> the same string reversed"
     knobs = length_knobs(length=10) + (
         Knob("vocab_size", 4, low=1, high=len(LETTERS), help="distinct symbols"),
@@ -52,6 +54,10 @@ class Reverse(SequenceTask):
                         output=Tokens(("<pad>", "<eos>") + letters), primary_metric="token_accuracy",
                         lengths=(self.min_length, self.length), ood_lengths=(self.length + 1, self.ood_length),
                         max_output_length=self.ood_length + 1, train_output_length=self.length + 1)
+
+    def input_space(self) -> InputSpace:
+        """Every string of ``vocab_size`` symbols of each training length."""
+        return InputSpace({L: power(self.vocab_size, L) for L in range(self.min_length, self.length + 1)})
 
     def transform(self, symbols: np.ndarray, lengths: np.ndarray) -> np.ndarray:
         """The target symbols for input symbols (n, width), padding kept at the end."""

@@ -7,6 +7,7 @@ from functools import cached_property
 import numpy as np
 
 from seqbench.knobs import Knob
+from seqbench.spaces import InputSpace, capped, power
 from seqbench.spec import Classes, TaskSpec, Tokens
 from seqbench.task import SequenceTask, length_knobs, padding_mask, to_batch
 from seqbench.tasks._ragged import segment_positions
@@ -53,17 +54,18 @@ class Sentiment(SequenceTask):
 
     >>> import numpy as np
     >>> task = Sentiment(min_length=9, length=12, vocab_size=12)
-    >>> batch = task.sample(np.random.default_rng(0), 2)
+    >>> batch = task.sample(np.random.default_rng(3), 2)
     >>> print(task.show(batch, 0))
-    input:  plot not great but movie movie great plot never really boring film
+    input:  film never very fine movie film plot but film good plot the
     target: 1
     >>> print(task.show(batch, 1))
-    input:  movie really great movie but plot the the boring story film ·
+    input:  movie movie very awful actors film boring actors the · · ·
     target: 0
     """
 
     name = "sentiment"
-    version = 2  # 2: test_ood lengths on a grid of 4 lengths, equally often (per-length intervals)
+    version = 3  # 3: val and test inputs are never trained on (a hash partition of the input space)
+    # 2: test_ood lengths on a grid of 4 lengths, equally often (per-length intervals)
     description = "review -> positive/negative, with negation, intensifiers and 'but' (order matters)"
     knobs = (Knob("min_length", STRUCTURE, low=STRUCTURE, high=100_000,
                   help="shortest training review (room for the longest phrase structure)"),) \
@@ -91,6 +93,16 @@ class Sentiment(SequenceTask):
         return TaskSpec(kind="many_to_one", input=Tokens(self.words), output=Classes(2, ("negative", "positive")),
                         primary_metric="accuracy", lengths=(self.min_length, self.length),
                         ood_lengths=(self.length + 1, self.ood_length))
+
+    def input_space(self) -> InputSpace:
+        """A lower bound per length: the shortest phrase structure the rates always allow, its polar
+        word, and every sequence of neutral fillers after it (the space holds far more: other
+        structures, places and words)."""
+        phrase = 1 + (self.negation_rate == 1.0) + (self.intensifier_rate == 1.0)
+        structure = phrase + (phrase + 1 if self.contrast_rate == 1.0 else 0)  # opening phrase and "but"
+        neutral, polar = len(self.ids("neutral")), 2 * self.n_polar
+        return InputSpace({L: capped(polar * power(neutral, L - structure))
+                           for L in range(self.min_length, self.length + 1)}, bound="at least")
 
     def ids(self, group: str) -> np.ndarray:
         """Token ids of a word group: ``negators``, ``intensifiers``, ``positive``, ``negative``, ``neutral``."""

@@ -87,6 +87,9 @@ class _ShapeImages(Task):
 
     knobs = KNOBS
     version = 1
+    partition = "none"
+    partition_reason = ("continuous inputs: every image has a real-valued size, place and colour (and pixel "
+                        "noise), so an input recurs with probability 0")
     class_names: ClassVar[tuple[str, ...]] = CLASSES
     STREAM: ClassVar[str] = "shapes"  # both views draw from the streams of this name
 

@@ -49,7 +49,7 @@ def test_the_command_line_writes_a_card_that_describes_the_file(tmp_path):
     assert card["fingerprint"] == batch.fingerprint() and card["fingerprint"] in result.stdout
     assert card["sha256"] == hashlib.sha256(out.read_bytes()).hexdigest()
     assert {k: card[k] for k in ("task", "version", "kind", "split", "seed", "n", "file", "format")} == {
-        "task": "captioning", "version": 1, "kind": "one_to_many", "split": "test", "seed": 5, "n": 40,
+        "task": "captioning", "version": task.version, "kind": "one_to_many", "split": "test", "seed": 5, "n": 40,
         "file": "caps.jsonl", "format": "jsonl"}
     assert card["knobs"] == task.params and card["output_symbols"] == list(task.spec.output.symbols)
     assert card["command"] == "seqbench generate captioning max_objects=2 --split test --n 40 --seed 5 --out caps.jsonl"

@@ -102,10 +102,12 @@ def test_number_words_spells_the_number():
     assert words(312) == "three hundred twelve"
 
 
-def test_number_words_test_ood_is_every_held_out_number_once_and_training_never_sees_one():
+def test_number_words_evaluates_on_numbers_never_trained_on():
     """test_ood is the numbers whose hundreds digit h >= 1 and ones digit o have h + o divisible by
-    5 (computed here from the rule, by hand), each once; no other split draws one; every word of
-    a held-out number's name occurs in training names (a test of composition, not of new words)."""
+    5 (computed here from the rule, by hand), each once; val and test are 10 % and 20 % of the other
+    820 numbers but 0 (the only one named with "zero"), each once, apart from each other; training
+    draws only the rest; every word of an evaluated number's name occurs in training names (new
+    numbers, not new words)."""
     from seqbench.tasks.number_words import CHARACTERS, words
 
     def decode(batch):
@@ -114,25 +116,31 @@ def test_number_words_test_ood_is_every_held_out_number_once_and_training_never_
 
     task = make_task("number_words")
     held = {n for n in range(1000) if n // 100 >= 1 and (n // 100 + n % 10) % 5 == 0}
-    assert len(held) == 180 and task.split_size("test_ood") == 180 and "test_ood" in task.splits
+    assert len(held) == 180 and "test_ood" in task.splits
+    sizes = {split: task.split_size(split) for split in ("val", "test", "test_ood")}
+    assert sizes == {"val": 82, "test": 164, "test_ood": 180}  # ceil(10 % and 20 % of 819: all but 0), the 180
+    evaluated = {split: decode(task.sample(task.eval_rng(split), size, split)) for split, size in sizes.items()}
+    assert sorted(evaluated["test_ood"]) == sorted(held)
+    assert all(len(set(numbers)) == len(numbers) for numbers in evaluated.values())  # each number once
+    val, test = set(evaluated["val"]), set(evaluated["test"])
+    assert not val & test and not (val | test) & held
     ood = task.sample(task.eval_rng("test_ood"), 180, "test_ood")
-    assert sorted(decode(ood)) == sorted(held)
     for row, target, mask in zip(decode(ood), ood.targets.tolist(), ood.target_mask.tolist()):
         assert "".join(CHARACTERS[t - 2] for t, m in zip(target, mask) if m and t > 1) == words(row)
-    seen = set()
-    for split in ("train", "val", "test"):
-        numbers = decode(task.sample(task.rng(0, split), 3000, split))
-        assert not held & set(numbers), split
-        seen |= set(numbers)
-    assert len(seen) == 1000 - 180  # 3,000 draws of 820 numbers: every one (missing one: p < 1e-3)
-    trained_words = {w for n in seen for w in words(n).split()}
-    assert {w for n in held for w in words(n).split()} <= trained_words
+    trained = set(decode(task.sample(task.rng(0, "train"), 10_000)))
+    assert trained == set(range(1000)) - held - val - test  # 10,000 draws of 574: each (missing one: p < 1e-4)
+    assert 0 in trained  # "zero" names no other number: 0 is always trained
+    assert set(decode(task.sample(task.rng(1, "train"), 10_000))) <= trained  # any seed: the same 574
+    trained_words = {w for n in trained for w in words(n).split()}
+    assert {w for n in val | test | held for w in words(n).split()} <= trained_words
     assert "test_ood" not in make_task("number_words", holdout=0).splits
     assert "test_ood" not in make_task("number_words", max_value=99).splits  # nothing to hold out
     with pytest.raises(ConfigError, match="task.holdout=1: holds out every number from 100 up"):
         make_task("number_words", holdout=1)
     with pytest.raises(ConfigError, match="n=181"):
         task.sample(task.eval_rng("test_ood"), 181, "test_ood")
+    with pytest.raises(ConfigError, match="n=165: split 'test' of task 'number_words' has only 164"):
+        task.sample(task.eval_rng("test"), 165, "test")
 
 
 def test_digits_test_ood_is_the_test_images_under_pixel_noise():

@@ -33,6 +33,7 @@ import numpy as np
 
 from seqbench.errors import ConfigError
 from seqbench.knobs import Knob
+from seqbench.spaces import InputSpace, power
 from seqbench.spec import Classes, TaskSpec, Tokens
 from seqbench.task import SequenceTask, padding_mask, to_batch
 
@@ -115,12 +116,21 @@ class ChomskyTask(SequenceTask, ABC):
         """The string lengths of test_ood (each gets an equal share of every batch)."""
         return evaluation_grid(self.ood_lengths_allowed, self.ood_grid)
 
-    def sample_lengths(self, rng: np.random.Generator, n: int, split: str) -> np.ndarray:
+    def draw_lengths(self, rng: np.random.Generator, n: int, split: str) -> np.ndarray:
         """String lengths (n,): uniform over the training range, or the grid in equal shares."""
         if split == "test_ood":
             grid = self.ood_grid_lengths
             return grid[(rng.integers(len(grid)) + np.arange(n)) % len(grid)]
         return self.train_lengths[rng.integers(0, len(self.train_lengths), size=n)]
+
+    def count_inputs(self, length: int) -> int | float:
+        """Distinct input strings of ``length`` the generator draws: every string over the alphabet
+        unless the task says otherwise."""
+        return power(len(self.alphabet()), length)
+
+    def input_space(self) -> InputSpace:
+        """Distinct input strings per training length (keyed by string length)."""
+        return InputSpace({int(n): self.count_inputs(int(n)) for n in self.train_lengths})
 
     def split_string_lengths(self, split: str) -> np.ndarray:
         """Every string length of ``split``; each is equally likely."""

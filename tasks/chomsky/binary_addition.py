@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from seqbench.spaces import capped, power
 from seqbench.tasks.chomsky._common import AlignedTask, chomsky_knobs
 
 END = 2  #: the output class that ends the result
@@ -32,6 +33,16 @@ def two_numbers(rng: np.random.Generator, lengths: np.ndarray):
     from_b = np.take_along_axis(b, np.clip(t - size_a[:, None] - 1, 0, width - 1), axis=1)
     symbols = np.where(t < size_a[:, None], a, np.where(t == size_a[:, None], 2, from_b))
     return symbols, a, b
+
+
+def count_two_numbers(length: int) -> int | float:
+    """Distinct strings ``a op b`` of ``length`` symbols from :func:`two_numbers`: ``a`` of p digits and
+    ``b`` of the other length - 1 - p, each a nonzero number (the operator's place fixes p).
+
+    >>> count_two_numbers(3), count_two_numbers(4)  # 1+1; 1+11, 1+01, 1+10 and the mirror
+    (1, 6)
+    """
+    return capped(sum((power(2, p) - 1) * (power(2, length - 1 - p) - 1) for p in range(1, length - 1)))
 
 
 def carry(columns: np.ndarray) -> np.ndarray:
@@ -68,15 +79,15 @@ class BinaryAddition(AlignedTask):
     >>> task = BinaryAddition(length=7)
     >>> batch = task.sample(np.random.default_rng(0), 1)
     >>> print(task.show(batch, 0))
-    input:  1 0 + 1 1 1 1 ? ? ? ? ? ? ? ?
-    target: _ _ _ _ _ _ _ 0 0 0 0 1 2 _ _
-    mask:   0 0 0 0 0 0 0 1 1 1 1 1 1 0 0
+    input:  1 + 1 1 1 0 0 ? ? ? ? ? ? ? ?
+    target: _ _ _ _ _ _ _ 0 0 0 1 2 _ _ _
+    mask:   0 0 0 0 0 0 0 1 1 1 1 1 0 0 0
 
-    (``10`` is 1 and ``1111`` is 15, lowest bit first; 16 is ``00001``.)
+    (``1`` is 1 and ``11100`` is 7, lowest bit first; 8 is ``0001``.)
     """
 
     name = "binary_addition"
-    version = 1
+    version = 2  # 2: val and test inputs are never trained on (a hash partition of the input space)
     level = "context-sensitive"
     description = ("[context-sensitive] a+b in little-endian binary -> a + b in little-endian binary, then end; "
                    "output-aligned (Deletang et al. 2023)")
@@ -87,6 +98,9 @@ class BinaryAddition(AlignedTask):
 
     def output_length(self, lengths):
         return np.asarray(lengths) + 1
+
+    def count_inputs(self, length: int) -> int | float:
+        return count_two_numbers(length)
 
     def examples(self, rng: np.random.Generator, lengths: np.ndarray):
         symbols, a, b = two_numbers(rng, lengths)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from seqbench.tasks.chomsky._common import AlignedTask, chomsky_knobs
-from seqbench.tasks.chomsky.binary_addition import carry, result_with_end, two_numbers
+from seqbench.tasks.chomsky.binary_addition import carry, count_two_numbers, result_with_end, two_numbers
 
 
 class BinaryMultiplication(AlignedTask):
@@ -21,15 +21,15 @@ class BinaryMultiplication(AlignedTask):
     >>> task = BinaryMultiplication(length=7)
     >>> batch = task.sample(np.random.default_rng(0), 1)
     >>> print(task.show(batch, 0))
-    input:  1 0 * 1 1 1 1 ? ? ? ? ? ? ?
-    target: _ _ _ _ _ _ _ 1 1 1 1 2 _ _
-    mask:   0 0 0 0 0 0 0 1 1 1 1 1 0 0
+    input:  1 * 1 1 1 0 0 ? ? ? ? ? ? ?
+    target: _ _ _ _ _ _ _ 1 1 1 2 _ _ _
+    mask:   0 0 0 0 0 0 0 1 1 1 1 0 0 0
 
-    (``10`` is 1 and ``1111`` is 15, lowest bit first; their product 15 is ``1111``.)
+    (``1`` is 1 and ``11100`` is 7, lowest bit first; their product 7 is ``111``.)
     """
 
     name = "binary_multiplication"
-    version = 1
+    version = 2  # 2: val and test inputs are never trained on (a hash partition of the input space)
     level = "context-sensitive"
     description = ("[context-sensitive] a*b in little-endian binary -> a * b in little-endian binary, then end; "
                    "output-aligned (Deletang et al. 2023)")
@@ -40,6 +40,9 @@ class BinaryMultiplication(AlignedTask):
 
     def output_length(self, lengths):
         return np.asarray(lengths)
+
+    def count_inputs(self, length: int) -> int | float:
+        return count_two_numbers(length)
 
     def examples(self, rng: np.random.Generator, lengths: np.ndarray):
         symbols, a, b = two_numbers(rng, lengths)

@@ -24,17 +24,17 @@ class BucketSort(StringTransduction):
     >>> task = BucketSort(length=5)
     >>> batch = task.sample(np.random.default_rng(0), 2)
     >>> print(task.show(batch, 0))
-    input:  2 1 1 0 0 ? ? ? ? ?
-    target: _ _ _ _ _ 0 0 1 1 2
+    input:  0 0 4 3 4 ? ? ? ? ?
+    target: _ _ _ _ _ 0 0 3 4 4
     mask:   0 0 0 0 0 1 1 1 1 1
     >>> print(task.show(batch, 1))
-    input:  0 0 4 3 ? ? ? ? · ·
-    target: _ _ _ _ 0 0 3 4 _ _
+    input:  2 3 4 3 ? ? ? ? · ·
+    target: _ _ _ _ 2 3 3 4 _ _
     mask:   0 0 0 0 1 1 1 1 0 0
     """
 
     name = "bucket_sort"
-    version = 1
+    version = 2  # 2: val and test inputs are never trained on (a hash partition of the input space)
     level = "context-sensitive"
     description = "[context-sensitive] string over 5 symbols -> the symbols sorted, output-aligned (Deletang et al. 2023)"
     knobs = chomsky_knobs(1, Knob("vocab_size", 5, low=2, high=10, help="distinct symbols (5 in the paper)"))

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 
+from seqbench.spaces import power
 from seqbench.tasks.chomsky._common import AlignedTask, chomsky_knobs
 from seqbench.tasks.chomsky.binary_addition import nonzero_bits
 
@@ -23,21 +24,25 @@ class ComputeSqrt(AlignedTask):
     >>> task = ComputeSqrt(length=6)
     >>> batch = task.sample(np.random.default_rng(0), 1)
     >>> print(task.show(batch, 0))
-    input:  1 1 0 0 0 0 ? ? ?
-    target: _ _ _ _ _ _ 1 1 0
+    input:  0 0 0 1 1 1 ? ? ?
+    target: _ _ _ _ _ _ 0 1 0
     mask:   0 0 0 0 0 0 1 1 1
 
-    (``110000`` is 48; its square root is 6.9, so 6, ``110``.)
+    (``000111`` is 7; its square root is 2.6, so 2, ``010``.)
     """
 
     name = "compute_sqrt"
-    version = 1
+    version = 2  # 2: val and test inputs are never trained on (a hash partition of the input space)
     level = "context-sensitive"
     description = ("[context-sensitive] n-bit big-endian number -> floor of its square root in ceil(n/2) bits; "
                    "output-aligned (Deletang et al. 2023)")
     knobs = chomsky_knobs()
     symbols = ("0", "1")
     outputs = ("0", "1")
+
+    def count_inputs(self, length: int) -> int | float:
+        """Every nonzero number written with ``length`` bits."""
+        return power(2, length) - 1
 
     def output_length(self, lengths):
         return (np.asarray(lengths) + 1) // 2

@@ -22,15 +22,15 @@ class CycleNavigation(ClassificationTask):
     >>> task = CycleNavigation(length=6)
     >>> batch = task.sample(np.random.default_rng(0), 2)
     >>> print(task.show(batch, 0))
-    input:  S L L L L L
+    input:  L L R S R S
     target: 0
     >>> print(task.show(batch, 1))
-    input:  L R S R · ·
-    target: 1
+    input:  R L R R · ·
+    target: 2
     """
 
     name = "cycle_navigation"
-    version = 1
+    version = 2  # 2: val and test inputs are never trained on (a hash partition of the input space)
     level = "regular"
     description = "[regular] actions L/S/R on a cycle of 5 -> final position (Deletang et al. 2023)"
     knobs = chomsky_knobs(1, Knob("cycle_length", 5, low=2, high=1000, help="positions on the cycle (classes)"))

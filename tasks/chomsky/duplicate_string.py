@@ -19,17 +19,17 @@ class DuplicateString(StringTransduction):
     >>> task = DuplicateString(length=3)
     >>> batch = task.sample(np.random.default_rng(0), 2)
     >>> print(task.show(batch, 0))
-    input:  1 0 0 ? ? ? ? ? ?
-    target: _ _ _ 1 0 0 1 0 0
+    input:  0 0 1 ? ? ? ? ? ?
+    target: _ _ _ 0 0 1 0 0 1
     mask:   0 0 0 1 1 1 1 1 1
     >>> print(task.show(batch, 1))
-    input:  0 0 ? ? ? ? · · ·
-    target: _ _ 0 0 0 0 _ _ _
-    mask:   0 0 1 1 1 1 0 0 0
+    input:  1 ? ? · · · · · ·
+    target: _ 1 1 _ _ _ _ _ _
+    mask:   0 1 1 0 0 0 0 0 0
     """
 
     name = "duplicate_string"
-    version = 1
+    version = 2  # 2: val and test inputs are never trained on (a hash partition of the input space)
     level = "context-sensitive"
     description = "[context-sensitive] string w -> ww, output-aligned (Deletang et al. 2023)"
     knobs = chomsky_knobs(1, Knob("vocab_size", 2, low=2, high=10, help="distinct symbols (2 in the paper)"))

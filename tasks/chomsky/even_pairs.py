@@ -20,15 +20,15 @@ class EvenPairs(ClassificationTask):
     >>> task = EvenPairs(length=6)
     >>> batch = task.sample(np.random.default_rng(0), 2)
     >>> print(task.show(batch, 0))
-    input:  b a a a a a
+    input:  a a b b b b
     target: 1
     >>> print(task.show(batch, 1))
-    input:  a b b b · ·
-    target: 1
+    input:  b a b b · ·
+    target: 0
     """
 
     name = "even_pairs"
-    version = 1
+    version = 2  # 2: val and test inputs are never trained on (a hash partition of the input space)
     level = "regular"
     description = "[regular] string over {a, b} -> 1 if the number of ab and ba pairs is odd (Deletang et al. 2023)"
     knobs = chomsky_knobs()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from seqbench.spaces import capped, power
 from seqbench.tasks.chomsky._common import ClassificationTask, chomsky_knobs
 
 
@@ -19,15 +20,15 @@ class MissingDuplicateString(ClassificationTask):
     >>> task = MissingDuplicateString(length=7)
     >>> batch = task.sample(np.random.default_rng(0), 2)
     >>> print(task.show(batch, 0))
-    input:  1 0 0 1 _ 0 #
+    input:  0 0 1 0 _ 1 #
     target: 0
     >>> print(task.show(batch, 1))
-    input:  0 0 0 _ # · ·
-    target: 0
+    input:  _ 1 1 1 # · ·
+    target: 1
     """
 
     name = "missing_duplicate_string"
-    version = 1
+    version = 2  # 2: val and test inputs are never trained on (a hash partition of the input space)
     level = "context-sensitive"
     description = ("[context-sensitive] ww (w binary) with one symbol replaced by _ -> that symbol "
                    "(Deletang et al. 2023)")
@@ -50,6 +51,12 @@ class MissingDuplicateString(ClassificationTask):
         symbols[rows, hidden] = 2  # _
         symbols = np.where(t == 2 * half[:, None], 3, symbols)  # the filler # of odd lengths
         return symbols, labels
+
+    def count_inputs(self, length: int) -> int | float:
+        """``w`` of n // 2 bits and the hidden position (one of 2 (n // 2)): the other copy gives ``w``
+        back, so every pair is a distinct string."""
+        half = length // 2
+        return capped(power(2, half) * 2 * half)
 
     def label_probabilities(self, length: int) -> np.ndarray:
         return np.array([0.5, 0.5])

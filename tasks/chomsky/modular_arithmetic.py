@@ -7,6 +7,7 @@ from functools import lru_cache
 import numpy as np
 
 from seqbench.knobs import Knob
+from seqbench.spaces import capped, power
 from seqbench.tasks.chomsky._common import ClassificationTask, chomsky_knobs
 
 OPERATORS = ("+", "-", "*")
@@ -25,15 +26,15 @@ class ModularArithmetic(ClassificationTask):
     >>> task = ModularArithmetic(length=7)
     >>> batch = task.sample(np.random.default_rng(0), 2)
     >>> print(task.show(batch, 0))
-    input:  2 - 1 * 1 - 0
-    target: 1
+    input:  0 - 0 + 4 + 3
+    target: 2
     >>> print(task.show(batch, 1))
-    input:  0 - 0 * 0 · ·
-    target: 0
+    input:  4 - 2 - 3 · ·
+    target: 4
     """
 
     name = "modular_arithmetic"
-    version = 1
+    version = 2  # 2: val and test inputs are never trained on (a hash partition of the input space)
     level = "regular"
     description = "[regular] expression d op d ... with op in + - * (no brackets) -> its value mod 5 (Deletang et al. 2023)"
     knobs = chomsky_knobs(1, Knob("modulus", 5, low=2, high=100, help="the modulus (digits and classes)"))
@@ -46,6 +47,10 @@ class ModularArithmetic(ClassificationTask):
 
     def class_names(self) -> tuple[str, ...]:
         return tuple(str(d) for d in range(self.modulus))
+
+    def count_inputs(self, length: int) -> int | float:
+        """Digits at the (length + 1) / 2 even positions, one of three operators between them."""
+        return capped(power(self.modulus, (length + 1) // 2) * power(3, length // 2))
 
     def allows(self, lengths):
         return np.asarray(lengths) % 2 == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 
 import numpy as np
@@ -73,15 +74,15 @@ class ModularArithmeticBrackets(ClassificationTask):
     >>> task = ModularArithmeticBrackets(length=9)
     >>> batch = task.sample(np.random.default_rng(0), 2)
     >>> print(task.show(batch, 0))
-    input:  ( ( 0 ) + - 0 )
-    target: 0
+    input:  ( ( - 3 ) - 4 )
+    target: 3
     >>> print(task.show(batch, 1))
-    input:  ( 0 + - 4 ) · ·
-    target: 1
+    input:  ( - 2 * 1 ) · ·
+    target: 3
     """
 
     name = "modular_arithmetic_brackets"
-    version = 1
+    version = 2  # 2: val and test inputs are never trained on (a hash partition of the input space)
     level = "context-free"
     description = ("[deterministic context-free] bracketed expression with + - * -> its value mod 5 "
                    "(Deletang et al. 2023)")
@@ -100,6 +101,11 @@ class ModularArithmeticBrackets(ClassificationTask):
     def examples(self, rng: np.random.Generator, lengths: np.ndarray):
         return bracket_expressions(rng, lengths, self.modulus, self.mult)
 
+    def count_inputs(self, length: int) -> float:
+        """Every expression of the grammar: a tree has one parse, so distinct trees are distinct strings."""
+        return float(expression_counts(self.modulus, 3 if self.mult else 2, min(length, 4000))[0][min(length, 4000)]) \
+            if length <= 4000 else math.inf
+
     def label_probabilities(self, length: int) -> np.ndarray:
         return _value_distribution(self.modulus, self.mult, length)
 
@@ -117,6 +123,27 @@ def _value_table(m: int, mult: bool, longest: int) -> np.ndarray:
         pairs = (left[:, :, None] * right[:, None, :]).reshape(n - 4, m * m)
         table[n] = sum(pairs @ o for o in onehot).mean(0) / len(onehot)
     return table
+
+
+@lru_cache(maxsize=16)
+def expression_counts(m: int, ops: int, longest: int) -> tuple[np.ndarray, np.ndarray]:
+    """How many distinct expressions of every length 0..longest the grammar of
+    :func:`bracket_expressions` has, and how many digits they hold in all (floats: exact below
+    2**53, infinite past 1e308). Lengths 1..4: ``d``, ``-d``, ``(d)``, ``(-d)``; longer:
+    ``(E op F)`` for every split of the length.
+
+    >>> [int(c) for c in expression_counts(5, 3, 6)[0][1:]]
+    [5, 5, 5, 5, 75, 150]
+    """
+    count, digits = np.zeros(longest + 1), np.zeros(longest + 1)
+    count[1: min(longest, 4) + 1] = m
+    digits[1: min(longest, 4) + 1] = m
+    with np.errstate(over="ignore", invalid="ignore"):
+        for n in range(5, longest + 1):
+            left, right = count[1: n - 3], count[n - 4: 0: -1]  # lengths l and n - 3 - l, l = 1..n-4
+            count[n] = ops * np.dot(left, right)
+            digits[n] = ops * (np.dot(digits[1: n - 3], right) + np.dot(left, digits[n - 4: 0: -1]))
+    return count, digits
 
 
 def _value_distribution(m: int, mult: bool, length: int) -> np.ndarray:

@@ -17,15 +17,15 @@ class ParityCheck(ClassificationTask):
     >>> task = ParityCheck(length=6)
     >>> batch = task.sample(np.random.default_rng(0), 2)
     >>> print(task.show(batch, 0))
-    input:  b a a a a a
-    target: 1
+    input:  a a b b b b
+    target: 0
     >>> print(task.show(batch, 1))
-    input:  a b b b · ·
+    input:  b a b b · ·
     target: 1
     """
 
     name = "parity_check"
-    version = 1
+    version = 2  # 2: val and test inputs are never trained on (a hash partition of the input space)
     level = "regular"
     description = "[regular] string over {a, b} -> 1 if the number of b is odd (Deletang et al. 2023)"
     knobs = chomsky_knobs()

@@ -21,17 +21,17 @@ class ReverseString(StringTransduction):
     >>> task = ReverseString(length=4)
     >>> batch = task.sample(np.random.default_rng(0), 2)
     >>> print(task.show(batch, 0))
-    input:  1 0 0 0 ? ? ? ?
-    target: _ _ _ _ 0 0 0 1
+    input:  0 0 1 1 ? ? ? ?
+    target: _ _ _ _ 1 1 0 0
     mask:   0 0 0 0 1 1 1 1
     >>> print(task.show(batch, 1))
-    input:  0 0 0 ? ? ? · ·
-    target: _ _ _ 0 0 0 _ _
+    input:  1 1 1 ? ? ? · ·
+    target: _ _ _ 1 1 1 _ _
     mask:   0 0 0 1 1 1 0 0
     """
 
     name = "reverse_string"
-    version = 1
+    version = 2  # 2: val and test inputs are never trained on (a hash partition of the input space)
     level = "context-free"
     description = "[deterministic context-free] string -> the string reversed, output-aligned (Deletang et al. 2023)"
     knobs = chomsky_knobs(1, Knob("vocab_size", 2, low=2, high=10, help="distinct symbols (2 in the paper)"))

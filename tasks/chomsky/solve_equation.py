@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from seqbench.knobs import Knob
 from seqbench.tasks.chomsky._common import ClassificationTask, chomsky_knobs
-from seqbench.tasks.chomsky.modular_arithmetic_brackets import bracket_expressions
+from seqbench.tasks.chomsky.modular_arithmetic_brackets import bracket_expressions, expression_counts
 
 
 class SolveEquation(ClassificationTask):
@@ -24,15 +26,15 @@ class SolveEquation(ClassificationTask):
     >>> task = SolveEquation(length=9)
     >>> batch = task.sample(np.random.default_rng(0), 2)
     >>> print(task.show(batch, 0))
-    input:  ( - x + 0 ) = 0
-    target: 0
+    input:  ( - 3 - x ) = 0
+    target: 2
     >>> print(task.show(batch, 1))
-    input:  ( 0 + x ) = 0 ·
-    target: 0
+    input:  ( x - 2 ) = 1 ·
+    target: 3
     """
 
     name = "solve_equation"
-    version = 1
+    version = 2  # 2: val and test inputs are never trained on (a hash partition of the input space)
     level = "context-free"
     description = ("[deterministic context-free] bracketed + - equation mod 5 with one digit hidden as x "
                    "-> that digit (Deletang et al. 2023)")
@@ -66,6 +68,12 @@ class SolveEquation(ClassificationTask):
         symbols[rows, size] = m + 5  # =
         symbols[rows, size + 1] = values
         return symbols, labels
+
+    def count_inputs(self, length: int) -> float:
+        """One input per (expression of length n - 2, digit hidden): the value after ``=`` tells two
+        expressions that differ only in the hidden digit apart, so every pair is a distinct string."""
+        size = length - 2
+        return float(expression_counts(self.modulus, 2, size)[1][size]) if size <= 4000 else math.inf
 
     def label_probabilities(self, length: int) -> np.ndarray:
         return np.full(self.modulus, 1.0 / self.modulus)

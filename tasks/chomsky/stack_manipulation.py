@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from seqbench.spaces import capped, power
 from seqbench.tasks.chomsky._common import AlignedTask, chomsky_knobs
 
 POP, PUSH0, PUSH1 = 2, 3, 4  #: 0-based action symbols (0 and 1 are stack bits)
@@ -24,23 +25,28 @@ class StackManipulation(AlignedTask):
     >>> task = StackManipulation(length=5)
     >>> batch = task.sample(np.random.default_rng(0), 2)
     >>> print(task.show(batch, 0))
-    input:  0 0 push0 push1 pop ? ? ? ? ? ?
-    target: _ _ _ _ _ 0 0 0 2 _ _
-    mask:   0 0 0 0 0 1 1 1 1 0 0
+    input:  0 1 0 0 push1 ? ? ? ? ? ?
+    target: _ _ _ _ _ 1 0 0 1 0 2
+    mask:   0 0 0 0 0 1 1 1 1 1 1
     >>> print(task.show(batch, 1))
-    input:  1 push1 pop push0 ? ? ? ? ? · ·
-    target: _ _ _ _ 0 1 2 _ _ _ _
-    mask:   0 0 0 0 1 1 1 0 0 0 0
+    input:  1 0 1 push1 ? ? ? ? ? · ·
+    target: _ _ _ _ 1 1 0 1 2 _ _
+    mask:   0 0 0 0 1 1 1 1 1 0 0
     """
 
     name = "stack_manipulation"
-    version = 1
+    version = 2  # 2: val and test inputs are never trained on (a hash partition of the input space)
     level = "context-free"
     description = ("[deterministic context-free] stack bits then pop/push0/push1 -> the final stack top to "
                    "bottom, then end; output-aligned (Deletang et al. 2023)")
     knobs = chomsky_knobs()
     symbols = ("0", "1", "pop", "push0", "push1")
     outputs = ("0", "1", "end")
+
+    def count_inputs(self, length: int) -> int | float:
+        """A stack of k bits (k uniform in 1 .. max(1, n - 1)), then n - k actions: the first action
+        marks where the stack ends, so every (k, bits, actions) is a distinct string."""
+        return capped(sum(power(2, k) * power(3, length - k) for k in range(1, max(1, length - 1) + 1)))
 
     def output_length(self, lengths):
         return np.asarray(lengths) + 1
