@@ -32,13 +32,13 @@ from seqbench.task import Task
 
 #: kind -> (task, knobs): one small built-in task per kind (and a regression variant).
 CASES: dict[str, tuple[str, dict[str, Any]]] = {
-    "many_to_one": ("parity", {"length": 6, "ood_length": 8}),
+    "many_to_one": ("parity", {"length": 8, "ood_length": 10}),  # test: labels of both kinds
     "many_to_one (regression)": ("adding", {"length": 6, "ood_length": 8}),
     "one_to_one": ("digits", {}),
     "tagging": ("bracket_depth", {"length": 6, "ood_length": 8}),
     "lm": ("markov_lm", {"length": 12, "ood_length": 16}),
     "seq2seq": ("reverse", {"length": 4, "ood_length": 6}),
-    "one_to_many": ("number_words", {"max_value": 20}),
+    "one_to_many": ("number_words", {"max_value": 99}),  # val and test: 9 and 18 numbers never trained on
 }
 #: options the checks build with where the model has them (small, so the checks take seconds)
 SMALL = {"hidden_size": 8, "embedding_size": 4}

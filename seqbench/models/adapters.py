@@ -12,19 +12,28 @@ seq2seq        :class:`EncoderDecoder`        (B, T_out, V) logits from a :class
 
 An encoder-decoder built with ``attention=True`` re-reads the encoder's states at every
 decoding step through :class:`~seqbench.models.attention.AdditiveAttention`.
+
+``cell`` is a torch cell name (:data:`~seqbench.models.cores.CELLS`) or a core builder such as
+a modern family's :class:`~seqbench.models.modern_core.ModernCell`; the adapters reach the core
+only through :func:`~seqbench.models.cores.make_core`'s interface (``top_state``,
+``layer_states``, ``initial_state``), so every kind works with either.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import torch
 from torch import nn
 
 from seqbench.batch import Batch
 from seqbench.models.attention import AdditiveAttention, Memory
-from seqbench.models.cores import RecurrentCore, State
+from seqbench.models.cores import State, make_core
 from seqbench.models.hooks import ForcedLengthSwitch, forbid_eos
 from seqbench.models.teacher_forcing import TeacherForcing
 from seqbench.spec import Real, TaskSpec, Tokens, Vector
+
+Cell = str | Callable[..., nn.Module]  #: a torch cell name, or a core builder (see make_core)
 
 
 class InputEncoder(nn.Module):
@@ -50,12 +59,12 @@ def output_size(spec: TaskSpec) -> int:
 class SequenceClassifier(nn.Module):
     """Many to one: classify (or regress from) the final state of the last layer."""
 
-    def __init__(self, spec: TaskSpec, cell: str, hidden_size: int, embedding_size: int,
+    def __init__(self, spec: TaskSpec, cell: Cell, hidden_size: int, embedding_size: int,
                  num_layers: int, bidirectional: bool, dropout: float) -> None:
         super().__init__()
         self.one_step = spec.kind == "one_to_one"
         self.encoder = InputEncoder(spec.input, embedding_size)
-        self.core = RecurrentCore(cell, self.encoder.output_size, hidden_size, num_layers, bidirectional, dropout)
+        self.core = make_core(cell, self.encoder.output_size, hidden_size, num_layers, bidirectional, dropout)
         self.dropout = nn.Dropout(dropout)
         self.head = nn.Linear(self.core.output_size, output_size(spec))
         self.regression = isinstance(spec.output, Real)
@@ -70,11 +79,11 @@ class SequenceClassifier(nn.Module):
 class SequenceTagger(nn.Module):
     """Aligned many to many (tagging) and language models: a head at every step."""
 
-    def __init__(self, spec: TaskSpec, cell: str, hidden_size: int, embedding_size: int,
+    def __init__(self, spec: TaskSpec, cell: Cell, hidden_size: int, embedding_size: int,
                  num_layers: int, bidirectional: bool, dropout: float) -> None:
         super().__init__()
         self.encoder = InputEncoder(spec.input, embedding_size)
-        self.core = RecurrentCore(cell, self.encoder.output_size, hidden_size, num_layers, bidirectional, dropout)
+        self.core = make_core(cell, self.encoder.output_size, hidden_size, num_layers, bidirectional, dropout)
         self.dropout = nn.Dropout(dropout)
         self.head = nn.Linear(self.core.output_size, output_size(spec))
         self.carries_state = not bidirectional  # truncated BPTT may pass state across chunks
@@ -98,13 +107,13 @@ class TokenDecoder(nn.Module):
 
     forbid_eos = False  #: set inside ``forced_length()``: greedy steps never choose EOS
 
-    def __init__(self, cell: str, vocab: int, embedding_size: int, context_size: int,
+    def __init__(self, cell: Cell, vocab: int, embedding_size: int, context_size: int,
                  hidden_size: int, num_layers: int, dropout: float,
                  attention: AdditiveAttention | None = None) -> None:
         super().__init__()
         self.vocab, self.bos = vocab, vocab  # BOS is one index past the output vocabulary
         self.embed = nn.Embedding(vocab + 1, embedding_size)
-        self.core = RecurrentCore(cell, embedding_size + context_size, hidden_size, num_layers, False, dropout)
+        self.core = make_core(cell, embedding_size + context_size, hidden_size, num_layers, False, dropout)
         self.dropout = nn.Dropout(dropout)
         self.attention = attention
         self.head = nn.Linear(hidden_size + (context_size if attention is not None else 0), vocab)
@@ -124,7 +133,7 @@ class TokenDecoder(nn.Module):
         token, logits, weights = bos[:, 0], [], []
         for t in range(steps):
             if self.attention is not None:
-                query = (state[0] if isinstance(state, tuple) else state)[-1]  # (B, H) top layer
+                query = self.core.layer_states(state)[-1]  # (B, H) top layer
                 context, step_weights = self.attention(query, memory)  # (B, C), (B, S)
                 weights.append(step_weights)
             x = torch.cat([self.embed(token), context], dim=-1)[:, None, :]  # (B, 1, E+C)
@@ -162,7 +171,7 @@ class _Decoding(ForcedLengthSwitch, nn.Module):
 class VectorToSequence(_Decoding):
     """One to many: the input vector sets the decoder's first state and is its context."""
 
-    def __init__(self, spec: TaskSpec, cell: str, hidden_size: int, embedding_size: int,
+    def __init__(self, spec: TaskSpec, cell: Cell, hidden_size: int, embedding_size: int,
                  num_layers: int, dropout: float, teacher_forcing: float, schedule: str) -> None:
         super().__init__()
         features = spec.input.size
@@ -176,8 +185,7 @@ class VectorToSequence(_Decoding):
     def forward(self, batch: Batch) -> torch.Tensor:
         context = self.context(batch.inputs.to(self.init_state.weight.dtype))  # (B, H)
         h0 = torch.tanh(self.init_state(context)).view(-1, self.num_layers, self.hidden_size).transpose(0, 1)
-        state: State = (h0.contiguous(), torch.zeros_like(h0)) if self.cell == "lstm" else h0.contiguous()
-        return self._decode(state, context, batch)
+        return self._decode(self.decoder.core.initial_state(h0.contiguous()), context, batch)
 
 
 class EncoderDecoder(_Decoding):
@@ -187,14 +195,14 @@ class EncoderDecoder(_Decoding):
     (both directions concatenated for a bidirectional encoder; padding excluded).
     """
 
-    def __init__(self, spec: TaskSpec, cell: str, hidden_size: int, embedding_size: int, num_layers: int,
+    def __init__(self, spec: TaskSpec, cell: Cell, hidden_size: int, embedding_size: int, num_layers: int,
                  bidirectional: bool, dropout: float, teacher_forcing: float, schedule: str,
                  attention: bool = False) -> None:
         super().__init__()
         self.cell = cell
         self.encoder_input = InputEncoder(spec.input, embedding_size)
-        self.encoder = RecurrentCore(cell, self.encoder_input.output_size, hidden_size, num_layers,
-                                     bidirectional, dropout)
+        self.encoder = make_core(cell, self.encoder_input.output_size, hidden_size, num_layers,
+                                 bidirectional, dropout)
         directions = self.encoder.directions
         # the bridge maps each layer's (forward, backward) final states to the decoder's state
         self.bridge = nn.Linear(directions * hidden_size, hidden_size)
@@ -213,10 +221,9 @@ class EncoderDecoder(_Decoding):
     def forward(self, batch: Batch) -> torch.Tensor:
         encoded, final = self.encoder(self.encoder_input(batch.inputs), batch.lengths)
         context = self.encoder.top_state(final)  # (B, D*H)
-        if self.cell == "lstm":
-            state: State = (self._bridge(final[0], self.bridge), self._bridge(final[1], self.bridge_cell))
-        else:
-            state = self._bridge(final, self.bridge)
+        h = self._bridge(self.encoder.layer_states(final), self.bridge)  # (L, B, H)
+        c = self._bridge(final[1], self.bridge_cell) if self.bridge_cell is not None else None  # the LSTM's cells
+        state = self.decoder.core.initial_state(h, c)
         attention = self.decoder.attention
         memory = attention.memory(encoded, batch.lengths) if attention is not None else None  # (B, S, D*H)
         return self._decode(state, context, batch, memory)

@@ -18,6 +18,8 @@ tanh kernels through sigmoid(z) = (1 + tanh(z / 2)) / 2, from its own parameters
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
@@ -28,7 +30,22 @@ CELLS = ("tanh", "relu", "sigmoid", "lstm", "gru")
 
 State = torch.Tensor | tuple[torch.Tensor, torch.Tensor]
 
-__all__ = ["CELLS", "RecurrentCore", "SigmoidRNN", "State"]
+__all__ = ["CELLS", "RecurrentCore", "SigmoidRNN", "State", "make_core"]
+
+
+def make_core(cell: str | Callable[..., nn.Module], input_size: int, hidden_size: int, num_layers: int = 1, bidirectional: bool = False,
+              dropout: float = 0.0) -> nn.Module:
+    """The core the adapters run: a :class:`RecurrentCore` for a cell name in :data:`CELLS`, else
+    whatever the callable ``cell`` builds from the same arguments (the modern families pass a
+    :class:`~seqbench.models.modern_core.ModernCell`).
+
+    Every core has ``forward(x, lengths, state) -> (outputs, state)``, ``output_size``,
+    ``num_layers``, ``directions``, ``top_state(state)`` (B, D*H), ``layer_states(state)``
+    (L*D, B, H) and ``initial_state(h, c=None)`` (a decoder's state from bridged vectors).
+    """
+    if isinstance(cell, str):
+        return RecurrentCore(cell, input_size, hidden_size, num_layers, bidirectional, dropout)
+    return cell(input_size, hidden_size, num_layers, bidirectional, dropout)
 
 
 class RecurrentCore(nn.Module):
@@ -69,6 +86,16 @@ class RecurrentCore(nn.Module):
 
     def top_state(self, state: State) -> torch.Tensor:
         """The last layer's final hidden state, directions concatenated: (B, D*H)."""
-        h = state[0] if isinstance(state, tuple) else state  # (L*D, B, H)
+        h = self.layer_states(state)  # (L*D, B, H)
         h = h.view(self.num_layers, self.directions, h.shape[1], h.shape[2])[-1]  # (D, B, H)
         return torch.cat(list(h), dim=-1)
+
+    def layer_states(self, state: State) -> torch.Tensor:
+        """Every layer's and direction's final hidden state (the LSTM's h, not c): (L*D, B, H)."""
+        return state[0] if isinstance(state, tuple) else state
+
+    def initial_state(self, h: torch.Tensor, c: torch.Tensor | None = None) -> State:
+        """A decoder's starting state from hidden states h (L, B, H) (and for the LSTM cells c, else zeros)."""
+        if self.cell == "lstm":
+            return h, (c if c is not None else torch.zeros_like(h))
+        return h

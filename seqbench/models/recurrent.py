@@ -15,6 +15,7 @@ seqbench.errors.NotApplicableError: a bidirectional model cannot be a language m
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from seqbench.errors import NotApplicableError
@@ -41,10 +42,16 @@ RECURRENT_OPTIONS: tuple[Knob, ...] = (
 )
 
 
-def build_recurrent(cell: str, spec: TaskSpec, o: dict[str, Any]) -> nn.Module:
-    """Assemble a recurrent model of ``cell`` for ``spec`` from validated options ``o``."""
+def build_recurrent(cell: str | Callable[..., nn.Module], spec: TaskSpec, o: dict[str, Any]) -> nn.Module:
+    """Assemble a recurrent model of ``cell`` for ``spec`` from validated options ``o``.
+
+    ``cell`` is a torch cell name or a core builder (a modern family's
+    :class:`~seqbench.models.modern_core.ModernCell`); options a family does not declare
+    (``bidirectional``, ``attention``) count as false.
+    """
     from seqbench.models.adapters import EncoderDecoder, SequenceClassifier, SequenceTagger, VectorToSequence
 
+    o = {"bidirectional": False, "attention": False, **o}
     core = dict(cell=cell, hidden_size=o["hidden_size"], embedding_size=o["embedding_size"],
                 num_layers=o["num_layers"], dropout=o["dropout"])
     if spec.kind == "lm" and o["bidirectional"]:

@@ -1,0 +1,125 @@
+"""A Mamba block (Gu and Dao 2023): a selective state-space model with gating and a short convolution.
+
+The block, for an input ``u`` (B, T, H) and an inner width ``E = expand * H``:
+
+    x, z = Linear(u)                                  two branches of width E
+    x = SiLU(causal depthwise Conv1d_k(x))            the short convolution (k = conv_kernel)
+    dt = softplus(Linear_dt(Linear(x)))               (B, T, E): a step size per channel and step
+    B_t, C_t = Linear(x)                              (B, T, N) each: input-dependent
+    a_t = exp(dt_t A)                                 A = -exp(A_log), diagonal (E, N)
+    h_t = a_t * h_{t-1} + (dt_t x_t) B_t              (B, E, N) per step
+    y_t = C_t . h_t + D * x_t
+    out = Linear(y * SiLU(z))
+
+with Mamba's initialisation: ``A = -[1, 2, ..., N]`` in every channel (S4D-real), ``D = 1``,
+``dt`` initialised log-uniformly in ``[dt_min, dt_max]`` through the bias of ``Linear_dt``
+(inverse softplus), ``dt_rank = ceil(H / 16)``.
+
+**Eigenvalue range** (Grazzi et al. 2025, "Unlocking State-Tracking in Linear RNNs Through
+Negative Eigenvalues"): with ``a = exp(dt A)`` every state-transition eigenvalue lies in
+[0, 1], and such a linear RNN cannot track parity at arbitrary length. ``eigenvalue_min=-1``
+uses their ``a = 2 exp(dt A) - 1`` in [-1, 1]; in general
+``a = eigenvalue_min + (1 - eigenvalue_min) exp(dt A)`` spans [eigenvalue_min, 1].
+
+A log-space scan needs positive factors, so ``scan="parallel"`` uses
+:func:`~seqbench.models.scans.chunked_scan`, exact for any sign; ``scan="sequential"`` steps
+through time (the reference). Both work on time blocks of at most :data:`BLOCK` steps, the
+state carried from one to the next, so that (B, T, E, N) is never held at once for long
+inputs. The state is ``(h (B, E, N), conv (B, E, k - 1))``: the SSM state and the last
+``k - 1`` inputs of the convolution, both taken at each example's last valid step.
+
+>>> import torch
+>>> torch.manual_seed(0) and None
+>>> block = Mamba(8, state_size=4, eigenvalue_min=-1.0)
+>>> y, (h, conv) = block(torch.randn(2, 5, 8))
+>>> tuple(y.shape), tuple(h.shape), tuple(conv.shape)
+((2, 5, 8), (2, 16, 4), (2, 16, 3))
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+from torch.nn.functional import silu, softplus
+
+from seqbench.models.minrnn import SCANS
+from seqbench.models.scans import chunked_scan, sequential_scan
+
+#: the longest stretch of time whose (B, T, E, N) states are formed at once
+BLOCK = 256
+
+
+class Mamba(nn.Module):
+    """One Mamba block of width ``size`` (see the module docstring for every symbol)."""
+
+    def __init__(self, size: int, state_size: int = 16, expand: int = 2, conv_kernel: int = 4,
+                 eigenvalue_min: float = 0.0, scan: str = "parallel", dt_min: float = 0.001,
+                 dt_max: float = 0.1) -> None:
+        super().__init__()
+        if scan not in SCANS:
+            raise ValueError(f"scan={scan!r}: must be one of {', '.join(SCANS)}")
+        if not -1.0 <= eigenvalue_min <= 0.0:
+            raise ValueError(f"eigenvalue_min={eigenvalue_min}: must be in [-1, 0]")
+        inner, rank = expand * size, math.ceil(size / 16)
+        self.size, self.inner, self.state_size, self.rank = size, inner, state_size, rank
+        self.kernel, self.eigenvalue_min, self.scan = conv_kernel, eigenvalue_min, scan
+        self.in_proj = nn.Linear(size, 2 * inner, bias=False)
+        self.conv = nn.Conv1d(inner, inner, conv_kernel, groups=inner)  # depthwise; causal by the state
+        self.x_proj = nn.Linear(inner, rank + 2 * state_size, bias=False)
+        self.dt_proj = nn.Linear(rank, inner)
+        nn.init.uniform_(self.dt_proj.weight, -rank ** -0.5, rank ** -0.5)
+        dt = torch.exp(torch.rand(inner) * (math.log(dt_max) - math.log(dt_min)) + math.log(dt_min)).clamp(min=1e-4)
+        with torch.no_grad():
+            self.dt_proj.bias.copy_(dt + torch.log(-torch.expm1(-dt)))  # softplus(bias) = dt
+        self.A_log = nn.Parameter(torch.log(torch.arange(1, state_size + 1, dtype=torch.float32)).repeat(inner, 1))
+        self.D = nn.Parameter(torch.ones(inner))
+        self.out_proj = nn.Linear(inner, size, bias=False)
+
+    def extra_repr(self) -> str:
+        return f"eigenvalue_min={self.eigenvalue_min}, scan={self.scan}"
+
+    def transition(self, dt: torch.Tensor) -> torch.Tensor:
+        """a = eigenvalue_min + (1 - eigenvalue_min) exp(dt A): (B, T, E) -> (B, T, E, N)."""
+        a = torch.exp(dt[..., None] * -torch.exp(self.A_log.float()))
+        return a if self.eigenvalue_min == 0.0 else self.eigenvalue_min + (1.0 - self.eigenvalue_min) * a
+
+    def forward(self, u: torch.Tensor, valid: torch.Tensor | None = None,
+                state: tuple[torch.Tensor, ...] | None = None) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
+        """u (B, T, H) -> outputs (B, T, H), state (h (B, E, N), conv (B, E, k - 1))."""
+        batch, steps, _ = u.shape
+        x, z = self.in_proj(u).chunk(2, dim=-1)  # (B, T, E) each
+        if state is None:
+            h = None
+            window = x.new_zeros(batch, self.inner, self.kernel - 1)
+        else:
+            h, window = state
+        window = torch.cat([window.to(x.dtype), x.transpose(1, 2)], dim=2)  # (B, E, k - 1 + T)
+        x = silu(self.conv(window)).transpose(1, 2)  # (B, T, E)
+        dt, B, C = self.x_proj(x).split([self.rank, self.state_size, self.state_size], dim=-1)
+        dt = softplus(self.dt_proj(dt))  # (B, T, E)
+        scan = chunked_scan if self.scan == "parallel" else sequential_scan
+        ys = []
+        for start in range(0, steps, BLOCK):
+            part = slice(start, start + BLOCK)
+            a = self.transition(dt[:, part].float())  # (B, t, E, N)
+            b = (dt[:, part] * x[:, part]).float()[..., None] * B[:, part, None, :].float()
+            if valid is not None:  # padding: a = 1, b = 0
+                keep = valid[:, part, None, None]
+                a = torch.where(keep, a, torch.ones_like(a))
+                b = torch.where(keep, b, torch.zeros_like(b))
+            states = scan(a, b, h)  # (B, t, E, N)
+            ys.append(torch.einsum("bten,btn->bte", states, C[:, part].float()))
+            h = states[:, -1]
+        y = (torch.cat(ys, dim=1).to(x.dtype) + self.D * x) * silu(z)
+        return self.out_proj(y), (h, self._last_inputs(window, valid))
+
+    def _last_inputs(self, window: torch.Tensor, valid: torch.Tensor | None) -> torch.Tensor:
+        """The convolution's state: the last k - 1 inputs up to each example's length, (B, E, k - 1)."""
+        keep = self.kernel - 1
+        if valid is None:
+            return window[:, :, window.shape[2] - keep:]
+        lengths = valid.sum(1)  # (B,): window index j holds input j - (k - 1)
+        index = lengths[:, None] + torch.arange(keep, device=window.device)  # (B, k - 1)
+        return window.gather(2, index[:, None, :].expand(-1, window.shape[1], -1))
