@@ -73,7 +73,7 @@ def describe_run(plan: Plan, record_type: str = "run") -> RunRecord:
         task_version=task.version, kind=task.kind, task_params=task.params, model_params=plan.model_options,
         trainer_params=plan.trainer, config_hash=plan.identity, primary_metric=task.spec.primary_metric,
         higher_is_better=task.spec.higher_is_better, lengths=_pair(task.spec.lengths),
-        ood_lengths=_pair(task.spec.ood_lengths), device=plan.device, task_facts=facts_of(task, example=False),
+        ood_lengths=_pair(task.spec.ood_lengths), device=plan.device, task_facts=facts_of(task),
         created=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         versions=versions(), git_commit=git_commit(),
     )
@@ -154,8 +154,8 @@ def _train(record: RunRecord, plan: Plan, job_number: int, out_dir: str | Path =
     record.model_params = model.build_options  # with the hidden size a param_budget chose
     record.n_params = count_parameters(model)
     check_run_fits(model, plan.task.spec, plan.trainer)  # memory estimated before it is spent (H1)
-    record.task_facts = facts_of(plan.task)  # its example drawn once the run is known to fit in memory
     eval_sets = make_eval_sets(plan.task, plan.trainer["eval_size"], plan.trainer["val_size"])
+    record.task_facts = facts_of(plan.task, eval_sets["test"])  # the first example every model is tested on
     resume_from = _continuation(record, out_dir) if extend else None
     logger = make_logger(plan.logger, out_dir, run_name(plan.task.name, plan.label, plan.seed))
     try:

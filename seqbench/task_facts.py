@@ -8,21 +8,23 @@ ran, and building a page never opens a file a record names (a ``text_lm`` record
 ever shown as text).
 
 Records written before the facts existed (schema 3 and older) fall back to the task registry, built
-with its *default* knobs only: the description and level come from the installed code, the knob
-values from the record, and the example only where the record's knobs are the defaults.
+with its *default* knobs only: the description and level come from the installed code and the knob
+values from the record. They show no example: one drawn by today's code need not be what the run
+saw (task versions change their data).
 
 >>> from seqbench.registry import TASKS
->>> facts = facts_of(TASKS.get("parity")(length=6))
->>> facts["version"] >= 1, facts["knobs"]["length"]["value"], sorted(facts)
-(True, 6, ['description', 'example', 'knobs', 'level', 'ood_shift', 'version'])
+>>> task = TASKS.get("parity")(length=6)
+>>> facts = facts_of(task, task.sample(task.eval_rng("test"), 4, "test"))
+>>> facts["version"] >= 1, facts["knobs"]["length"]["value"], facts["example"].startswith("input:")
+(True, 6, True)
 """
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from seqbench.batch import Batch
     from seqbench.results import RunRecord
     from seqbench.task import Task
 
@@ -39,18 +41,14 @@ def _clip(text: str) -> str:
     return "\n".join(kept + ([f"… ({len(lines) - EXAMPLE_LINES} more lines)"] if len(lines) > EXAMPLE_LINES else []))
 
 
-def facts_of(task: Task, example: bool = True) -> dict[str, Any]:
-    """The facts of a built task: description, version, level, ood_shift, knobs and (``example``)
-    one rendered example of its test split."""
+def facts_of(task: Task, example: Batch | None = None) -> dict[str, Any]:
+    """The facts of a built task: description, version, level, ood_shift, knobs and, given a batch
+    of its test split (``example``), its first example rendered."""
     described = task.describe()
     knobs = {name: {"value": task.params.get(name), **info} for name, info in described["knobs"].items()}
-    shown = _clip(task.show(task.sample(task.eval_rng("test"), 1, "test"))) if example else None
+    shown = _clip(task.show(example)) if example is not None else None
     return {"description": described["description"], "version": described["version"],
             "level": described.get("level"), "ood_shift": task.spec.ood_shift, "knobs": knobs, "example": shown}
-
-
-def _same(a: dict, b: dict) -> bool:
-    return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
 
 
 def facts_for(record: RunRecord) -> dict[str, Any]:
@@ -61,8 +59,7 @@ def facts_for(record: RunRecord) -> dict[str, Any]:
 
     params = record.task_params or {}
     try:
-        default = TASKS.get(record.task)()  # default knobs only: never a file the record names
-        facts = facts_of(default, example=_same(default.params, {**default.params, **params}))
+        facts = facts_of(TASKS.get(record.task)())  # default knobs only: never a file the record names
     except Exception as exc:  # noqa: BLE001 - a page is still written, saying why
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         return {"description": f"(not available here: {reason})", "version": record.task_version, "level": None,
