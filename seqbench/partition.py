@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from seqbench.batch import concat_rows, take_rows
 from seqbench.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -254,8 +255,8 @@ def _draw_train(task: Task, table: Partition, rng: np.random.Generator, n: int) 
         if got < n and drawn >= budget:
             raise _unfillable(task, "train", n, got, drawn)
     if len(parts) == 1:
-        return rows(parts[0][0], parts[0][1], task.spec.aligned_output, lengths)
-    return gather(parts, task.spec.aligned_output)
+        return take_rows(parts[0][0], parts[0][1], task.spec.aligned_output, lengths)
+    return concat_rows(parts, task.spec.aligned_output)
 
 
 def _draw_eval(task: Task, table: Partition, rng: np.random.Generator, n: int, split: str) -> Batch:
@@ -316,7 +317,7 @@ def _first(parts: list, n: int, aligned: bool) -> Batch:
         left -= len(chosen[-1][1])
         if left == 0:
             break
-    return gather(chosen, aligned)
+    return concat_rows(chosen, aligned)
 
 
 def _fill(parts: list, slot_strata: np.ndarray, kept_strata: np.ndarray, aligned: bool) -> Batch:
@@ -328,8 +329,8 @@ def _fill(parts: list, slot_strata: np.ndarray, kept_strata: np.ndarray, aligned
     rank[order] = np.arange(n) - first
     by_stratum = np.argsort(kept_strata, kind="stable")
     start = np.searchsorted(kept_strata[by_stratum], slot_strata)
-    kept = gather(parts, aligned)
-    return gather([(kept, by_stratum[start + rank])], aligned)
+    kept = concat_rows(parts, aligned)
+    return concat_rows([(kept, by_stratum[start + rank])], aligned)
 
 
 def _unfillable(task: Task, split: str, n: int, got: int, drawn: int) -> ConfigError:
@@ -338,59 +339,3 @@ def _unfillable(task: Task, split: str, n: int, got: int, drawn: int) -> ConfigE
     return ConfigError(f"task {task.name!r}: split {split!r} cannot be filled: {drawn:,} draws gave {got:,} of "
                        f"the {n:,} inputs it needs from its part of the input space ({where}); "
                        "the part is empty or tiny (use longer inputs)")
-
-
-def rows(batch: Batch, index: np.ndarray, aligned: bool, lengths: np.ndarray | None = None) -> Batch:
-    """Rows ``index`` of one batch, trimmed to the longest input (and target) they hold."""
-    import torch
-
-    from seqbench.batch import Batch
-
-    pick = torch.from_numpy(np.asarray(index, dtype=np.int64))
-    width = None
-    if lengths is not None and batch.inputs.dim() >= 2:
-        width = int(lengths[index].max()) if len(index) else 0
-    inputs = batch.inputs[pick] if width is None else batch.inputs[pick, :width]
-    mask = batch.target_mask
-    if mask is not None:
-        mask = mask[pick]
-        if aligned:
-            keep = width if width is not None else mask.shape[1]
-        else:
-            used = mask.any(0).nonzero()
-            keep = int(used.max()) + 1 if len(used) else 1
-        mask = mask[:, :keep]
-        targets = batch.targets[pick, :keep]
-    elif aligned and width is not None:
-        targets = batch.targets[pick, :width]
-    else:
-        targets = batch.targets[pick]
-    return Batch(inputs=inputs, targets=targets, lengths=None if batch.lengths is None else batch.lengths[pick],
-                 target_mask=mask)
-
-
-def gather(parts: list[tuple[Batch, np.ndarray]], aligned: bool) -> Batch:
-    """Rows ``index`` of each batch, in order, as one batch padded (then trimmed) to the longest."""
-    import torch
-
-    from seqbench.batch import Batch
-
-    chosen = [(b, torch.from_numpy(np.asarray(i, dtype=np.int64))) for b, i in parts]
-    out = {}
-    for name in ("inputs", "targets", "lengths", "target_mask"):
-        pieces = [getattr(b, name) for b, _ in chosen]
-        if pieces[0] is None:
-            out[name] = None
-            continue
-        pieces = [p[i] for p, (_, i) in zip(pieces, chosen)]
-        if pieces[0].dim() >= 2 and len(pieces) > 1:
-            width = max(p.shape[1] for p in pieces)
-            padded = []
-            for p in pieces:
-                wide = p.new_zeros((p.shape[0], width) + tuple(p.shape[2:]))
-                wide[:, : p.shape[1]] = p
-                padded.append(wide)
-            pieces = padded
-        out[name] = torch.cat(pieces) if len(pieces) > 1 else pieces[0]
-    batch = Batch(**out)
-    return batch.slice(0, batch.size, aligned=aligned)
