@@ -96,3 +96,66 @@ def count_tokens(batch: Batch) -> int:
     if batch.target_mask is not None:
         return int(batch.target_mask.sum())
     return batch.size
+
+
+def take_rows(batch: Batch, index: np.ndarray, aligned: bool, lengths: np.ndarray | None = None) -> Batch:
+    """Rows ``index`` of one batch, trimmed to the longest input (and target) they hold (numpy indexing:
+    cheaper than torch's on a training batch); ``lengths``: the batch's lengths as numpy, if at hand.
+
+    >>> import torch
+    >>> b = Batch(torch.tensor([[1, 2, 0], [1, 0, 0]]), torch.tensor([1, 0]), torch.tensor([2, 1]))
+    >>> take_rows(b, np.array([1]), aligned=False).inputs.tolist()
+    [[1]]
+    >>> concat_rows([(b, np.array([1])), (b, np.array([0]))], aligned=False).inputs.tolist()
+    [[1, 0], [1, 2]]
+    """
+    import torch
+
+    if lengths is None and batch.lengths is not None:
+        lengths = batch.lengths.numpy()
+
+    def take(tensor, width: int | None = None):
+        picked = tensor.numpy()[index]
+        return torch.from_numpy(picked if width is None else np.ascontiguousarray(picked[:, :width]))
+
+    width = None
+    if lengths is not None and batch.inputs.dim() >= 2:
+        width = int(lengths[index].max()) if len(index) else 0
+    mask, keep = batch.target_mask, None
+    if mask is not None:
+        mask = mask.numpy()[index]
+        if aligned:
+            keep = width if width is not None else mask.shape[1]
+        else:
+            used = np.flatnonzero(mask.any(0))
+            keep = int(used[-1]) + 1 if len(used) else 1
+        mask = torch.from_numpy(np.ascontiguousarray(mask[:, :keep]))
+    elif aligned and width is not None:
+        keep = width
+    return Batch(inputs=take(batch.inputs, width), targets=take(batch.targets, keep),
+                 lengths=None if batch.lengths is None else take(batch.lengths), target_mask=mask)
+
+
+def concat_rows(parts: list[tuple[Batch, np.ndarray]], aligned: bool) -> Batch:
+    """Rows ``index`` of each batch, in order, as one batch padded (then trimmed) to the longest."""
+    import torch
+
+    chosen = [(b, torch.from_numpy(np.asarray(i, dtype=np.int64))) for b, i in parts]
+    out = {}
+    for name in ("inputs", "targets", "lengths", "target_mask"):
+        pieces = [getattr(b, name) for b, _ in chosen]
+        if pieces[0] is None:
+            out[name] = None
+            continue
+        pieces = [p[i] for p, (_, i) in zip(pieces, chosen)]
+        if pieces[0].dim() >= 2 and len(pieces) > 1:
+            width = max(p.shape[1] for p in pieces)
+            padded = []
+            for p in pieces:
+                wide = p.new_zeros((p.shape[0], width) + tuple(p.shape[2:]))
+                wide[:, : p.shape[1]] = p
+                padded.append(wide)
+            pieces = padded
+        out[name] = torch.cat(pieces) if len(pieces) > 1 else pieces[0]
+    batch = Batch(**out)
+    return batch.slice(0, batch.size, aligned=aligned)

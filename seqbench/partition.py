@@ -7,10 +7,10 @@ vectorised mix of its tokens, or of the bits of its features, and its length
 
 * by default ``b_val`` and ``b_test`` are the task's shares (``Task.eval_shares``, 5 % each); a
   hash spreads a large space evenly, so each split owns about its share of every length;
-* a length of at most ``ENUMERATE`` inputs (``Task.input_space``) is enumerated and its bounds are
-  moved between its buckets, so that val and test own exactly ``ceil(share x N)`` inputs each (at
-  least one) and train the rest; a length of fewer than ``FEWEST`` inputs is train only: too few
-  distinct inputs for both sides.
+* a length of at most ``ENUMERATE`` inputs (``Task.input_space``) is enumerated (listed by the
+  task, or drawn until every input has been met) and its bounds are moved between its buckets, so
+  that val and test own exactly ``ceil(share x N)`` inputs each (at least one) and train the rest;
+  a length of fewer than ``FEWEST`` inputs is train only: too few distinct inputs for both sides.
 
 Training draws that fall in val or test are redrawn (oversample, filter, repeat:
 :func:`draw`); val and test draw only inputs of their own part, keeping the generator's mix of
@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from seqbench.batch import concat_rows, take_rows
 from seqbench.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -45,7 +46,8 @@ _PARTS = np.array([1, 2, 0], dtype=np.int8)  #: below b_val, between the bounds,
 ENUMERATE = 256  #: a length of at most this many inputs is enumerated: exact counts in val and test
 FEWEST = 3  #: the fewest inputs a length needs to give train, val and test one each (fewer: train only)
 BUDGET = 50  #: candidates drawn per wanted example (over the split's share) before a split is unfillable
-DEAD = 20  #: a length none of whose DEAD / share candidates fell in the split holds none of its inputs
+DEAD = 20  #: a length met DEAD / share times, whose part of the split held under share / DEAD of it, drops out
+STRATIFY = 2  #: an evaluation sample keeps the generator's mix of lengths from this many examples per length
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _POSITIONS: dict[int, np.ndarray] = {}  #: the key of every position, per width (computed once)
@@ -196,7 +198,7 @@ def _enumerate(task: Task, length: int | None, size: int | float) -> tuple[int, 
     rng = np.random.default_rng([0x5EED, zlib.crc32(task.name.encode()), 0 if length is None else length + 1])
     found, drawn, stratum = np.zeros(0, dtype=np.uint64), 0, -1
     limit = math.ceil(4 * size * (math.log(size) + 8)) + 256
-    while drawn < limit and len(found) < size:
+    while drawn < limit and len(found) < size:  # more than declared: stops at once, reported
         batch = task.generate_at(rng, max(64, 2 * int(size)), length)
         if batch is None:
             return ""  # the task cannot fix an input length: the nominal shares hold there
@@ -208,9 +210,10 @@ def _enumerate(task: Task, length: int | None, size: int | float) -> tuple[int, 
             stratum = int(lengths[0])
         found = np.union1d(found, input_keys(data["inputs"], lengths))
         drawn += batch.size
-    if len(found) != size:
-        more = "more" if len(found) > size else "only"
-        return f"input_space() declares {size} {where}; {drawn} draws found {more} {len(found)}"
+    if len(found) > size:
+        return f"input_space() declares {size} {where}; {drawn} draws found more: {len(found)}"
+    if len(found) < size:  # rare inputs not met (a skewed generator): the nominal shares hold there
+        return ""
     return stratum, buckets(found)
 
 
@@ -252,19 +255,20 @@ def _draw_train(task: Task, table: Partition, rng: np.random.Generator, n: int) 
         if got < n and drawn >= budget:
             raise _unfillable(task, "train", n, got, drawn)
     if len(parts) == 1:
-        return rows(parts[0][0], parts[0][1], task.spec.aligned_output, lengths)
-    return gather(parts, task.spec.aligned_output)
+        return take_rows(parts[0][0], parts[0][1], task.spec.aligned_output, lengths)
+    return concat_rows(parts, task.spec.aligned_output)
 
 
 def _draw_eval(task: Task, table: Partition, rng: np.random.Generator, n: int, split: str) -> Batch:
     """Draw candidates and keep those of the split's part, so that the lengths keep the generator's mix:
     the first ``n`` candidates (taken or not) name the lengths, and each is filled by a kept input of
-    its length. A length none of whose inputs fall in the part (too few inputs) drops out of the mix."""
+    its length. A length none of whose inputs fall in the part (too few inputs) drops out of the mix.
+    A sample of fewer than STRATIFY examples per length (a check's 16) takes the first ``n`` kept
+    inputs instead: its mix of lengths is noise either way, and filling every length costs draws."""
     want = OWNER[split]
     share = table.shares[want - 1]
     empty = {stratum for stratum, (a, b) in table.bounds.items() if (a if want == 1 else b - a) <= 0}
     dead_after = math.ceil(DEAD / share)
-    budget = math.ceil(BUDGET * n / share) + 4 * dead_after
     strata, taken, parts, kept_strata = [], [], [], []
     drawn, m = 0, math.ceil(n / share * 1.2) + 16
     while True:
@@ -281,16 +285,39 @@ def _draw_eval(task: Task, table: Partition, rng: np.random.Generator, n: int, s
         values, inverse = np.unique(every, return_inverse=True)
         seen = np.bincount(inverse, minlength=len(values))
         have = np.bincount(inverse, weights=ok_all, minlength=len(values)).astype(np.int64)
-        dead = (have == 0) & ((seen >= dead_after) | np.isin(values, list(empty)))
-        slots = np.flatnonzero(~dead[inverse])[:n]
-        need = np.bincount(inverse[slots], minlength=len(values))
-        if len(slots) == n and (need <= have).all():
-            return _fill(parts, inverse[slots], np.searchsorted(values, np.concatenate(kept_strata)),
-                         task.spec.aligned_output)
+        # a length whose part is empty, or so rare in the generator's draws that filling it would take
+        # DEAD times its share of draws, drops out of the mix
+        dead = ((have == 0) & np.isin(values, list(empty))) | ((seen >= dead_after) & (have * DEAD < seen * share))
+        if n < STRATIFY * len(values):  # a small sample: the first n kept inputs, whatever their lengths
+            slots, need = np.zeros(0, dtype=np.int64), np.zeros(len(values), dtype=np.int64)
+            if ok_all.sum() >= n:
+                return _first(parts, n, task.spec.aligned_output)
+            short = np.zeros(len(values))
+            wanted = float(n - ok_all.sum())
+        else:
+            slots = np.flatnonzero(~dead[inverse])[:n]
+            need = np.bincount(inverse[slots], minlength=len(values))
+            if len(slots) == n and (need <= have).all():
+                return _fill(parts, inverse[slots], np.searchsorted(values, np.concatenate(kept_strata)),
+                             task.spec.aligned_output)
+            # the next round: each length's shortfall over its share of the draws, and the slots not yet named
+            short = np.maximum(need - have, 0)
+            wanted = (n - len(slots)) + float((short * drawn / np.maximum(seen, 1)).sum())
+        budget = math.ceil(BUDGET * (n + len(values)) / share) + 4 * dead_after  # more lengths, more draws
         if drawn >= budget or (dead.all() and seen.min() >= dead_after):
             raise _unfillable(task, split, n, int(ok_all.sum()), drawn)
-        missing = (n - len(slots)) + int(np.maximum(need - have, 0).sum())
-        m = min(math.ceil(missing / share * 1.5) + 64, max(budget - drawn, 64))
+        m = min(math.ceil(wanted / share * 1.5) + 64, max(budget - drawn, 64))
+
+
+def _first(parts: list, n: int, aligned: bool) -> Batch:
+    """The first ``n`` kept inputs, in the order they were drawn."""
+    chosen, left = [], n
+    for batch, kept in parts:
+        chosen.append((batch, kept[:left]))
+        left -= len(chosen[-1][1])
+        if left == 0:
+            break
+    return concat_rows(chosen, aligned)
 
 
 def _fill(parts: list, slot_strata: np.ndarray, kept_strata: np.ndarray, aligned: bool) -> Batch:
@@ -302,8 +329,8 @@ def _fill(parts: list, slot_strata: np.ndarray, kept_strata: np.ndarray, aligned
     rank[order] = np.arange(n) - first
     by_stratum = np.argsort(kept_strata, kind="stable")
     start = np.searchsorted(kept_strata[by_stratum], slot_strata)
-    kept = gather(parts, aligned)
-    return gather([(kept, by_stratum[start + rank])], aligned)
+    kept = concat_rows(parts, aligned)
+    return concat_rows([(kept, by_stratum[start + rank])], aligned)
 
 
 def _unfillable(task: Task, split: str, n: int, got: int, drawn: int) -> ConfigError:
@@ -312,59 +339,3 @@ def _unfillable(task: Task, split: str, n: int, got: int, drawn: int) -> ConfigE
     return ConfigError(f"task {task.name!r}: split {split!r} cannot be filled: {drawn:,} draws gave {got:,} of "
                        f"the {n:,} inputs it needs from its part of the input space ({where}); "
                        "the part is empty or tiny (use longer inputs)")
-
-
-def rows(batch: Batch, index: np.ndarray, aligned: bool, lengths: np.ndarray | None = None) -> Batch:
-    """Rows ``index`` of one batch, trimmed to the longest input (and target) they hold."""
-    import torch
-
-    from seqbench.batch import Batch
-
-    pick = torch.from_numpy(np.asarray(index, dtype=np.int64))
-    width = None
-    if lengths is not None and batch.inputs.dim() >= 2:
-        width = int(lengths[index].max()) if len(index) else 0
-    inputs = batch.inputs[pick] if width is None else batch.inputs[pick, :width]
-    mask = batch.target_mask
-    if mask is not None:
-        mask = mask[pick]
-        if aligned:
-            keep = width if width is not None else mask.shape[1]
-        else:
-            used = mask.any(0).nonzero()
-            keep = int(used.max()) + 1 if len(used) else 1
-        mask = mask[:, :keep]
-        targets = batch.targets[pick, :keep]
-    elif aligned and width is not None:
-        targets = batch.targets[pick, :width]
-    else:
-        targets = batch.targets[pick]
-    return Batch(inputs=inputs, targets=targets, lengths=None if batch.lengths is None else batch.lengths[pick],
-                 target_mask=mask)
-
-
-def gather(parts: list[tuple[Batch, np.ndarray]], aligned: bool) -> Batch:
-    """Rows ``index`` of each batch, in order, as one batch padded (then trimmed) to the longest."""
-    import torch
-
-    from seqbench.batch import Batch
-
-    chosen = [(b, torch.from_numpy(np.asarray(i, dtype=np.int64))) for b, i in parts]
-    out = {}
-    for name in ("inputs", "targets", "lengths", "target_mask"):
-        pieces = [getattr(b, name) for b, _ in chosen]
-        if pieces[0] is None:
-            out[name] = None
-            continue
-        pieces = [p[i] for p, (_, i) in zip(pieces, chosen)]
-        if pieces[0].dim() >= 2 and len(pieces) > 1:
-            width = max(p.shape[1] for p in pieces)
-            padded = []
-            for p in pieces:
-                wide = p.new_zeros((p.shape[0], width) + tuple(p.shape[2:]))
-                wide[:, : p.shape[1]] = p
-                padded.append(wide)
-            pieces = padded
-        out[name] = torch.cat(pieces) if len(pieces) > 1 else pieces[0]
-    batch = Batch(**out)
-    return batch.slice(0, batch.size, aligned=aligned)

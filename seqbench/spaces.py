@@ -48,7 +48,7 @@ def count_text(value: int | float) -> str:
     if value < 10**15:
         return f"{int(value):,}"
     exponent = int(math.log10(value))
-    return f"{value / 10**exponent:.1f}e{exponent}" if exponent < 300 else f"{value / 10.0**exponent:.1f}e{exponent}"
+    return f"{value / 10**exponent:.1f}e{exponent}"
 
 
 def count_json(value: int | float) -> int | str:
@@ -203,7 +203,7 @@ def summary(task: Task, report: dict[str, Any] | None = None) -> str:
             text += f"; {space_text(report)} ({shares_text(report)} val / test / train)"
     else:
         text = (f"hash partition of {space_text(report)}: val / test / train own {shares_text(report)} of every "
-                f"length (counted exactly where a length has at most 256 inputs)")
+                f"length (counted exactly where a length was enumerated: at most 256 inputs)")
         if report["small"]:
             text += f"; too few inputs for both sides at {small_text(report)}"
     if report["test_ood"]:
@@ -221,8 +221,8 @@ def readme_table(tasks: list[Task]) -> str:
     reasons = []
     for task in tasks:
         report = space_report(task)
-        outside = bool(task.data_digest())
-        lines.append(f"| `{task.name}` | {report['partition']} | {space_text(report, outside)} | {shares_text(report)} | "
+        space = space_text(report, outside=bool(task.data_digest()))
+        lines.append(f"| `{task.name}` | {report['partition']} | {space} | {shares_text(report)} | "
                      f"{small_text(report)} | {report['test_ood'] or '-'} |")
         if report["partition"] == "none":
             reasons.append(f"- `{task.name}`: {report['reason']}")

@@ -71,6 +71,8 @@ class Addition(Task):
              help=f"most digits of a test_ood operand (default: 2 x digits, at most {MAX_DIGITS})"),
     )
 
+    _forced_length: int | None = None  #: set by generate_at: the input length every example has
+
     def check_params(self) -> None:
         if self.min_digits > self.digits:
             raise ConfigError(f"task.min_digits={self.min_digits}: must be <= task.digits={self.digits}")
@@ -105,8 +107,6 @@ class Addition(Task):
             return self.generate(rng, n, "train")
         finally:
             self._forced_length = None
-
-    _forced_length: int | None = None
 
     def operands(self, rng: np.random.Generator, n: int, split: str) -> tuple[np.ndarray, np.ndarray]:
         """Operands (n, 2) and their digit counts (n, 2)."""

@@ -102,10 +102,10 @@ class TextLM(Task):
 
     The vocabulary is the text's characters, sorted by code point. The text is cut into
     contiguous portions, the first 80 % for ``train``, the next 10 % for ``val`` and the last
-    10 % for ``test`` (76, 12 and 12 % of the documentation topics); an example is a random window of ``length + 1`` characters inside its
-    split's portion (inputs: the first ``length``, targets: the last ``length``), so no window
-    crosses from one portion into another. ``test_ood`` draws longer windows, of ``ood_length``
-    inputs, from the test portion. By default ``ood_length`` is ``2 x length``, or as long as the
+    10 % for ``test`` (76, 12 and 12 % of the documentation topics); an example is a random
+    window of ``length + 1`` characters inside its split's portion (inputs: the first
+    ``length``, targets: the last ``length``), so no window crosses from one portion into
+    another. ``test_ood`` draws longer windows, of ``ood_length`` inputs, from the test portion. By default ``ood_length`` is ``2 x length``, or as long as the
     test portion allows; when it allows nothing longer than ``length`` the task has no
     ``test_ood`` split (an ``ood_length`` set explicitly must fit, or the task refuses it). Spaces
     and newlines are shown as ``␣``/``⏎``.

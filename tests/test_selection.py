@@ -50,7 +50,7 @@ def test_cells_are_separate_and_one_rate_cells_are_left_alone():
 
 
 def test_a_run_that_reaches_the_ceiling_stops_there_converged():
-    task = make_task("parity", length=4, min_length=4)
+    task = make_task("parity", length=6, min_length=6)
     model = make_model("gru", task.spec, hidden_size=16)
     result = fit(model, task, steps=3000, lr=0.01, eval_every=50, eval_size=64, val_size=64, patience=50,
                  stop_at_ceiling=True)
