@@ -162,11 +162,14 @@ def once_per_run(tmp_path_factory, name: str, produce):
     leaves the result there; the others wait for the lock and read it. In one process it is
     simply computed.
     """
-    if not os.environ.get("PYTEST_XDIST_WORKER"):
+    own = tmp_path_factory.getbasetemp()
+    # a worker's folder is pytest-N/popen-gwK/; a pytest started by a test inherits the variable
+    # but not the layout, and its parent folder would be shared with every earlier run
+    if not os.environ.get("PYTEST_XDIST_WORKER") or not own.name.startswith("popen-gw"):
         return produce()
     import fcntl
 
-    shared = tmp_path_factory.getbasetemp().parent  # pytest-N/, the parent of every worker's folder
+    shared = own.parent  # pytest-N/, the parent of every worker's folder
     done = shared / f"{name}.json"
     with open(shared / f"{name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
@@ -189,17 +192,19 @@ def _demo_command(folder: Path) -> tuple[list[str], dict[str, str]]:
 def pytest_sessionstart(session):
     """On a parallel run of the whole suite, start ``make demo`` in the background at once.
 
-    The run's main process (which only hands out tests) starts it before the workers exist;
-    the workers run other tests meanwhile, and the ``demo`` fixture waits for its result.
+    The run's main process (which only hands out tests) starts it before the workers exist, in a
+    folder of its own that :func:`pytest_configure_node` names to each worker (removed when the run
+    ends); the workers run other tests meanwhile, and the ``demo`` fixture waits for its result.
     """
     config = session.config
     if os.environ.get("PYTEST_XDIST_WORKER") or not config.getoption("numprocesses", None):
         return
     if config.args_source != pytest.Config.ArgsSource.TESTPATHS:  # a chosen subset: make it on demand
         return
+    import tempfile
     import threading
 
-    shared = config._tmp_path_factory.getbasetemp()  # the parent of every worker's temporary folder
+    shared = Path(tempfile.mkdtemp(prefix="seqbench-demo-"))
     folder = shared / "demo" / "smoke"
     folder.parent.mkdir()
     command, env = _demo_command(folder)
@@ -218,26 +223,39 @@ def pytest_sessionstart(session):
 
     waiter = threading.Thread(target=record_when_done, daemon=True)
     waiter.start()
-    (shared / "demo.started").write_text(str(folder))
-    config.stash[_BACKGROUND] = (process, waiter)
+    config.stash[_BACKGROUND] = (process, waiter, shared)
 
 
 _BACKGROUND = pytest.StashKey[tuple]()
+_DEMO_FOLDER = "seqbench_demo"  # the key of workerinput that names the background demo's folder
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node):
+    """(pytest-xdist, in the main process) Each worker is told the folder of the background ``make demo``."""
+    if _BACKGROUND in node.config.stash:
+        node.workerinput[_DEMO_FOLDER] = str(node.config.stash[_BACKGROUND][2])
+
+
+@pytest.hookimpl(trylast=True)  # after pytest-xdist has shut its workers down
 def pytest_sessionfinish(session):
-    """A background ``make demo`` that is still running (an interrupted run) is stopped."""
-    process, waiter = session.config.stash.get(_BACKGROUND, (None, None))
+    """A background ``make demo`` that is still running (an interrupted run) is stopped, and its
+    folder removed: every worker has finished by now."""
+    process, waiter, shared = session.config.stash.get(_BACKGROUND, (None, None, None))
     if process is not None and process.poll() is None:
         import signal
 
         os.killpg(process.pid, signal.SIGTERM)
     if waiter is not None:
         waiter.join(timeout=60)
+    if shared is not None:
+        import shutil
+
+        shutil.rmtree(shared, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
-def demo(tmp_path_factory) -> Demo:
+def demo(pytestconfig, tmp_path_factory) -> Demo:
     """``make demo``, the README's main job, run once per test run into a temporary folder.
 
     Its grid (the smoke experiment's tasks x rnn_tanh, lstm, gru under the joblib launcher) is
@@ -246,8 +264,9 @@ def demo(tmp_path_factory) -> Demo:
     and its tests are collected last; otherwise the first test that needs it runs it. The
     environment already exists, so ``make`` is told not to install (``-o STAMP``).
     """
-    shared = tmp_path_factory.getbasetemp().parent if os.environ.get("PYTEST_XDIST_WORKER") else None
-    if shared is not None and (shared / "demo.started").exists():
+    background = getattr(pytestconfig, "workerinput", {}).get(_DEMO_FOLDER)  # xdist's data for a worker
+    if background is not None:
+        shared = Path(background)
         deadline = time.monotonic() + 1200
         while not (shared / "demo.json").exists():
             assert time.monotonic() < deadline, "make demo (started in the background) did not finish in 20 minutes"

@@ -1,6 +1,7 @@
-"""The README's own task and model plugins, installed as a package, leave the pinned tests green."""
+"""The documentation's own task and model plugins (docs/extending.md), installed as a package, leave the
+pinned tests green."""
 
-import re
+import os
 import subprocess
 import sys
 import sysconfig
@@ -8,17 +9,18 @@ import sysconfig
 import pytest
 
 from conftest import ROOT
+from docs_text import blocks, section
 
 #: tests that pin built-in data or promise start-up behaviour: what an installed plugin could break
 PINNED = ["tests/test_startup.py", "tests/test_check_model.py::test_a_plugin_written_from_the_readme_passes",
           "tests/test_registry.py"]
 
 
-def readme_block(section: str, language: str) -> str:
-    text = (ROOT / "README.md").read_text().split(f"## {section}", 1)[1].split("\n## ", 1)[0]
-    blocks = re.findall(rf"```{language}\n(.*?)```", text, flags=re.S)
-    assert len(blocks) == 1, f"{section}: {len(blocks)} {language} blocks"
-    return blocks[0]
+def readme_block(heading: str, language: str, page: str = "docs/extending.md") -> str:
+    """The one ``language`` block of the section ``heading`` of a documentation page."""
+    found = blocks(section(page, heading), language)
+    assert len(found) == 1, f"{page}, {heading}: {len(found)} {language} blocks"
+    return found[0]
 
 
 @pytest.mark.slow
@@ -43,6 +45,8 @@ def test_the_readmes_plugins_installed_leave_the_pinned_tests_green(tmp_path):
     listed = subprocess.run([python, "-c", "from seqbench.cli import main; main(['models']); main(['tasks'])"],
                             capture_output=True, text=True, cwd=tmp_path, timeout=300)
     assert "mean_embedding" in listed.stdout and "count_mod3" in listed.stdout, listed.stdout + listed.stderr
+    # a fresh pytest, not one that believes it is this run's xdist worker
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
     done = subprocess.run([python, "-m", "pytest", "-q", "-n", "0", "-p", "no:randomly", *PINNED], cwd=ROOT,
-                          capture_output=True, text=True, timeout=900)
+                          capture_output=True, text=True, timeout=900, env=env)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
