@@ -38,14 +38,14 @@ from importlib.resources import files  # noqa: E402
 
 from omegaconf import OmegaConf  # noqa: E402
 
-from seqbench.experiment import run_experiment  # noqa: E402
-from seqbench.train import TRAINER_OPTIONS  # noqa: E402
+from seqbench.runs.experiment import run_experiment  # noqa: E402
+from seqbench.engine.train import TRAINER_OPTIONS  # noqa: E402
 
 task, model = (sys.argv[1:3] + ["reverse", "lstm"][len(sys.argv[1:3]):])[:2]
 smoke = OmegaConf.to_container(OmegaConf.create(files("seqbench.conf").joinpath("trainer/smoke.yaml").read_text()))
 smoke.pop("defaults", None)
 trainer = {k.name: k.default for k in TRAINER_OPTIONS} | smoke  # what trainer=smoke composes
-mark("import seqbench.experiment")
+mark("import seqbench.runs.experiment")
 for label in ("first job", "same job again (warm)"):
     with tempfile.TemporaryDirectory() as out:
         record = run_experiment({"name": task}, {"name": model}, trainer, seed=0, out_dir=out)

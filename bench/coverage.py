@@ -5,7 +5,7 @@ population of examples). ``n`` seeds draw seed effects (normal with spread ``see
 a third of the seeds collapse to a low score, as `sentiment` x `rnn_sigmoid` did: 0.973 / 0.503 /
 0.509); every seed is scored on one shared evaluation set whose sampling error ``e ~ N(0, exam_sd)``
 all seeds share; each run reports its value with its own 95 % interval over examples. The interval
-under test is :func:`seqbench.aggregate.seed_interval`, exactly as the leaderboard computes it from
+under test is :func:`seqbench.boards.aggregate.seed_interval`, exactly as the leaderboard computes it from
 records. Coverage is the share of cells whose interval contains ``mu``.
 
     python bench/coverage.py [--cells 4000] [--json FILE]
@@ -24,7 +24,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from seqbench.aggregate import Z95, seed_interval  # noqa: E402
+from seqbench.boards.aggregate import Z95, seed_interval  # noqa: E402
 
 MU = 0.8
 EXAM_SD = 0.005  #: the example-level standard error of one run (2,000 examples at accuracy 0.8: 0.009)

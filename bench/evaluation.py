@@ -16,7 +16,7 @@ from typing import Any
 import torch
 
 from seqbench import fit, make_model, make_task
-from seqbench.evaluation import baseline_scores, clear_caches, make_eval_sets, score_splits
+from seqbench.engine.evaluation import baseline_scores, clear_caches, make_eval_sets, score_splits
 
 TASKS = ("parity", "reverse", "pos_tagging", "markov_lm", "copy_memory", "sentiment")
 

@@ -4,7 +4,7 @@ Builds a tree of ``--records`` result files by copying the real runs of ``leader
 round-robin, each copy a different run (its own seed and configuration hash), then measures, each
 in a fresh Python process (so one measurement's memory does not count against the next):
 
-- ``load_results``: :func:`seqbench.results.load_results` over the tree;
+- ``load_results``: :func:`seqbench.core.record.load_results` over the tree;
 - ``leaderboard``: ``seqbench leaderboard TREE`` end to end (reading, tables, markdown to /dev/null).
 
 Each line gives the seconds of the call and the process's peak resident memory (imports included),
@@ -42,8 +42,8 @@ MEASURES = ("load_results", "leaderboard")
 CHILD = """
 import contextlib, io, json, os, sys, time
 sys.path.insert(0, {root!r})
-from seqbench.memory import peak_rss_mb
-from seqbench.results import load_results
+from seqbench.core.memory import peak_rss_mb
+from seqbench.core.record import load_results
 from seqbench.cli import main
 before = peak_rss_mb()
 start = time.perf_counter()
@@ -87,7 +87,7 @@ def profile(tree: Path, top: int = 25) -> None:
     import pstats
 
     sys.path.insert(0, str(ROOT))
-    from seqbench.results import load_results
+    from seqbench.core.record import load_results
 
     profiler = cProfile.Profile()
     profiler.runcall(load_results, [tree])

@@ -24,7 +24,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from seqbench.models.budget import choose_hidden_size
+from seqbench.core.budget import choose_hidden_size
 from seqbench.models.modern_core import ModernCell
 from timing import ratio_figure, seconds_per_call
 

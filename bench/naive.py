@@ -16,8 +16,8 @@ from typing import Callable
 
 import numpy as np
 
-from seqbench.batch import Batch
-from seqbench.spec import EOS
+from seqbench.core.batch import Batch
+from seqbench.core.spec import EOS
 
 Reference = Callable[[object, np.random.Generator, int, str], Batch]
 REFERENCES: dict[str, Reference] = {}

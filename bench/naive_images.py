@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from naive import reference
-from seqbench.task import to_batch
+from seqbench.core.task import to_batch
 
 
 @reference("digits")

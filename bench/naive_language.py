@@ -8,7 +8,7 @@ import numpy as np
 
 from naive import draw_index, draw_length, mask_of, pad, reference, with_eos
 from naive_sequences import _lm_batch
-from seqbench.task import to_batch
+from seqbench.core.task import to_batch
 
 
 @reference("number_words")

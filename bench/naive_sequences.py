@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from naive import draw_index, draw_length, mask_of, pad, reference, with_eos
-from seqbench.task import to_batch
+from seqbench.core.task import to_batch
 
 
 @reference("parity")

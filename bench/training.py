@@ -17,7 +17,7 @@ import torch
 from reference import plain_sigmoid_rnn
 from timing import ratio_figure, seconds_per_call, stats, sync
 from seqbench import fit, make_model, make_task
-from seqbench.batch import count_tokens
+from seqbench.core.batch import count_tokens
 from seqbench.models.cores import RecurrentCore
 
 CASE = {"task": "reverse", "length": 50, "model": "lstm", "hidden_size": 128, "batch_size": 64}

@@ -20,48 +20,53 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
+from seqbench import moved as _moved  # noqa: E402  (the pre-regroup module paths stay importable)
+
+_moved.install()
+
 #: public name -> the module that defines it (imported when the name is first used)
 _EXPORTS: dict[str, str] = {
-    "Batch": "seqbench.batch",
-    "Classes": "seqbench.spec",
-    "ConfigError": "seqbench.errors",
-    "EOS": "seqbench.decoding",
-    "Knob": "seqbench.knobs",
-    "MODELS": "seqbench.registry",
-    "ModelDef": "seqbench.models.base",
-    "NotApplicableError": "seqbench.errors",
-    "Real": "seqbench.spec",
-    "SeqbenchError": "seqbench.errors",
-    "SequenceTask": "seqbench.task",
-    "TASKS": "seqbench.registry",
-    "Task": "seqbench.task",
-    "TaskSpec": "seqbench.spec",
-    "Tokens": "seqbench.spec",
-    "UnknownNameError": "seqbench.errors",
-    "Vector": "seqbench.spec",
-    "check_model": "seqbench.model_checks",
-    "check_task": "seqbench.checks",
-    "decoder_vocabulary": "seqbench.decoding",
-    "fit": "seqbench.train",
+    "Batch": "seqbench.core.batch",
+    "Classes": "seqbench.core.spec",
+    "ConfigError": "seqbench.core.errors",
+    "EOS": "seqbench.core.decoding",
+    "Knob": "seqbench.core.options",
+    "MODELS": "seqbench.core.registry",
+    "ModelDef": "seqbench.core.model_def",
+    "NotApplicableError": "seqbench.core.errors",
+    "Real": "seqbench.core.spec",
+    "SeqbenchError": "seqbench.core.errors",
+    "SequenceTask": "seqbench.core.task",
+    "TASKS": "seqbench.core.registry",
+    "Task": "seqbench.core.task",
+    "TaskSpec": "seqbench.core.spec",
+    "Tokens": "seqbench.core.spec",
+    "UnknownNameError": "seqbench.core.errors",
+    "Vector": "seqbench.core.spec",
+    "check_model": "seqbench.conformance.model_checks",
+    "check_task": "seqbench.conformance.task_checks",
+    "decoder_vocabulary": "seqbench.core.decoding",
+    "fit": "seqbench.engine.train",
+    "make_task": "seqbench.core.registry",
     "make_model": "seqbench.models",
-    "with_eos": "seqbench.decoding",
+    "with_eos": "seqbench.core.decoding",
 }
 
-__all__ = sorted([*_EXPORTS, "make_task"])
+__all__ = sorted(_EXPORTS)
 
 if TYPE_CHECKING:  # for type checkers and IDEs; at run time the names resolve lazily
-    from seqbench.batch import Batch
-    from seqbench.checks import check_task
-    from seqbench.model_checks import check_model
-    from seqbench.decoding import EOS, decoder_vocabulary, with_eos
-    from seqbench.errors import ConfigError, NotApplicableError, SeqbenchError, UnknownNameError
-    from seqbench.knobs import Knob
+    from seqbench.core.batch import Batch
+    from seqbench.conformance.task_checks import check_task
+    from seqbench.conformance.model_checks import check_model
+    from seqbench.core.decoding import EOS, decoder_vocabulary, with_eos
+    from seqbench.core.errors import ConfigError, NotApplicableError, SeqbenchError, UnknownNameError
+    from seqbench.core.options import Knob
     from seqbench.models import make_model
-    from seqbench.models.base import ModelDef
-    from seqbench.registry import MODELS, TASKS
-    from seqbench.spec import Classes, Real, TaskSpec, Tokens, Vector
-    from seqbench.task import SequenceTask, Task
-    from seqbench.train import fit
+    from seqbench.core.model_def import ModelDef
+    from seqbench.core.registry import MODELS, TASKS, make_task
+    from seqbench.core.spec import Classes, Real, TaskSpec, Tokens, Vector
+    from seqbench.core.task import SequenceTask, Task
+    from seqbench.engine.train import fit
 
 
 def __getattr__(name: str) -> Any:
@@ -76,15 +81,3 @@ def __getattr__(name: str) -> Any:
 def __dir__() -> list[str]:
     return sorted({*globals(), *__all__})
 
-
-def make_task(name: str, **knobs: Any) -> Task:
-    """Build the registered task ``name`` with validated ``knobs``.
-
-    >>> make_task("parity", length=-3)
-    Traceback (most recent call last):
-    ...
-    seqbench.errors.ConfigError: task.length=-3: must be an integer in [1, 100000]
-    """
-    from seqbench.registry import TASKS
-
-    return TASKS.get(name)(**knobs)

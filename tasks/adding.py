@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from seqbench.knobs import Knob
-from seqbench.spec import Real, TaskSpec, Vector
-from seqbench.task import SequenceTask, length_knobs, padding_mask, to_batch
+from seqbench.core.options import Knob
+from seqbench.core.spec import Real, TaskSpec, Vector
+from seqbench.core.task import SequenceTask, length_knobs, padding_mask, to_batch
 
 VALUE_LOW, VALUE_HIGH = 0.0, 1.0  #: values are uniform on [VALUE_LOW, VALUE_HIGH)
 MARKED = 2  #: how many steps carry the marker
@@ -15,7 +15,7 @@ MARKED = 2  #: how many steps carry the marker
 class Adding(SequenceTask):
     """Steps of (value, marker) in; the sum of the two marked values out.
 
-    Each step is a :class:`~seqbench.spec.Vector` of two features: a value uniform in [0, 1)
+    Each step is a :class:`~seqbench.core.spec.Vector` of two features: a value uniform in [0, 1)
     and a marker that is 1 at exactly two steps and 0 elsewhere. One marker falls uniformly in
     the first half of the sequence (``[0, L // 2)``), the other in the second half, so the
     model must hold the first value for up to ``L`` steps. Padding steps are all zeros. The

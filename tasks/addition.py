@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from seqbench.errors import ConfigError
-from seqbench.knobs import Knob
-from seqbench.spaces import InputSpace
-from seqbench.spec import EOS, TaskSpec, Tokens
-from seqbench.task import Task, padding_mask, to_batch
-from seqbench.decoding import with_eos
+from seqbench.core.errors import ConfigError
+from seqbench.core.options import Knob
+from seqbench.core.spaces import InputSpace
+from seqbench.core.spec import EOS, TaskSpec, Tokens
+from seqbench.core.task import Task, padding_mask, to_batch
+from seqbench.core.decoding import with_eos
 
 DIGITS = tuple("0123456789")
 MAX_DIGITS = 18  # the sum of two 18-digit numbers (< 2e18) still fits in int64

@@ -6,11 +6,11 @@ import math
 
 import numpy as np
 
-from seqbench.errors import ConfigError
-from seqbench.knobs import Knob
-from seqbench.spaces import InputSpace, capped, power
-from seqbench.spec import EOS, TaskSpec, Tokens, Vector
-from seqbench.task import Task, padding_mask, to_batch
+from seqbench.core.errors import ConfigError
+from seqbench.core.options import Knob
+from seqbench.core.spaces import InputSpace, capped, power
+from seqbench.core.spec import EOS, TaskSpec, Tokens, Vector
+from seqbench.core.task import Task, padding_mask, to_batch
 
 SHAPES = ("circle", "square", "triangle", "star", "cross", "heart", "diamond", "hexagon")
 PLURALS = ("circles", "squares", "triangles", "stars", "crosses", "hearts", "diamonds", "hexagons")

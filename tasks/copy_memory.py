@@ -6,11 +6,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from seqbench.batch import Batch
-from seqbench.knobs import Knob
-from seqbench.spaces import InputSpace, power
-from seqbench.spec import TaskSpec, Tokens
-from seqbench.task import Task, to_batch
+from seqbench.core.batch import Batch
+from seqbench.core.options import Knob
+from seqbench.core.spaces import InputSpace, power
+from seqbench.core.spec import TaskSpec, Tokens
+from seqbench.core.task import Task, to_batch
 
 if TYPE_CHECKING:  # torch is imported where tensors are made: listing tasks never loads it
     import torch

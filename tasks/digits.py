@@ -11,10 +11,10 @@ from pathlib import Path
 
 import numpy as np
 
-from seqbench.knobs import Knob
-from seqbench.spaces import InputSpace
-from seqbench.spec import Classes, TaskSpec, Vector
-from seqbench.task import Task, to_batch
+from seqbench.core.options import Knob
+from seqbench.core.spaces import InputSpace
+from seqbench.core.spec import Classes, TaskSpec, Vector
+from seqbench.core.task import Task, to_batch
 
 SPLIT_SEED = 20251028  # fixed: the split is part of the task's definition, not of a run
 

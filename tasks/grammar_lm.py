@@ -6,11 +6,11 @@ import math
 
 import numpy as np
 
-from seqbench.knobs import Knob
-from seqbench.pdfa import Automaton, from_word_graph
-from seqbench.spaces import InputSpace
-from seqbench.spec import TaskSpec, Tokens
-from seqbench.task import Task, to_batch
+from seqbench.core.options import Knob
+from seqbench.core.pdfa import Automaton, from_word_graph
+from seqbench.core.spaces import InputSpace
+from seqbench.core.spec import TaskSpec, Tokens
+from seqbench.core.task import Task, to_batch
 
 DETERMINERS = ("the", "a")
 NOUNS = ("cat", "dog", "bird", "fox", "horse", "mouse", "child", "king")

@@ -6,12 +6,12 @@ import math
 
 import numpy as np
 
-from seqbench.entropy import entropy_rate, stationary, stream_floor
-from seqbench.errors import ConfigError
-from seqbench.knobs import Knob
-from seqbench.spaces import InputSpace, power
-from seqbench.spec import TaskSpec, Tokens
-from seqbench.task import Task, to_batch
+from seqbench.core.entropy import entropy_rate, stationary, stream_floor
+from seqbench.core.errors import ConfigError
+from seqbench.core.options import Knob
+from seqbench.core.spaces import InputSpace, power
+from seqbench.core.spec import TaskSpec, Tokens
+from seqbench.core.task import Task, to_batch
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
 

@@ -1,7 +1,7 @@
 """``number_words`` (one_to_many): an integer in, its English name out, character by character.
 
 Every split but train asks for numbers never trained on. The numbers up to ``max_value`` that are
-not held out (``holdout``) are partitioned by a hash of their input (:mod:`seqbench.partition`):
+not held out (``holdout``) are partitioned by a hash of their input (:mod:`seqbench.core.partition`):
 ``val`` owns 10 % of them, ``test`` 20 %, ``train`` the other 70 %, so ``val`` (choosing a learning
 rate and a checkpoint) and ``test`` measure how a model spells numbers it has not seen, from digits
 and words it has. A number whose name holds a word no other number's name holds (0, "zero") is
@@ -17,12 +17,12 @@ from functools import cached_property, lru_cache
 
 import numpy as np
 
-from seqbench.errors import ConfigError
-from seqbench.knobs import Knob
-from seqbench.partition import OWNER, partition_of
-from seqbench.spaces import InputSpace
-from seqbench.spec import EOS, TaskSpec, Tokens, Vector
-from seqbench.task import Task, padding_mask, to_batch
+from seqbench.core.errors import ConfigError
+from seqbench.core.options import Knob
+from seqbench.core.partition import OWNER, partition_of
+from seqbench.core.spaces import InputSpace
+from seqbench.core.spec import EOS, TaskSpec, Tokens, Vector
+from seqbench.core.task import Task, padding_mask, to_batch
 
 ONES = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
         "fifteen sixteen seventeen eighteen nineteen").split()

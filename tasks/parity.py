@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from seqbench.knobs import Knob
-from seqbench.spaces import InputSpace, power
-from seqbench.spec import Classes, TaskSpec, Tokens
-from seqbench.task import SequenceTask, length_knobs, padding_mask, to_batch
+from seqbench.core.options import Knob
+from seqbench.core.spaces import InputSpace, power
+from seqbench.core.spec import Classes, TaskSpec, Tokens
+from seqbench.core.task import SequenceTask, length_knobs, padding_mask, to_batch
 
 
 class Parity(SequenceTask):

@@ -7,10 +7,10 @@ from itertools import product
 
 import numpy as np
 
-from seqbench.knobs import Knob
-from seqbench.spaces import InputSpace, capped
-from seqbench.spec import TaskSpec, Tokens
-from seqbench.task import SequenceTask, length_knobs, padding_mask, to_batch
+from seqbench.core.options import Knob
+from seqbench.core.spaces import InputSpace, capped
+from seqbench.core.spec import TaskSpec, Tokens
+from seqbench.core.task import SequenceTask, length_knobs, padding_mask, to_batch
 from seqbench.tasks._ragged import pick, segment_positions
 
 TAGS = ("DET", "ADJ", "NOUN", "VERB", "ADV", "PRON", "CONJ")

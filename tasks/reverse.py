@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from seqbench.decoding import with_eos
-from seqbench.knobs import Knob
-from seqbench.spaces import InputSpace, power
-from seqbench.spec import EOS, TaskSpec, Tokens
-from seqbench.task import SequenceTask, length_knobs, padding_mask, to_batch
+from seqbench.core.decoding import with_eos
+from seqbench.core.options import Knob
+from seqbench.core.spaces import InputSpace, power
+from seqbench.core.spec import EOS, TaskSpec, Tokens
+from seqbench.core.task import SequenceTask, length_knobs, padding_mask, to_batch
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
 

@@ -6,10 +6,10 @@ from functools import cached_property
 
 import numpy as np
 
-from seqbench.knobs import Knob
-from seqbench.spaces import InputSpace, capped, power
-from seqbench.spec import Classes, TaskSpec, Tokens
-from seqbench.task import SequenceTask, length_knobs, padding_mask, to_batch
+from seqbench.core.options import Knob
+from seqbench.core.spaces import InputSpace, capped, power
+from seqbench.core.spec import Classes, TaskSpec, Tokens
+from seqbench.core.task import SequenceTask, length_knobs, padding_mask, to_batch
 from seqbench.tasks._ragged import segment_positions
 
 POSITIVE = ("good great fine nice superb lovely excellent brilliant charming delightful enjoyable fun "

@@ -20,11 +20,11 @@ from typing import ClassVar
 
 import numpy as np
 
-from seqbench.batch import Batch
-from seqbench.errors import ConfigError
-from seqbench.knobs import Knob
-from seqbench.spec import Classes, TaskSpec, Vector
-from seqbench.task import SPLITS, Task, to_batch
+from seqbench.core.batch import Batch
+from seqbench.core.errors import ConfigError
+from seqbench.core.options import Knob
+from seqbench.core.spec import Classes, TaskSpec, Vector
+from seqbench.core.task import SPLITS, Task, to_batch
 
 CLASSES = ("circle", "square", "triangle", "cross")
 

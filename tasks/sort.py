@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from seqbench.knobs import Knob
-from seqbench.spec import PAD
-from seqbench.task import length_knobs
+from seqbench.core.options import Knob
+from seqbench.core.spec import PAD
+from seqbench.core.task import length_knobs
 from seqbench.tasks.reverse import LETTERS, Reverse
 
 

@@ -22,11 +22,11 @@ from typing import Any
 
 import numpy as np
 
-from seqbench.errors import ConfigError
-from seqbench.knobs import Knob
-from seqbench.spaces import InputSpace
-from seqbench.spec import TaskSpec, Tokens
-from seqbench.task import Task, to_batch
+from seqbench.core.errors import ConfigError
+from seqbench.core.options import Knob
+from seqbench.core.spaces import InputSpace
+from seqbench.core.spec import TaskSpec, Tokens
+from seqbench.core.task import Task, to_batch
 
 LECTURE = "data/lecture.txt"  #: shipped with the package: an excerpt of seqbench's lecture notes (corpus=lecture)
 CORPORA = ("pydoc", "lecture")  #: pydoc: Python's own documentation topics (pydoc_data.topics), in every Python

@@ -40,7 +40,7 @@ def builtin_names(registry) -> list[str]:
     model x task matrix) select these, so an installed third-party plugin cannot break them;
     plugins are covered by the conformance checks, which run on every registered name.
     """
-    from seqbench.registry import BUILTIN_DIST
+    from seqbench.core.registry import BUILTIN_DIST
 
     return [name for name in registry.names() if registry.source(name) == BUILTIN_DIST]
 

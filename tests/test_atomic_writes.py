@@ -19,10 +19,10 @@ from pathlib import Path
 import pytest
 
 from conftest import SMOKE, run_cli
-from seqbench.atomic import WriteError, write_atomic, write_with
-from seqbench.board_files import LOCK_FILE, STAGING_PREFIX, board_lock, write_board
-from seqbench.errors import SeqbenchError
-from seqbench.results import RunRecord, load_results, read_result, write_result
+from seqbench.core.atomic import WriteError, write_atomic, write_with
+from seqbench.boards.files import LOCK_FILE, STAGING_PREFIX, board_lock, write_board
+from seqbench.core.errors import SeqbenchError
+from seqbench.core.record import RunRecord, load_results, read_result, write_result
 
 ERRORS = [(errno.ENOSPC, "No space left on device"), (errno.EROFS, "Read-only file system"),
           (errno.EFBIG, "File too large"), (errno.EACCES, "Permission denied")]
@@ -140,7 +140,7 @@ def test_model_weights_and_plots_are_written_atomically_too(tmp_path, monkeypatc
     import torch
 
     from seqbench.analysis.plots import new_figure, save_figure
-    from seqbench.checkpoint import save_weights
+    from seqbench.runs.checkpoint import save_weights
 
     fail_replace(monkeypatch, errno.ENOSPC, "No space left on device")
     with pytest.raises(WriteError, match=r"model.pt: \[ENOSPC\]"):
@@ -153,7 +153,7 @@ def test_model_weights_and_plots_are_written_atomically_too(tmp_path, monkeypatc
 
 
 def test_weights_that_cannot_be_saved_fail_the_run_with_one_line_and_no_temporary(tmp_path, monkeypatch):
-    from seqbench.experiment import run_experiment
+    from seqbench.runs.experiment import run_experiment
 
     fail_replace(monkeypatch, errno.ENOSPC, "No space left on device", when=lambda d: d.name == "model.pt")
     result = run_experiment({"name": "parity", "length": 4}, {"name": "gru", "hidden_size": 4},
@@ -221,7 +221,7 @@ def test_a_killed_writer_s_staging_folder_and_old_plots_are_cleared_user_files_a
 
 
 def test_tables_only_keep_the_plots_already_there(tmp_path):
-    from seqbench.report import build
+    from seqbench.boards.render import build
 
     folder, out = runs(tmp_path / "runs"), tmp_path / "board"
     build([str(folder)], str(out))
@@ -251,7 +251,7 @@ def test_a_lock_held_in_another_process_refuses_write_board(tmp_path):
     out = tmp_path / "board"
     holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
         import sys, time
-        from seqbench.board_files import board_lock
+        from seqbench.boards.files import board_lock
         with board_lock({str(out)!r}):
             print("locked", flush=True)
             sys.stdin.readline()
@@ -284,7 +284,7 @@ def test_out_naming_an_existing_file_is_one_line(tmp_path):
 def test_results_csv_neutralises_formulas_but_keeps_numbers_numeric(tmp_path, label):
     folder, out = runs(tmp_path / "runs", labels=(label, "gru")), tmp_path / "board"
     write_result(folder / "run2", record(model="m2", model_label="neg", value=-0.25, error="-1"))
-    from seqbench.report import build
+    from seqbench.boards.render import build
 
     build([str(folder)], str(out), figures=False)
     with open(out / "results.csv", newline="", encoding="utf-8") as handle:

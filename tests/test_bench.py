@@ -16,7 +16,7 @@ import torch
 
 from seqbench import make_task
 from seqbench.models.cores import SigmoidRNN
-from seqbench.registry import TASKS
+from seqbench.core.registry import TASKS
 
 BENCH = Path(__file__).resolve().parents[1] / "bench"
 RATIOS = ("trainer_vs_bare", "sigmoid_vs_fused", "joblib_speedup")

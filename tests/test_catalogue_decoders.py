@@ -11,8 +11,8 @@ import pytest
 import torch
 
 from seqbench import ConfigError, make_task
-from seqbench.checks import check_task
-from seqbench.pdfa import from_word_graph
+from seqbench.conformance.task_checks import check_task
+from seqbench.core.pdfa import from_word_graph
 from seqbench.tasks.captioning import COLOURS, COUNTS, PLURALS, SHAPES, SIZES
 from seqbench.tasks.grammar_lm import ADJECTIVES, DETERMINERS, INTRANSITIVE, NOUNS, TRANSITIVE, sentence_graph
 
@@ -217,7 +217,7 @@ def test_catalogue_tasks_train_through_the_command_line(demo):
 
 def test_text_lm_trains_on_a_named_file_and_a_missing_one_fails_clearly(tmp_path, text_file):
     from seqbench.cli.overrides import check_overrides
-    from seqbench.experiment import run_experiment
+    from seqbench.runs.experiment import run_experiment
 
     check_overrides(["task=text_lm", f"task.path={text_file}", "model=lstm"])  # a valid key of text_lm
     trainer = {"steps": 6, "eval_every": 3, "eval_size": 32}
@@ -225,7 +225,7 @@ def test_text_lm_trains_on_a_named_file_and_a_missing_one_fails_clearly(tmp_path
                         out_dir=tmp_path / "ok")
     assert ok["status"] == "ok", ok["error"]
     assert json.loads((tmp_path / "ok" / "result.json").read_text())["task_params"]["path"] == str(text_file)
-    from seqbench.errors import ConfigError
+    from seqbench.core.errors import ConfigError
 
     with pytest.raises(ConfigError, match=r"task.path='.*nope.txt': no such file"):  # refused before any work
         run_experiment({"name": "text_lm", "path": str(tmp_path / "nope.txt")}, {"name": "lstm"}, trainer,

@@ -2,12 +2,14 @@
 
 import pytest
 
-from seqbench.board import Board
-from seqbench.cells import compared_runs, device_class, distinct_runs
-from seqbench.claims import evaluate
-from seqbench.errors import SeqbenchError
-from seqbench.report import build
-from seqbench.results import RunRecord, write_result
+from seqbench.boards.lookup import Board
+from seqbench.boards.cells import distinct_runs
+from seqbench.core.setup import device_class
+from seqbench.boards.selection import compared_runs
+from seqbench.boards.claims import evaluate
+from seqbench.core.errors import SeqbenchError
+from seqbench.boards.render import build
+from seqbench.core.record import RunRecord, write_result
 
 TRAINER = {"steps": 20, "batch_size": 32, "lr": 0.001, "eval_size": 128, "threads": 1, "eval_batch_size": 256}
 

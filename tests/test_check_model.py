@@ -17,11 +17,11 @@ from torch import nn
 
 from conftest import ROOT
 from seqbench import EOS, Knob, ModelDef, NotApplicableError, Tokens, decoder_vocabulary, make_task, with_eos
-from seqbench.checks import check_task
+from seqbench.conformance.task_checks import check_task
 from seqbench.cli import main
-from seqbench.model_checks import CASES, check_model
-from seqbench.registry import MODELS, TASKS
-from seqbench.task import to_batch
+from seqbench.conformance.model_checks import CASES, check_model
+from seqbench.core.registry import MODELS, TASKS
+from seqbench.core.task import to_batch
 from seqbench.tasks.parity import Parity
 from seqbench.tasks.reverse import Reverse
 
@@ -287,7 +287,7 @@ def test_check_command_reports_a_plugin_task_without_eos(capsys):
     with registered(TASKS, "no_eos", NoEos):
         assert main(["check", "no_eos"]) == 1
     out = capsys.readouterr().out
-    assert "FAIL no_eos" in out and "seqbench.decoding.decoder_vocabulary" in out
+    assert "FAIL no_eos" in out and "seqbench.core.decoding.decoder_vocabulary" in out
 
 
 def test_decoder_helpers_are_public():

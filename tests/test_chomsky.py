@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 
 from seqbench import make_task
-from seqbench.checks import check_task
+from seqbench.conformance.task_checks import check_task
 from seqbench.cli import commands
-from seqbench.errors import ConfigError
+from seqbench.core.errors import ConfigError
 
 LEVELS = {
     "regular": ["even_pairs", "modular_arithmetic", "parity_check", "cycle_navigation"],

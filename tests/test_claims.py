@@ -13,9 +13,9 @@ import pytest
 import yaml
 
 from conftest import ROOT, run_cli
-from seqbench.claims import Board, evaluate
-from seqbench.errors import SeqbenchError
-from seqbench.results import RunRecord, load_results, write_result
+from seqbench.boards.claims import Board, evaluate
+from seqbench.core.errors import SeqbenchError
+from seqbench.core.record import RunRecord, load_results, write_result
 
 BOARDS = sorted(p.parent for p in (ROOT / "leaderboards").glob("*/claims.yaml"))
 

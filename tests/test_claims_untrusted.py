@@ -8,8 +8,8 @@ import pytest
 import yaml
 
 from conftest import run_cli
-from seqbench.claims import MAX_BYTES, MAX_CLAIMS, evaluate, load_claims
-from seqbench.errors import SeqbenchError
+from seqbench.boards.claims import MAX_BYTES, MAX_CLAIMS, evaluate, load_claims
+from seqbench.core.errors import SeqbenchError
 from test_claims import PARITY, Board, board_dir
 
 GOOD = {"id": "q", "kind": "better", "task": "parity", "model": "lstm", "than": "gru"}

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from seqbench.spec import KINDS
+from seqbench.core.spec import KINDS
 
 from conftest import SMOKE, run_cli, seqbench_cli
 

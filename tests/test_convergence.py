@@ -8,8 +8,8 @@ import pytest
 import torch
 
 from seqbench import fit, make_model, make_task
-from seqbench.convergence import Plateau, steps_to
-from seqbench.experiment import run_experiment
+from seqbench.engine.convergence import Plateau, steps_to
+from seqbench.runs.experiment import run_experiment
 
 
 def test_the_plateau_rule_stops_only_after_patience_evaluations_without_a_real_improvement():

@@ -11,9 +11,9 @@ import pytest
 import torch
 
 from seqbench import make_model, make_task
-from seqbench.evaluation import baseline_scores, make_eval_sets, score_splits
-from seqbench.experiment import run_experiment
-from seqbench.metrics import collect, first_eos, macro_f1, summarize
+from seqbench.engine.evaluation import baseline_scores, make_eval_sets, score_splits
+from seqbench.runs.experiment import run_experiment
+from seqbench.core.metrics import collect, first_eos, macro_f1, summarize
 
 TINY = {"steps": 3, "eval_every": 3, "eval_size": 200, "val_size": 50, "batch_size": 8}
 
@@ -133,7 +133,7 @@ def test_excess_over_the_reference_is_paired_on_the_same_examples(tmp_path):
     low, high = record.intervals["test"]["excess_bits_per_char"]
     assert 0 < low <= test["excess_bits_per_char"] <= high  # an untrained model is worse than the source
     # paired: a "model" that is the true source has excess exactly 0 in every resample
-    from seqbench.intervals import split_estimates
+    from seqbench.engine.intervals import split_estimates
 
     task = make_task("markov_lm", length=16)
     batch = make_eval_sets(task)["test"]

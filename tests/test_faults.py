@@ -5,9 +5,9 @@ import pytest
 import torch
 
 from seqbench import Classes, TaskSpec, Tokens
-from seqbench.checks import check_task
-from seqbench.experiment import run_experiment
-from seqbench.task import SequenceTask, length_knobs, padding_mask, to_batch
+from seqbench.conformance.task_checks import check_task
+from seqbench.runs.experiment import run_experiment
+from seqbench.core.task import SequenceTask, length_knobs, padding_mask, to_batch
 
 from conftest import seqbench_cli
 
@@ -20,7 +20,7 @@ def test_out_of_memory_is_recorded_as_failed_with_a_hint(tmp_path, monkeypatch, 
     def explode(*args, **kwargs):
         raise error
 
-    monkeypatch.setattr("seqbench.experiment.fit", explode)
+    monkeypatch.setattr("seqbench.runs.experiment.fit", explode)
     record = run_experiment({"name": "parity"}, {"name": "gru"}, TINY, out_dir=tmp_path)
     assert record["status"] == "failed"
     assert "out of memory: try a smaller trainer.batch_size or model.hidden_size" in record["error"]

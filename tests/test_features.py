@@ -7,10 +7,10 @@ import torch
 
 from conftest import run_cli as run_seqbench
 from seqbench import make_model, make_task
-from seqbench import memory
+from seqbench.core import memory
 from seqbench.analysis import features as F
 from seqbench.cli.features import main as features_main
-from seqbench.errors import ConfigError, NotApplicableError
+from seqbench.core.errors import ConfigError, NotApplicableError
 from seqbench.models import count_parameters
 
 FRAME = 1920 * 1080 * 3  # the lecture's first question

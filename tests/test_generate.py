@@ -10,7 +10,7 @@ import pytest
 
 from seqbench import ConfigError, make_task
 from seqbench.cli.generate import main
-from seqbench.export import card_path, columns, export
+from seqbench.runs.export import card_path, columns, export
 
 from conftest import run_cli
 

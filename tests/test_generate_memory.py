@@ -8,7 +8,7 @@ import pytest
 
 from seqbench import make_task
 from seqbench.cli.generate import longest_example
-from seqbench.resources import ResourceError, check_examples_fit, examples_bytes
+from seqbench.runs.resources import ResourceError, check_examples_fit, examples_bytes
 
 from conftest import run_cli
 
@@ -17,7 +17,7 @@ AVAILABLE = 16 * 10**9  #: what the tests pretend this machine has
 
 @pytest.fixture
 def sixteen_gb(monkeypatch):
-    monkeypatch.setattr("seqbench.resources.machine_memory", lambda: {"total": AVAILABLE, "available": AVAILABLE})
+    monkeypatch.setattr("seqbench.runs.resources.machine_memory", lambda: {"total": AVAILABLE, "available": AVAILABLE})
 
 
 def test_a_hopeless_generate_is_refused_in_one_line_before_any_work(tmp_path, sixteen_gb):
@@ -45,7 +45,7 @@ def test_a_run_out_of_memory_after_the_estimate_is_the_same_one_line(tmp_path, s
     def exhausted(*args, **kwargs):
         raise MemoryError("Unable to allocate 9.31 GiB for an array")
 
-    monkeypatch.setattr("seqbench.export.export", exhausted)
+    monkeypatch.setattr("seqbench.runs.export.export", exhausted)
     result = run_cli("generate", "parity", "--n", "10", "--out", str(tmp_path / "p.jsonl"), check=False)
     assert result.returncode == 2 and result.stderr.count("\n") == 1
     assert "does not fit in memory" in result.stderr and "try a smaller --n" in result.stderr
@@ -72,7 +72,7 @@ def test_the_longest_example_of_a_split(name, knobs, split, steps):
 
 def test_run_and_generate_count_examples_alike():
     """The run's estimate of its evaluation sets is the same per-example size generate uses."""
-    from seqbench.resources import EVAL_SPLITS, estimate
+    from seqbench.runs.resources import EVAL_SPLITS, estimate
 
     task = make_task("parity", length=16)
     need = estimate(1000, task.spec, {"eval_size": 512}, {"hidden_size": 8})

@@ -2,7 +2,7 @@
 
 ``tests/golden_fingerprints.json`` pins, for every built-in task and version (a task of an
 installed third-party plugin is not pinned here; the conformance checks cover it), the
-fingerprint (:meth:`seqbench.batch.Batch.fingerprint`) of a small fixed sample of every split:
+fingerprint (:meth:`seqbench.core.batch.Batch.fingerprint`) of a small fixed sample of every split:
 default knobs, seed 0, 8 examples. A task whose data changes by accident fails here; a
 deliberate change bumps the task's ``version`` and adds an entry for the new version (old
 entries stay: they document what earlier versions generated).

@@ -6,10 +6,10 @@ import pytest
 import torch
 
 from seqbench import make_model, make_task
-from seqbench.errors import NotApplicableError
+from seqbench.core.errors import NotApplicableError
 from seqbench.analysis.gradflow import probe, scale_recurrent, unrolled, unrolled_forward
 from seqbench.models.cores import RecurrentCore
-from seqbench.results import read_result
+from seqbench.core.record import read_result
 
 from conftest import run_cli
 
@@ -122,7 +122,7 @@ def test_gradflow_command_writes_table_plot_and_record(tmp_path):
 
 def test_probes_differing_only_in_their_own_options_are_distinct_runs(tmp_path):
     """W_hh x 1 and x 4 of the same model and seed are two probes: the reader keeps both."""
-    from seqbench.results import load_results
+    from seqbench.core.record import load_results
 
     for scale in (1, 4):
         run_cli("gradflow", "model=rnn_relu", "model.hidden_size=8", "gradflow.length=12", "gradflow.batch_size=8",

@@ -14,7 +14,7 @@ import yaml
 
 from conftest import ROOT, SMOKE, once_per_run, run_cli
 from seqbench import TASKS
-from seqbench.results import RunRecord, load_results, read_result, write_result
+from seqbench.core.record import RunRecord, load_results, read_result, write_result
 
 
 def _records(folder: Path) -> list[dict]:
@@ -68,7 +68,7 @@ def test_killed_grid_resumes_with_every_run_exactly_once(tmp_path):
 
 RERUN = """
 import json, sys
-from seqbench.experiment import run_experiment
+from seqbench.runs.experiment import run_experiment
 for task, model, trainer, seed, out in json.loads(sys.argv[1]):
     run_experiment(task, model, trainer, seed=seed, out_dir=out)
 """
@@ -155,7 +155,7 @@ def test_the_demos_results_are_identical_in_this_process(name, demo, tmp_path_fa
 def test_results_are_identical_in_a_fresh_process(name, fresh_runs, tmp_path):
     """The tasks the demo leaves out (the Chomsky-hierarchy family): run in a fresh process
     (``fresh_runs``) and again here, from the same configuration, with the same numbers."""
-    from seqbench.experiment import run_experiment
+    from seqbench.runs.experiment import run_experiment
 
     theirs = json.loads((fresh_runs / name / "result.json").read_text())
     run_experiment(_short(name), {"name": "gru"}, SMALL, seed=theirs["seed"], out_dir=tmp_path)
@@ -173,7 +173,7 @@ def test_submitit_local_launcher_runs_a_grid(tmp_path):
 
 WRITER = """
 import sys, time
-from seqbench.results import RunRecord, read_result, write_result
+from seqbench.core.record import RunRecord, read_result, write_result
 folder = sys.argv[1]
 seed = read_result(folder + "/result.json").seed
 metrics = {"test": {f"m{i}": i / 7 for i in range(5000)}}
@@ -215,14 +215,14 @@ def test_a_writer_killed_at_a_random_moment_leaves_the_complete_old_or_new_file(
 
 KILL_AT_EVERY_STEP = r'''
 """Write result.json again and again, each time in a child killed (SIGKILL) at the next step of
-the write: every line of seqbench.atomic it runs, and at each step with the temporary file open,
+the write: every line of seqbench.core.atomic it runs, and at each step with the temporary file open,
 once more after writing a cut-off record into it (what a kill inside the write system call leaves).
 One JSON line per kill: the step, how the child ended, and what result.json holds afterwards."""
 import json, os, signal, sys
 from pathlib import Path
 
-import seqbench.atomic
-from seqbench.results import RunRecord, read_result, write_result
+import seqbench.core.atomic
+from seqbench.core.record import RunRecord, read_result, write_result
 
 folder, scratch = Path(sys.argv[1]), Path(sys.argv[2])
 METRICS = {"test": {f"m{i}": i / 7 for i in range(1000)}}  # 20 kB: written past the buffer
@@ -239,9 +239,9 @@ def open_handle(frame):
 
 
 def tracer(on_step):
-    """A trace function calling on_step(frame) before each line of seqbench.atomic runs."""
+    """A trace function calling on_step(frame) before each line of seqbench.core.atomic runs."""
     def trace(frame, event, arg):
-        if frame.f_code.co_filename != seqbench.atomic.__file__:
+        if frame.f_code.co_filename != seqbench.core.atomic.__file__:
             return None
         if event == "line":
             on_step(frame)
@@ -299,7 +299,7 @@ for seed, (step, torn) in enumerate(points, start=1):
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="kills forked writers")
 def test_a_write_killed_at_every_step_leaves_the_complete_old_or_new_file(tmp_path):
-    """A SIGKILL at each step of writing result.json (:mod:`seqbench.atomic`), torn data in the
+    """A SIGKILL at each step of writing result.json (:mod:`seqbench.core.atomic`), torn data in the
     temporary file included, leaves the complete previous record up to the rename and the
     complete new one from then on: never a torn or missing file. Deterministic: the kills land
     on chosen lines (a trace function), not at moments the scheduler picks."""
@@ -325,7 +325,7 @@ def test_a_write_killed_at_every_step_leaves_the_complete_old_or_new_file(tmp_pa
 def test_cuda_jobs_spread_over_gpus(monkeypatch):
     import torch
 
-    from seqbench.experiment import resolve_device
+    from seqbench.runs.experiment import resolve_device
 
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
     monkeypatch.setattr(torch.cuda, "device_count", lambda: 4)

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from chromium import Page, browser_or_skip, run_headless
-from seqbench.report import build
-from seqbench.results import RunRecord, write_result
+from seqbench.boards.render import build
+from seqbench.core.record import RunRecord, write_result
 
 EVIL = '<script>alert("x")</script>|a\nb'
 TABLE = "table-task-parity"
@@ -40,7 +40,7 @@ def record(task: str, model: str, seed: int, accuracy: float, **changes) -> RunR
 
 @pytest.fixture(scope="module")
 def board(tmp_path_factory) -> Path:
-    from seqbench.experiment import run_experiment
+    from seqbench.runs.experiment import run_experiment
 
     runs = tmp_path_factory.mktemp("runs")
     for model, accuracy in {"lstm": 0.955, "gru": 0.945, "rnn_tanh": 0.705}.items():

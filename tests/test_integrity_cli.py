@@ -209,8 +209,8 @@ def test_a_run_that_cannot_fit_in_memory_is_refused_before_training_with_a_hint(
 def test_check_run_fits_names_the_knob_of_the_biggest_part():
     import torch
 
-    from seqbench.resources import ResourceError, check_run_fits
-    from seqbench.spec import Classes, TaskSpec, Tokens
+    from seqbench.runs.resources import ResourceError, check_run_fits
+    from seqbench.core.spec import Classes, TaskSpec, Tokens
 
     spec = TaskSpec("many_to_one", Tokens(("<pad>", "0", "1")), Classes(2), "accuracy", lengths=(1, 10))
     model = torch.nn.Linear(1000, 1000)
@@ -225,7 +225,7 @@ def test_check_run_fits_names_the_knob_of_the_biggest_part():
 def test_a_text_file_too_big_for_memory_gets_a_max_bytes_hint(tmp_path, capsys, monkeypatch):
     text = tmp_path / "big.txt"
     text.write_text(TEXT)
-    monkeypatch.setattr("seqbench.resources.machine_memory", lambda: {"total": 1000, "available": 1000})
+    monkeypatch.setattr("seqbench.runs.resources.machine_memory", lambda: {"total": 1000, "available": 1000})
     code, out, err = run_cli(capsys, "run", "task=text_lm", f"task.path={text}", *SMOKE,
                              f"hydra.run.dir={tmp_path / 'run'}")
     assert_one_line_error(code, err, "task.max_bytes", "of memory to read")
@@ -235,12 +235,12 @@ def test_a_text_file_too_big_for_memory_gets_a_max_bytes_hint(tmp_path, capsys, 
 @pytest.mark.parametrize("message", ["DefaultCPUAllocator: can't allocate memory: you tried to allocate 1 GB",
                                      "[enforce fail at alloc_cpu.cpp:114] data. DefaultCPUAllocator: not enough memory"])
 def test_cpu_allocator_failures_get_the_out_of_memory_hint(tmp_path, monkeypatch, message):
-    from seqbench.experiment import OOM_HINT, run_experiment
+    from seqbench.runs.experiment import OOM_HINT, run_experiment
 
     def explode(*args, **kwargs):
         raise RuntimeError(message)
 
-    monkeypatch.setattr("seqbench.experiment.fit", explode)
+    monkeypatch.setattr("seqbench.runs.experiment.fit", explode)
     record = run_experiment({"name": "parity"}, {"name": "gru"}, {"steps": 2, "eval_size": 8}, out_dir=tmp_path)
     assert record.status == "failed" and OOM_HINT in record.error
 

@@ -10,9 +10,9 @@ import stat
 
 import pytest
 
-from seqbench.experiment import completed, validate_experiment
-from seqbench.report import build
-from seqbench.results import MAX_BYTES, MAX_DEPTH, RunRecord, load_results, read_result, write_result
+from seqbench.runs.experiment import completed, validate_experiment
+from seqbench.boards.render import build
+from seqbench.core.record import MAX_BYTES, MAX_DEPTH, RunRecord, load_results, read_result, write_result
 
 TINY = {"steps": 4, "eval_every": 2, "eval_size": 16, "batch_size": 8}
 

@@ -3,8 +3,8 @@
 import pytest
 
 from seqbench import make_task
-from seqbench.errors import ConfigError
-from seqbench.knobs import Knob, validate_knobs
+from seqbench.core.errors import ConfigError
+from seqbench.core.options import Knob, validate_knobs
 
 
 @pytest.mark.parametrize(

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from seqbench.cli import main
-from seqbench.leaderboard import overview, results_frame
-from seqbench.results import RunRecord
+from seqbench.boards.tables import overview, results_frame
+from seqbench.core.record import RunRecord
 
 
 def runs() -> list[RunRecord]:
@@ -33,7 +33,7 @@ def test_the_overview_ranks_the_chosen_score_and_the_best_seed():
 
 
 def test_the_leaderboard_command_takes_a_score_and_refuses_a_bad_one(tmp_path, capsys):
-    from seqbench.results import write_result
+    from seqbench.core.record import write_result
 
     for i, record in enumerate(runs()):
         write_result(tmp_path / "runs" / str(i), record)
@@ -47,7 +47,7 @@ def test_the_leaderboard_command_takes_a_score_and_refuses_a_bad_one(tmp_path, c
 def test_headroom_names_the_best_and_worst_model_per_split_and_whether_they_separate():
     """Tied on test (every model at 1.0), separated on test_ood; a lower-is-better task reads the
     other way; a task with one scored model has no headroom row."""
-    from seqbench.report import headroom_table
+    from seqbench.boards.render import headroom_table
 
     records = runs()
     for model, (a, b, c) in (("gru", (0.10, 0.11, 0.12)), ("mlp", (0.50, 0.52, 0.51))):

@@ -3,7 +3,7 @@
 import pytest
 
 from conftest import ROOT, builtin_names
-from seqbench.report import build
+from seqbench.boards.render import build
 
 COMMITTED = ROOT / "leaderboards" / "main"
 
@@ -19,12 +19,12 @@ def test_committed_leaderboard_regenerates_byte_for_byte(tmp_path):
 
 def test_committed_leaderboard_has_three_seeds_per_cell_and_reports_what_it_lacks(capsys):
     """A board is data: its own cells have their seeds; tasks and models added since it was built are
-    reported (seqbench.board_gaps), never a failure, so adding a model needs no 810-run rerun."""
+    reported (seqbench.boards.coverage), never a failure, so adding a model needs no 810-run rerun."""
     import pandas as pd
 
     from seqbench import MODELS, TASKS
-    from seqbench.board_gaps import board_gaps, gaps_text
-    from seqbench.results import load_results
+    from seqbench.boards.coverage import board_gaps, gaps_text
+    from seqbench.core.record import load_results
 
     runs = pd.read_csv(COMMITTED / "results.csv")
     ran = runs[runs["status"] != "not_applicable"]

@@ -7,9 +7,9 @@ import os
 import pytest
 
 from conftest import run_cli
-from seqbench.errors import ConfigError
-from seqbench.experiment import validate_experiment
-from seqbench.results import read_result
+from seqbench.core.errors import ConfigError
+from seqbench.runs.experiment import validate_experiment
+from seqbench.core.record import read_result
 
 
 def tensorboard_or_skip():

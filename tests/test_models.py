@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from seqbench import MODELS, TASKS, fit, make_model, make_task
-from seqbench.errors import NotApplicableError
+from seqbench.core.errors import NotApplicableError
 from seqbench.models import count_parameters, model_def
 from seqbench.models.cores import RecurrentCore, SigmoidRNN
 

@@ -15,7 +15,7 @@ import torch
 
 from conftest import ROOT
 from seqbench import make_model, make_task
-from seqbench.model_checks import CASES
+from seqbench.conformance.model_checks import CASES
 from seqbench.models import model_def
 from seqbench.models.lru import LRU
 from seqbench.models.mamba import Mamba

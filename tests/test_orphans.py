@@ -21,7 +21,7 @@ import pytest
 
 from seqbench.cli import workers
 from seqbench.cli.workers import LAUNCHER_VARIABLE, children, launcher_check, launcher_identity, parse_identity
-from seqbench.results import load_results
+from seqbench.core.record import load_results
 
 #: How long a test waits for something that should happen within seconds (the machine may be loaded).
 DEADLINE = 60.0

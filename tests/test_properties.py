@@ -7,11 +7,11 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from seqbench import TASKS
-from seqbench.checks import check_task
-from seqbench.errors import ConfigError
-from seqbench.knobs import Knob
-from seqbench.report import build
-from seqbench.results import load_results
+from seqbench.conformance.task_checks import check_task
+from seqbench.core.errors import ConfigError
+from seqbench.core.options import Knob
+from seqbench.boards.render import build
+from seqbench.core.record import load_results
 
 
 def knob_values(knob: Knob) -> st.SearchStrategy:

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from seqbench.record_schema import FIELDS, MAX_DEPTH, check_field, field_fits, nesting
-from seqbench.results import RunRecord, load_results, read_result, write_result
+from seqbench.core.record_schema import FIELDS, MAX_DEPTH, check_field, field_fits, nesting
+from seqbench.core.record import RunRecord, load_results, read_result, write_result
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW = ROOT / "leaderboards" / "main" / "raw"

@@ -76,7 +76,7 @@ def test_python_examples_run(tmp_path, monkeypatch):
         task_classes = [v for v in namespace.values() if isinstance(v, type) and hasattr(v, "generate")
                         and v.__module__ == namespace.get("__name__", "builtins") and getattr(v, "name", None)]
         for cls in task_classes:  # the plugin example must pass the conformance checks
-            from seqbench.checks import check_task
+            from seqbench.conformance.task_checks import check_task
 
             assert check_task(cls()) == [], cls
 

@@ -4,11 +4,11 @@ import math
 
 import pytest
 
-from seqbench.board import Board
-from seqbench.claims import evaluate
-from seqbench.exact_intervals import exact_proportion, guard, record_interval
-from seqbench.report import build
-from seqbench.results import RunRecord, read_result, write_result
+from seqbench.boards.lookup import Board
+from seqbench.boards.claims import evaluate
+from seqbench.engine.exact_intervals import exact_proportion, guard, record_interval
+from seqbench.boards.render import build
+from seqbench.core.record import RunRecord, read_result, write_result
 
 
 def lm_record(**fields):
@@ -37,7 +37,7 @@ def test_a_record_with_its_task_facts_renders_as_it_ran_not_as_the_code_is_now(t
 
 
 def test_a_run_records_its_task_facts_and_split_sizes(tmp_path):
-    from seqbench.experiment import run_experiment
+    from seqbench.runs.experiment import run_experiment
 
     trainer = {"steps": 2, "batch_size": 8, "eval_every": 1, "eval_size": 1, "val_size": 1}
     run_experiment({"name": "parity", "length": 4}, {"name": "rnn_tanh", "hidden_size": 4}, trainer, out_dir=tmp_path)

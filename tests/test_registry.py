@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from seqbench import MODELS, TASKS, make_model, make_task
-from seqbench.errors import DuplicateNameError, UnknownNameError
+from seqbench.core.errors import DuplicateNameError, UnknownNameError
 from seqbench.tasks.parity import Parity
 
 from conftest import ROOT, SMOKE, Result, builtin_names, cli_session, once_per_run
@@ -18,7 +18,7 @@ from conftest import ROOT, SMOKE, Result, builtin_names, cli_session, once_per_r
 PLUGIN = '''
 import numpy as np
 from seqbench import Classes, Knob, SequenceTask, TaskSpec, Tokens
-from seqbench.task import length_knobs, padding_mask, to_batch
+from seqbench.core.task import length_knobs, padding_mask, to_batch
 
 
 class CountMod3(SequenceTask):

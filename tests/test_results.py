@@ -5,10 +5,10 @@ import json
 import pandas as pd
 import pytest
 
-from seqbench.experiment import run_experiment
-from seqbench.leaderboard import results_frame, task_table
-from seqbench.report import build
-from seqbench.results import RunRecord, load_results, write_result
+from seqbench.runs.experiment import run_experiment
+from seqbench.boards.tables import results_frame, task_table
+from seqbench.boards.render import build
+from seqbench.core.record import RunRecord, load_results, write_result
 
 TINY = {"steps": 4, "eval_every": 2, "eval_size": 16, "val_size": 16, "batch_size": 8}
 
@@ -83,7 +83,7 @@ def test_leaderboard_marks_the_best_and_averages_exactly():
 
 
 def test_an_invalid_configuration_raises_and_writes_nothing(tmp_path):
-    from seqbench.errors import ConfigError
+    from seqbench.core.errors import ConfigError
 
     with pytest.raises(ConfigError, match=r"model.hidden_size=-1: must be an integer in \[1, "):
         run_experiment({"name": "parity"}, {"name": "gru", "hidden_size": -1}, TINY, out_dir=tmp_path)
@@ -91,7 +91,7 @@ def test_an_invalid_configuration_raises_and_writes_nothing(tmp_path):
 
 
 def test_a_failing_job_records_failed_and_the_error(tmp_path, monkeypatch):
-    import seqbench.experiment as experiment
+    import seqbench.runs.experiment as experiment
 
     def broken_fit(*args, **kwargs):
         raise RuntimeError("the optimiser caught fire")
@@ -107,13 +107,13 @@ def test_saved_weights_reload_and_code_in_a_pickle_is_refused(tmp_path):
 
     import torch
 
-    from seqbench.checkpoint import load_run, load_weights
+    from seqbench.runs.checkpoint import load_run, load_weights
 
     record = run_experiment({"name": "parity", "length": 4}, {"name": "gru", "hidden_size": 8}, TINY,
                             out_dir=tmp_path / "run", save_model=True)
     assert record["weights"] == "model.pt"
     task, model = load_run(tmp_path / "run")
-    from seqbench.evaluation import evaluate, make_eval_sets
+    from seqbench.engine.evaluation import evaluate, make_eval_sets
 
     test_set = make_eval_sets(task, TINY["eval_size"], TINY["val_size"])["test"]
     metrics = evaluate(model, task, test_set, torch.device("cpu"))

@@ -1,4 +1,4 @@
-"""Learning-rate selection: the rule (seqbench.selection), the two-stage grid (hydra/sweeper=select)
+"""Learning-rate selection: the rule (seqbench.boards.selection), the two-stage grid (hydra/sweeper=select)
 and what the leaderboard makes of it."""
 
 import json
@@ -7,9 +7,9 @@ import re
 import pytest
 
 from conftest import run_cli
-from seqbench.results import RunRecord, load_results
-from seqbench.selection import choose, select_rates
-from seqbench.train import fit
+from seqbench.core.record import RunRecord, load_results
+from seqbench.boards.selection import choose, select_rates
+from seqbench.engine.train import fit
 from seqbench import make_model, make_task
 
 

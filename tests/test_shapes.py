@@ -7,9 +7,9 @@ import pytest
 from hydra import compose, initialize_config_module
 
 from seqbench import make_task
-from seqbench.checks import check_task
-from seqbench.errors import ConfigError
-from seqbench.experiment import run_experiment
+from seqbench.conformance.task_checks import check_task
+from seqbench.core.errors import ConfigError
+from seqbench.runs.experiment import run_experiment
 from seqbench.analysis.scaling import build as build_scaling
 from seqbench.tasks.shapes import REACH
 
@@ -110,8 +110,7 @@ def test_scaling_experiments_pair_each_model_with_its_view(experiment, task, mod
 
 
 def test_scaling_report_from_real_runs(tmp_path, monkeypatch):
-    from seqbench import memory
-
+    from seqbench.core import memory
     # the machine's memory is given, not read from this host: the 8192x8192 mlp (412 GB) never fits
     monkeypatch.setattr(memory, "machine_memory", lambda: {"total": 64 * 10**9, "available": 48 * 10**9})
     trainer = {"steps": 2, "eval_every": 1, "eval_size": 16, "batch_size": 8, "threads": 1}

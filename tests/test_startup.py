@@ -41,9 +41,9 @@ def test_import_seqbench_is_light_and_names_resolve_on_use():
 
 
 def test_the_core_imports_no_plotting():
-    core = ("seqbench.spec", "seqbench.task", "seqbench.registry", "seqbench.models", "seqbench.train",
-            "seqbench.metrics", "seqbench.results", "seqbench.leaderboard", "seqbench.checks",
-            "seqbench.model_checks", "seqbench.experiment")
+    core = ("seqbench.core.spec", "seqbench.core.task", "seqbench.core.registry", "seqbench.models", "seqbench.engine.train",
+            "seqbench.core.metrics", "seqbench.core.record", "seqbench.boards.tables", "seqbench.conformance.task_checks",
+            "seqbench.conformance.model_checks", "seqbench.runs.experiment")
     # a name that needs torch brings it (checked in the child before anything else imports torch)
     loaded = imported_after("import sys\nfrom seqbench import fit\nassert 'torch' in sys.modules, 'fit without torch'\n"
                             + "\n".join(f"import {m}" for m in core) + "\nimport seqbench.models.mlp_net")

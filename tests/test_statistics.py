@@ -1,10 +1,10 @@
 """Practical equivalence, honest convergence: what 'better' and 'converged' mean on a board."""
 
-from seqbench.aggregate import better, interval_ranks, tied_with_best
-from seqbench.convergence import Plateau, budget_limited, still_improving
-from seqbench.leaderboard import overview, results_frame, task_table
-from seqbench.results import RunRecord
-from seqbench.spec import METRICS, metric_margin, metric_spec
+from seqbench.boards.aggregate import better, interval_ranks, tied_with_best
+from seqbench.engine.convergence import Plateau, budget_limited, still_improving
+from seqbench.boards.tables import overview, results_frame, task_table
+from seqbench.core.record import RunRecord
+from seqbench.core.spec import METRICS, metric_margin, metric_spec
 
 
 def cell_runs(model, values, task="bracket_depth", metric="accuracy", width=0.0001, higher=True):
@@ -68,7 +68,7 @@ def test_a_run_capped_while_its_curve_still_falls_is_budget_limited_not_converge
 
 
 def test_a_new_run_records_whether_it_was_budget_limited(tmp_path):
-    from seqbench.experiment import run_experiment
+    from seqbench.runs.experiment import run_experiment
 
     trainer = {"steps": 60, "batch_size": 16, "eval_every": 10, "eval_size": 64, "val_size": 64, "lr": 0.01}
     record = run_experiment({"name": "adding", "length": 10}, {"name": "gru", "hidden_size": 8}, trainer,
@@ -79,8 +79,8 @@ def test_a_new_run_records_whether_it_was_budget_limited(tmp_path):
 
 
 def test_a_budget_limited_run_continues_to_a_larger_cap_as_if_it_had_run_there_at_once(tmp_path):
-    from seqbench.experiment import run_experiment
-    from seqbench.training_state import STATE_FILE
+    from seqbench.runs.experiment import run_experiment
+    from seqbench.engine.training_state import STATE_FILE
 
     task, model = {"name": "parity", "length": 6}, {"name": "gru", "hidden_size": 8, "dropout": 0.1,
                                                      "num_layers": 2}
@@ -95,7 +95,7 @@ def test_a_budget_limited_run_continues_to_a_larger_cap_as_if_it_had_run_there_a
 
 
 def test_only_the_same_setup_with_a_larger_cap_continues(tmp_path):
-    from seqbench.experiment import run_experiment
+    from seqbench.runs.experiment import run_experiment
 
     task, model = {"name": "parity", "length": 6}, {"name": "gru", "hidden_size": 8}
     trainer = {"batch_size": 16, "eval_every": 5, "eval_size": 64, "val_size": 64, "lr": 0.01, "steps": 20}
@@ -106,7 +106,7 @@ def test_only_the_same_setup_with_a_larger_cap_continues(tmp_path):
 
 def test_an_old_run_stopped_by_an_absolute_threshold_while_its_mse_fell_is_not_counted_converged():
     """The committed adding runs: min_delta 0.001 absolute on an mse near 1e-4 stopped the GRU at step 800."""
-    from seqbench.convergence import converged
+    from seqbench.engine.convergence import converged
 
     falling = [{"step": 100 * i, "val_mse": 1e-3 * 0.8 ** i} for i in range(1, 9)]
     record = RunRecord(task="adding", model="gru", seed=0, status="ok", primary_metric="mse", higher_is_better=False,

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from seqbench import TASKS, make_task
-from seqbench.checks import check_task
-from seqbench.errors import ConfigError
-from seqbench.spec import KINDS
+from seqbench.conformance.task_checks import check_task
+from seqbench.core.errors import ConfigError
+from seqbench.core.spec import KINDS
 
 from conftest import builtin_names
 

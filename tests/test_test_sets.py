@@ -15,11 +15,11 @@ import numpy as np
 import pytest
 
 from seqbench import TASKS, make_task
-from seqbench.checks import CHECKS, check_partition, count_overlap
-from seqbench.errors import ConfigError
-from seqbench.evaluation import make_eval_sets
-from seqbench.partition import partition_of
-from seqbench.spaces import README_BEGIN, README_END, readme_table
+from seqbench.conformance.task_checks import CHECKS, check_partition, count_overlap
+from seqbench.core.errors import ConfigError
+from seqbench.engine.evaluation import make_eval_sets
+from seqbench.core.partition import partition_of
+from seqbench.core.spaces import README_BEGIN, README_END, readme_table
 from seqbench.tasks.parity import Parity
 from seqbench.tasks.text_lm import pydoc_topics
 
@@ -179,11 +179,11 @@ def test_readme_states_every_tasks_input_space_as_computed():
     stated = readme.split(README_BEGIN, 1)[1].split(README_END, 1)[0].strip()
     assert stated == readme_table([make_task(name) for name in builtin_names(TASKS)]), (
         "the README's input-space table differs from the computed one: paste the output of "
-        "seqbench.spaces.readme_table over it")
+        "seqbench.core.spaces.readme_table over it")
 
 
 def test_the_dataset_card_states_the_space_and_the_lengths_too_small(tmp_path):
-    from seqbench.export import export
+    from seqbench.runs.export import export
 
     card = export(make_task("parity"), "test", 4, seed=0, out=tmp_path / "p.jsonl")
     space = card["input_space"]

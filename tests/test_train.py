@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from seqbench import fit, make_model, make_task
-from seqbench.steps import TruncatedBPTT, WholeSequence
+from seqbench.engine.steps import TruncatedBPTT, WholeSequence
 
 
 
@@ -81,7 +81,7 @@ def test_learning_happens_at_small_scale():
 
 
 def test_a_long_job_without_a_progress_bar_reports_progress(monkeypatch, capsys):
-    import seqbench.train as train
+    import seqbench.engine.train as train
 
     monkeypatch.setattr(train, "PROGRESS_SECONDS", 0.0)  # report after every step
     _fit(steps=4, eval_every=2, eval_size=16, val_size=16, progress="parity x gru seed 0")
@@ -95,7 +95,7 @@ def test_seqbench_adam_matches_torch_adam_bit_for_bit():
 
     import torch
 
-    from seqbench.optim import Adam
+    from seqbench.engine.optim import Adam
 
     task = make_task("sort")
     torch.manual_seed(0)
@@ -116,7 +116,7 @@ def test_seqbench_adam_matches_torch_adam_bit_for_bit():
 TRAIN_IN_A_FRESH_PROCESS = """
 import sys
 from seqbench import make_model, make_task
-from seqbench.experiment import run_experiment
+from seqbench.runs.experiment import run_experiment
 task = make_task("adding", length=6, min_length=6)
 model = make_model("rnn_sigmoid", task.spec, param_budget=3000)  # the first import of its module: under meta
 model(task.sample(task.rng(0, "train"), 4, "train")).sum().backward()

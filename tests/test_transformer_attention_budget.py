@@ -4,8 +4,8 @@ import pytest
 import torch
 
 from seqbench import fit, make_model, make_task
-from seqbench.errors import ConfigError
-from seqbench.experiment import run_experiment
+from seqbench.core.errors import ConfigError
+from seqbench.runs.experiment import run_experiment
 from seqbench.models import count_parameters, model_def
 
 TINY = dict(steps=2, batch_size=4, eval_every=2, eval_size=8, eval_batch_size=8)

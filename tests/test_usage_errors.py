@@ -6,7 +6,7 @@ import argparse
 import pytest
 
 from seqbench.cli.parsing import Parser, choice_message
-from seqbench.errors import ConfigError
+from seqbench.core.errors import ConfigError
 
 from conftest import run_cli, seqbench_cli
 

@@ -2,7 +2,7 @@
 
 Hydra finds sweepers only in the ``hydra_plugins`` package, so this module holds the plugin
 class; what it does is :mod:`seqbench.cli.stages` (which jobs run in which stage) and
-:func:`seqbench.selection.choose` (which rate wins), the function the leaderboard applies to
+:func:`seqbench.boards.selection.choose` (which rate wins), the function the leaderboard applies to
 the same records. The grid is the basic sweeper's cartesian product; stage 1 runs the first
 seed at every ``trainer.lr``, stage 2 the other seeds at each cell's selected rate. The
 choices are written to ``<sweep dir>/lr_selection.json`` (for people; tables re-derive them).
@@ -60,7 +60,7 @@ class SelectSweeper(Sweeper):
                                                                 task_function=task_function, config=config)
 
     def sweep(self, arguments: List[str]) -> Any:
-        from seqbench.atomic import write_atomic
+        from seqbench.core.atomic import write_atomic
         from seqbench.cli.hydra_internals import expand_grid
         from seqbench.cli.stages import cell_of, second_stage, split_stages
 
@@ -89,8 +89,8 @@ class SelectSweeper(Sweeper):
 def _choose(jobs: Sequence[Sequence[str]], results: Sequence[JobReturn], cell_of: Any) -> tuple[list, dict]:
     """Each cell's selected rate from its stage-1 records: (the choices as JSON, cell -> rate override value)."""
     from seqbench.cli.stages import RATE_KEY, _value
-    from seqbench.results import read_result
-    from seqbench.selection import choose, rate_of
+    from seqbench.core.record import read_result
+    from seqbench.boards.selection import choose, rate_of
 
     cells: dict[tuple[str, ...], list] = {}
     for job, result in zip(jobs, results):

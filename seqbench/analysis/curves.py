@@ -33,7 +33,7 @@ from seqbench.analysis.plots import new_figure, save_figure
 
 def label_runs(records: list[dict[str, Any]]) -> list[str]:
     """One label per record: the model name and the options whose values differ between runs."""
-    from seqbench.leaderboard import run_label, varying_keys
+    from seqbench.core.setup import run_label, varying_keys
 
     names = [r.get("model_label") or r["model"] for r in records]
     varying = varying_keys([(name, r.get("model_params") or {}) for name, r in zip(names, records)])
@@ -139,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from tabulate import tabulate
 
-    from seqbench.results import load_results
+    from seqbench.core.record import load_results
 
     loaded = load_results(args.folders)
     records = loaded.records

@@ -24,9 +24,9 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from seqbench.errors import ConfigError
+from seqbench.core.errors import ConfigError
 # the memory numbers and the check the mlp runs before it allocates live in the core
-from seqbench.memory import ADAM_COPIES, BYTES, check_dense_fits, format_bytes, machine_memory
+from seqbench.core.memory import ADAM_COPIES, BYTES, check_dense_fits, format_bytes, machine_memory
 
 __all__ = [
     "ADAM_COPIES", "BYTES", "GATES", "PRESETS", "Preset", "check_dense_fits", "conv_model", "conv_parameters",

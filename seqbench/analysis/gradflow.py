@@ -38,10 +38,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from seqbench.batch import Batch
-from seqbench.errors import NotApplicableError
+from seqbench.core.batch import Batch
+from seqbench.core.errors import NotApplicableError
 from seqbench.models.cores import RecurrentCore
-from seqbench.task import Task
+from seqbench.core.task import Task
 
 GRADFLOW_SCHEMA = 1  #: version of the ``gradflow`` section of the result record
 
@@ -145,7 +145,7 @@ def with_length(knob_names: list[str], knobs: dict[str, Any], length: int | None
 def run_gradflow(task: Task, model: nn.Module, seed: int = 0, batch_size: int = 64, recurrent_scale: float = 1.0,
                  trainer: dict[str, Any] | None = None, device: str = "cpu") -> dict[str, Any]:
     """Probe ``model`` at initialisation (W_hh scaled by ``recurrent_scale``), train it with
-    :func:`~seqbench.train.fit` when ``trainer`` options are given, and probe it again.
+    :func:`~seqbench.engine.train.fit` when ``trainer`` options are given, and probe it again.
 
     The probe batch (``batch_size`` examples of the ``test`` stream of ``seed``) is the same
     both times. Returns the record's ``gradflow`` section; with training also the fit result
@@ -159,7 +159,7 @@ def run_gradflow(task: Task, model: nn.Module, seed: int = 0, batch_size: int = 
     profiles = {"init": probe(model, task, batch)}
     out: dict[str, Any] = {}
     if trainer is not None:
-        from seqbench.train import fit
+        from seqbench.engine.train import fit
 
         out["fit"] = fit(model, task, seed=seed, device=device, **trainer)
         profiles["trained"] = probe(model.cpu(), task, batch)

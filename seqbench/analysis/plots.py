@@ -37,15 +37,15 @@ def new_figure(figsize: tuple[float, float]) -> Figure:
 def save_figure(fig: Figure, path: str | Path) -> Path:
     """Lay out and write a figure (parent folders created, legends outside the axes kept); return its path.
 
-    The file is written whole or not at all (:func:`seqbench.atomic.write_with`), in the format its
-    suffix names; a failed write raises :class:`seqbench.atomic.WriteError` and leaves no temporary file.
+    The file is written whole or not at all (:func:`seqbench.core.atomic.write_with`), in the format its
+    suffix names; a failed write raises :class:`seqbench.core.atomic.WriteError` and leaves no temporary file.
 
     >>> import tempfile
     >>> fig = new_figure((1, 1))
     >>> save_figure(fig, Path(tempfile.mkdtemp()) / "empty.png").read_bytes()[:4]
     b'\x89PNG'
     """
-    from seqbench.atomic import write_with
+    from seqbench.core.atomic import write_with
 
     path = Path(path)
     fmt = path.suffix.lstrip(".").lower() or "png"

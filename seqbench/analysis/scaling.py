@@ -32,8 +32,8 @@ from seqbench.analysis.features import (
     mlp_parameters,
     recurrent_parameters,
 )
-from seqbench.atomic import write_atomic
-from seqbench.results import load_results
+from seqbench.core.atomic import write_atomic
+from seqbench.core.record import load_results
 
 TASKS = ("shapes", "shapes_rows")
 CLASSES = 4  # shapes' classes: circle, square, triangle, cross
@@ -216,7 +216,7 @@ def build(folders: list[str | Path], out: str | Path) -> str:
     """Write scaling.md, scaling.csv and scaling.png into ``out``; return the markdown."""
     records = [r for r in load_results(folders).records if r.get("task") in TASKS]
     if not records:
-        from seqbench.errors import SeqbenchError
+        from seqbench.core.errors import SeqbenchError
 
         raise SeqbenchError(f"no shapes or shapes_rows result.json below {', '.join(map(str, folders))}")
     frame = runs_frame(records)
@@ -225,7 +225,7 @@ def build(folders: list[str | Path], out: str | Path) -> str:
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     text = markdown(frame, extra, memory)
-    write_atomic(out / "scaling.md", text)  # whole or not at all (seqbench.atomic)
+    write_atomic(out / "scaling.md", text)  # whole or not at all (seqbench.core.atomic)
     table = pd.concat([frame.drop(columns=["model_options"]), extra], ignore_index=True)
     write_atomic(out / "scaling.csv", table.to_csv(index=False))
     plot(frame, extra, memory, out / "scaling.png")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sys
 
-from seqbench.errors import SeqbenchError
+from seqbench.core.errors import SeqbenchError
 
 USAGE = """usage: seqbench COMMAND [ARGS]
 
@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
 
         handler = commands.COMMANDS.get(command)
         if handler is None:
-            from seqbench.errors import unknown_name_message
+            from seqbench.core.errors import unknown_name_message
 
             known = ["run", "gradflow", *commands.COMMANDS]
             raise SeqbenchError(unknown_name_message("command", command, known))

@@ -22,7 +22,7 @@ class SweepStatus(Callback):
         self._started = True
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
-        from seqbench.results import load_results
+        from seqbench.core.record import load_results
 
         loaded = load_results([Path(config.hydra.sweep.dir)])
         _collected.extend(r.status for r in loaded.records)
@@ -53,7 +53,7 @@ def print_summary(plan: Any) -> None:
           + ", ".join(f"{n} {status}" for status, n in sorted(counts.items())), flush=True)
     if counts.get("ok"):
         try:
-            from seqbench.cells import compared_runs
+            from seqbench.boards.selection import compared_runs
 
             print(_overview(compared_runs(records).records), flush=True)  # each cell at its selected rate
         except Exception as exc:  # noqa: BLE001 - the summary is a courtesy; the results are written
@@ -68,7 +68,7 @@ def print_summary(plan: Any) -> None:
 def _overview(records: list) -> str:
     from tabulate import tabulate
 
-    from seqbench.leaderboard import overview, results_frame
+    from seqbench.boards.tables import overview, results_frame
 
     view = overview(results_frame(records))  # compact: means only; the leaderboard shows the intervals
     table = view.values.map(lambda v: "n/a" if v != v else f"{v:.3f}")

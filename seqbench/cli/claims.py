@@ -19,7 +19,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--claims", metavar="FILE", help="read the claims from FILE instead of DIR/claims.yaml")
     parser.add_argument("--json", action="store_true", help="print a JSON list of outcomes instead of a table")
     args = parser.parse_args(argv)
-    from seqbench.claims import check_board
+    from seqbench.boards.claims import check_board
 
     judged = [(folder, outcome) for folder in args.folders for outcome in check_board(folder, args.claims)]
     failed = sum(not o.passed for _, o in judged)

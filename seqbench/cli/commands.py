@@ -10,8 +10,8 @@ from collections.abc import Callable
 from tabulate import tabulate
 
 from seqbench.cli.parsing import Parser
-from seqbench.errors import SeqbenchError, UnknownNameError
-from seqbench.registry import MODELS, TASKS
+from seqbench.core.errors import SeqbenchError, UnknownNameError
+from seqbench.core.registry import MODELS, TASKS
 
 
 def _warn(problems: list[str]) -> None:
@@ -70,7 +70,7 @@ def check(argv: list[str]) -> int:
             raise SeqbenchError(f"check: give task names or --model, not both (got {' '.join(args.tasks)!r} "
                                 f"and --model {' '.join(args.model)})")
         return check_models(args.model)
-    from seqbench.checks import check_task
+    from seqbench.conformance.task_checks import check_task
 
     names = args.tasks or TASKS.names()
     failed = 0
@@ -95,7 +95,7 @@ def check_models(names: list[str]) -> int:
     """``seqbench check --model NAME``: one line per kind, the reasons for not_applicable, every failure."""
     for name in names:
         MODELS.get(name)  # an unknown name is a one-line error before any work
-    from seqbench.model_checks import check_model
+    from seqbench.conformance.model_checks import check_model
 
     failed = 0
     for name in names:
@@ -127,7 +127,7 @@ def leaderboard(argv: list[str]) -> int:
     parser.add_argument("--best-seed", action="store_true",
                         help="also show the maximum over seeds (as the Chomsky-hierarchy paper reports)")
     args = parser.parse_args(argv)
-    from seqbench.report import build
+    from seqbench.boards.render import build
 
     from pathlib import Path
 
@@ -138,7 +138,7 @@ def leaderboard(argv: list[str]) -> int:
         raise SeqbenchError("--raw needs --out: the raw results are copied into OUT/raw/")
     split, _, metric = args.score.partition("/")
     if split not in ("val", "test", "test_ood") or not metric:
-        from seqbench.errors import closest
+        from seqbench.core.errors import closest
 
         hint = closest(split, ["val", "test", "test_ood"])
         raise SeqbenchError(f"--score={args.score}: must be SPLIT/METRIC with SPLIT val, test or test_ood"
@@ -158,15 +158,15 @@ def leaderboard(argv: list[str]) -> int:
 
 
 def _build_locked(args: argparse.Namespace, build: Callable) -> tuple:
-    """``build`` the board, holding the lock on ``--out`` throughout (:func:`seqbench.board_files.board_lock`).
+    """``build`` the board, holding the lock on ``--out`` throughout (:func:`seqbench.boards.files.board_lock`).
 
     A second ``seqbench leaderboard`` writing the same folder is refused with one line, and so is
     any file-system error (``[ENOSPC] No space left on device``...), with the path it concerns.
     """
     from contextlib import nullcontext
 
-    from seqbench.atomic import describe
-    from seqbench.board_files import board_lock
+    from seqbench.core.atomic import describe
+    from seqbench.boards.files import board_lock
 
     try:
         with board_lock(args.out) if args.out is not None else nullcontext():

@@ -11,7 +11,7 @@ import json
 
 from seqbench.analysis.features import GATES, PRESETS, format_bytes, report, video_frames
 from seqbench.cli.parsing import Parser
-from seqbench.errors import ConfigError
+from seqbench.core.errors import ConfigError
 
 
 def _parser() -> argparse.ArgumentParser:

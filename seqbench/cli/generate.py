@@ -2,7 +2,7 @@
 
 The file's suffix picks the format (``.jsonl``, ``.parquet`` or ``.npz``); the card goes to
 ``FILE.card.json``. Knob overrides are written as in ``seqbench run`` (``length=20`` or
-``task.length=20``). The library side is :mod:`seqbench.export`.
+``task.length=20``). The library side is :mod:`seqbench.runs.export`.
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from seqbench.cli.parsing import Parser
-from seqbench.errors import ConfigError, UnknownNameError
-from seqbench.knobs import check_seed
-from seqbench.resources import ResourceError
+from seqbench.core.errors import ConfigError, UnknownNameError
+from seqbench.core.options import check_seed
+from seqbench.runs.resources import ResourceError
 
 
 def parse_value(text: str) -> Any:
@@ -55,7 +55,7 @@ def check_output_file(out: str) -> None:
     from pathlib import Path
 
     from seqbench.cli.preflight import check_output_dir
-    from seqbench.export import card_path
+    from seqbench.runs.export import card_path
 
     for path in (Path(out), card_path(out)):
         if path.is_dir():
@@ -72,8 +72,8 @@ def longest_example(task: Any, split: str) -> int:
 
 def check_fits(task: Any, split: str, n: int) -> None:
     """Refuse, before drawing anything, an unknown split or ``n`` examples that cannot fit in memory
-    (the check ``seqbench run`` makes, :func:`seqbench.resources.check_examples_fit`)."""
-    from seqbench.resources import check_examples_fit
+    (the check ``seqbench run`` makes, :func:`seqbench.runs.resources.check_examples_fit`)."""
+    from seqbench.runs.resources import check_examples_fit
 
     task._check_split(split)
     check_examples_fit(task.spec, n, longest_example(task, split))
@@ -92,8 +92,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--out", required=True, help="output file; its suffix picks the format")
     args = parser.parse_intermixed_args(argv)
 
-    from seqbench.export import card_path, export, file_format
-    from seqbench.registry import TASKS
+    from seqbench.runs.export import card_path, export, file_format
+    from seqbench.core.registry import TASKS
 
     file_format(args.out)  # an unknown suffix, a bad seed or output path fail before any work
     seed = check_seed(parse_value(args.seed), "--seed")

@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Any
 
 from omegaconf import DictConfig, OmegaConf
 
-from seqbench.errors import ConfigError
+from seqbench.core.errors import ConfigError
 
 if TYPE_CHECKING:
-    from seqbench.results import RunRecord
+    from seqbench.core.record import RunRecord
 
 USAGE = """usage: seqbench gradflow [KEY=VALUE ...]
 
@@ -64,7 +64,7 @@ def main(argv: list[str]) -> int:
     record = gradflow_record(cfg)
     out_dir = Path(cfg.gradflow.out_dir or default_out_dir(record.task, record.model))
     from seqbench.analysis.curves import plot_gradient_profiles
-    from seqbench.results import write_result
+    from seqbench.core.record import write_result
 
     section = record.gradflow
     profiles = {f"{when} (first/last {section[when]['first_last_ratio']:.2e})": section[when]["step_norms"]
@@ -81,10 +81,10 @@ def main(argv: list[str]) -> int:
 def gradflow_record(cfg: DictConfig) -> RunRecord:
     """Build the task and model from ``cfg``, run the probe, and return the result record."""
     from seqbench.analysis.gradflow import run_gradflow, with_length
-    from seqbench.experiment import describe_run, validate_experiment
+    from seqbench.runs.experiment import describe_run, validate_experiment
     from seqbench.models import count_parameters
-    from seqbench.registry import TASKS
-    from seqbench.train import seed_everything
+    from seqbench.core.registry import TASKS
+    from seqbench.engine.train import seed_everything
 
     task_cfg = OmegaConf.to_container(cfg.task, resolve=True)
     model_cfg = OmegaConf.to_container(cfg.model, resolve=True)

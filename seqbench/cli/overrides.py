@@ -7,8 +7,8 @@ names or keys are valid, with the closest match.
 
 from __future__ import annotations
 
-from seqbench.errors import ConfigError, unknown_name_message, closest
-from seqbench.registry import MODELS, TASKS
+from seqbench.core.errors import ConfigError, unknown_name_message, closest
+from seqbench.core.registry import MODELS, TASKS
 
 _SWEEP_FUNCTIONS = ("glob(", "range(", "choice(", "interval(", "tag(", "sort(", "shuffle(")
 
@@ -21,7 +21,7 @@ def _values(value: str) -> list[str]:
 
 def check_overrides(argv: list[str]) -> None:
     """Raise ConfigError for an unknown task or model name, or an unknown task/model/trainer key."""
-    from seqbench.trainer_options import TRAINER_OPTIONS
+    from seqbench.engine.trainer_options import TRAINER_OPTIONS
 
     chosen: dict[str, list[str]] = {"task": [], "model": []}
     for arg in argv:

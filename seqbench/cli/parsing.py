@@ -2,7 +2,7 @@
 
 argparse answers a bad value with ten lines of usage and exits; seqbench's commands answer
 every user error with one line (``seqbench: error: ...``, exit status 2, no traceback unless
-``--debug``). :class:`Parser` makes argparse's errors :class:`~seqbench.errors.ConfigError`\\ s,
+``--debug``). :class:`Parser` makes argparse's errors :class:`~seqbench.core.errors.ConfigError`\\ s,
 so they take the same path, and names the closest valid value or option:
 
 >>> parser = Parser(prog="seqbench features")
@@ -10,11 +10,11 @@ so they take the same path, and names the closest valid value or option:
 >>> parser.parse_args(["--preset", "1080"])
 Traceback (most recent call last):
 ...
-seqbench.errors.ConfigError: --preset '1080': choose from 1080p, 4k, 720p; did you mean '1080p'?
+seqbench.core.errors.ConfigError: --preset '1080': choose from 1080p, 4k, 720p; did you mean '1080p'?
 >>> parser.parse_args(["--prest", "4k"])
 Traceback (most recent call last):
 ...
-seqbench.errors.ConfigError: unrecognized arguments: --prest 4k; did you mean '--preset'? (see 'seqbench features --help')
+seqbench.core.errors.ConfigError: unrecognized arguments: --prest 4k; did you mean '--preset'? (see 'seqbench features --help')
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import argparse
 import re
 from typing import Any, NoReturn
 
-from seqbench.errors import ConfigError, closest
+from seqbench.core.errors import ConfigError, closest
 
 
 def choice_message(name: str, value: Any, choices: Any) -> str:

@@ -32,11 +32,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from seqbench.errors import ConfigError, SeqbenchError, closest
+from seqbench.core.errors import ConfigError, SeqbenchError, closest
 from seqbench.cli.hydra_internals import BASIC_SWEEPER, expand_grid, share_repository
 from seqbench.cli.overrides import hydra_error_message
-from seqbench.knobs import check_seed
-from seqbench.loggers import check_logger
+from seqbench.core.options import check_seed
+from seqbench.engine.loggers import check_logger
 
 #: The top-level keys of seqbench's configuration (besides ``hydra``).
 TOP_LEVEL_KEYS = ("task", "model", "trainer", "seed", "device", "resume", "save_model", "logger")
@@ -198,7 +198,7 @@ def check_job(cfg: Any, overrides: list[str], cache: dict | None = None) -> None
     check_logger(cfg.get("logger", "none"))
     task, model, trainer = task_model_trainer(cfg)
     if isinstance(task.get("path"), str):  # a task that reads a file: refuse one memory cannot hold
-        from seqbench.resources import check_file_fits
+        from seqbench.runs.resources import check_file_fits
 
         check_file_fits(task["path"])
     key = json.dumps([task, model, trainer, cfg.device], sort_keys=True, default=str)
@@ -233,7 +233,7 @@ def _check_top_level(cfg: Any, overrides: list[str]) -> None:
 def validate(task: dict, model: dict, trainer: dict, seed: int, device: str) -> None:
     """Validate one job's settings exactly as the job will (task knobs, model options, trainer,
     seed, device), without training or writing anything."""
-    from seqbench.plan import validate_experiment
+    from seqbench.runs.plan import validate_experiment
 
     try:
         validate_experiment(task, model, trainer, seed, device)

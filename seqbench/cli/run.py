@@ -20,8 +20,8 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
 from seqbench.cli.overrides import job_dirname
-from seqbench.registry import MODELS, TASKS
-from seqbench.trainer_options import TRAINER_OPTIONS
+from seqbench.core.registry import MODELS, TASKS
+from seqbench.engine.trainer_options import TRAINER_OPTIONS
 
 # conf/config.yaml names each job's folder ${seqbench.dirname:${hydra.job.override_dirname}}: one
 # safe folder name per job (registered at import, so launcher workers that import this module
@@ -31,7 +31,7 @@ OmegaConf.register_new_resolver("seqbench.dirname", job_dirname, replace=True)
 SWEEP_SIZE_VARIABLE = "SEQBENCH_SWEEP_SIZE"
 
 if TYPE_CHECKING:
-    from seqbench.results import RunRecord
+    from seqbench.core.record import RunRecord
 
 _registered = False
 
@@ -67,7 +67,7 @@ def job(cfg: DictConfig) -> tuple[str, float]:
     metric on ``val`` (never ``test``), NaN when the run did not finish ok.
     """
     from seqbench.cli.workers import watch_launcher
-    from seqbench.experiment import completed, execute, validate_experiment
+    from seqbench.runs.experiment import completed, execute, validate_experiment
 
     watch_launcher()  # in a launcher's worker: stop when seqbench run is gone (kill -9)
     hydra_cfg = HydraConfig.get()
@@ -115,17 +115,17 @@ def _unwritten(plan: Any, out_dir: Path, label: str, exc: OSError) -> tuple[str,
     When a short ``failed`` record (the error, without the metrics) can be written in its place,
     the grid goes on and the sweep ends with exit status 1. When even that cannot be written,
     the later jobs are not run and ``seqbench run`` stops with one line (:func:`_stopped`).
-    Either way no temporary file is left (:mod:`seqbench.atomic`), and ``resume=true`` redoes
+    Either way no temporary file is left (:mod:`seqbench.core.atomic`), and ``resume=true`` redoes
     the jobs without an ``ok`` record once the cause is fixed.
 
     For example, ``EFBIG`` on a huge record prints ``FAILED: cannot write .../result.json: [EFBIG]
     File too large`` and leaves a failed record; ``ENOSPC`` with not a byte left stops the sweep:
     ``seqbench: error: cannot write .../result.json: [ENOSPC] No space left on device; stopped: ...``.
     """
-    from seqbench.atomic import cannot_write
-    from seqbench.errors import SeqbenchError
-    from seqbench.experiment import describe_run
-    from seqbench.results import RESULT_FILE, write_result
+    from seqbench.core.atomic import cannot_write
+    from seqbench.core.errors import SeqbenchError
+    from seqbench.runs.experiment import describe_run
+    from seqbench.core.record import RESULT_FILE, write_result
 
     error = cannot_write(out_dir / RESULT_FILE, exc)
     record = describe_run(plan)
@@ -198,7 +198,7 @@ def run(argv: list[str]) -> int:
     from seqbench.cli.overrides import check_overrides, hydra_error_message
     from seqbench.cli.preflight import preflight
     from seqbench.cli.workers import LAUNCHER_VARIABLE, launcher_identity, stop_children_on_signal
-    from seqbench.errors import ConfigError
+    from seqbench.core.errors import ConfigError
 
     check_overrides(argv)
     plan = preflight(argv)
@@ -221,8 +221,8 @@ def run(argv: list[str]) -> int:
                 raise
             raise ConfigError(str(exc)) from None
         except OSError as exc:  # Hydra's own files of a job (.hydra/*.yaml) could not be written
-            from seqbench.atomic import describe
-            from seqbench.errors import SeqbenchError
+            from seqbench.core.atomic import describe
+            from seqbench.core.errors import SeqbenchError
 
             if isinstance(exc, SeqbenchError):
                 raise

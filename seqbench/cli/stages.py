@@ -2,7 +2,7 @@
 
 The grid's jobs are the cartesian product of its overrides, as for Hydra's basic sweeper.
 Stage 1 runs every job with the *first* seed of the ``seed`` list, at every learning rate;
-the selection (:func:`seqbench.selection.choose`, on ``val``) then picks each cell's rate,
+the selection (:func:`seqbench.boards.selection.choose`, on ``val``) then picks each cell's rate,
 and stage 2 runs the other seeds at that rate only. A cell is a job's overrides without the
 rate and the seed. Jobs are lists of ``key=value`` strings, as Hydra's launchers take them.
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from seqbench.models.base import ModelDef, count_parameters
-from seqbench.registry import MODELS
-from seqbench.spec import TaskSpec
+from seqbench.core.model_def import ModelDef, count_parameters
+from seqbench.core.registry import MODELS
+from seqbench.core.spec import TaskSpec
 
 if TYPE_CHECKING:
     from torch import nn

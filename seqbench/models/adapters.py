@@ -26,12 +26,12 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from seqbench.batch import Batch
+from seqbench.core.batch import Batch
 from seqbench.models.attention import AdditiveAttention, Memory
 from seqbench.models.cores import State, make_core
 from seqbench.models.hooks import ForcedLengthSwitch, forbid_eos
 from seqbench.models.teacher_forcing import TeacherForcing
-from seqbench.spec import Real, TaskSpec, Tokens, Vector
+from seqbench.core.spec import Real, TaskSpec, Tokens, Vector
 
 Cell = str | Callable[..., nn.Module]  #: a torch cell name, or a core builder (see make_core)
 

@@ -1,6 +1,6 @@
 """Optional model hooks: what the trainer calls on a model when the model offers it.
 
-A model is an ``nn.Module`` mapping a :class:`~seqbench.batch.Batch` to outputs. Its optional
+A model is an ``nn.Module`` mapping a :class:`~seqbench.core.batch.Batch` to outputs. Its optional
 behaviours are declared here as :class:`typing.Protocol` classes, so a plugin model takes part
 by having the attributes, with no base class to inherit; the trainer and the evaluation ask
 ``isinstance(model, ScheduledModel)``, ``isinstance(model, CarriesState)`` and so on.
@@ -103,7 +103,7 @@ def forbid_eos(logits: Any, active: bool) -> Any:
     """(B, V) step logits with EOS made impossible when ``active`` (forced-length decoding)."""
     if not active:
         return logits
-    from seqbench.spec import EOS
+    from seqbench.core.spec import EOS
 
     logits = logits.clone()
     logits[:, EOS] = float("-inf")

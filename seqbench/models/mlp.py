@@ -17,11 +17,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from seqbench.errors import NotApplicableError
-from seqbench.knobs import Knob
-from seqbench.memory import check_dense_fits
-from seqbench.models.base import ModelDef
-from seqbench.spec import TaskSpec, Tokens
+from seqbench.core.errors import NotApplicableError
+from seqbench.core.options import Knob
+from seqbench.core.memory import check_dense_fits
+from seqbench.core.model_def import ModelDef
+from seqbench.core.spec import TaskSpec
 
 if TYPE_CHECKING:
     from torch import nn
@@ -34,16 +34,10 @@ MLP_OPTIONS: tuple[Knob, ...] = (
 )
 
 
-def first_layer_inputs(spec: TaskSpec, embedding_size: int) -> int:
-    """Inputs of the first layer: the flattened (padded) input, token positions embedded."""
-    step_size = embedding_size if isinstance(spec.input, Tokens) else spec.input.size
-    return step_size * (spec.max_train_input_length or 1)
-
-
 def build_mlp(spec: TaskSpec, o: dict[str, Any]) -> nn.Module:
     import torch
 
-    from seqbench.models.mlp_net import MLP
+    from seqbench.models.mlp_net import MLP, first_layer_inputs
 
     if spec.kind == "lm":
         raise NotApplicableError(

@@ -12,11 +12,16 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from seqbench.batch import Batch
+from seqbench.core.batch import Batch
 from seqbench.models.adapters import output_size
 from seqbench.models.hooks import ForcedLengthSwitch
-from seqbench.models.mlp import first_layer_inputs
-from seqbench.spec import TaskSpec, Tokens
+from seqbench.core.spec import TaskSpec, Tokens
+
+
+def first_layer_inputs(spec: TaskSpec, embedding_size: int) -> int:
+    """Inputs of the first layer: the flattened (padded) input, token positions embedded."""
+    step_size = embedding_size if isinstance(spec.input, Tokens) else spec.input.size
+    return step_size * (spec.max_train_input_length or 1)
 
 
 class MLP(ForcedLengthSwitch, nn.Module):
@@ -65,7 +70,7 @@ class MLP(ForcedLengthSwitch, nn.Module):
             out = torch.cat([out, out.new_zeros(out.shape[0], width - self.out_steps, self.out_size)], dim=1)
         out = out[:, :width]
         if self.forbid_eos:  # forced length: every position is written, EOS never chosen
-            from seqbench.spec import EOS
+            from seqbench.core.spec import EOS
 
             out = out.clone()
             out[:, :, EOS] = float("-inf")

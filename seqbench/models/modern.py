@@ -12,7 +12,7 @@ mamba      Gu and Dao 2023, "Mamba"; eigenvalues in [-1, 1]: Grazzi et al. 2025 
 slstm      Beck et al. 2024, "xLSTM"                                             nonlinear, memory mixing
 =========  ====================================================================  ===========================
 
-Each is a :class:`~seqbench.models.base.ModelDef` whose builder puts a
+Each is a :class:`~seqbench.core.model_def.ModelDef` whose builder puts a
 :class:`~seqbench.models.modern_core.ModernCore` (a stack of pre-norm residual blocks, one
 mixer each) into the same adapters as the torch cells (:mod:`seqbench.models.adapters`), so
 every kind is served: classify the final state, a head per step (tagging, lm, truncated BPTT
@@ -33,7 +33,7 @@ function, same parameters). The ``mamba_signed`` preset (``conf/model/mamba_sign
 >>> make_model("slstm", make_task("parity").spec, hidden_size=10, num_heads=4)
 Traceback (most recent call last):
 ...
-seqbench.errors.ConfigError: model.hidden_size=10: must be a multiple of model.num_heads=4 (each head gets hidden_size / num_heads units)
+seqbench.core.errors.ConfigError: model.hidden_size=10: must be a multiple of model.num_heads=4 (each head gets hidden_size / num_heads units)
 """
 
 from __future__ import annotations
@@ -41,11 +41,11 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-from seqbench.errors import ConfigError
-from seqbench.knobs import Knob
-from seqbench.models.base import ModelDef
+from seqbench.core.errors import ConfigError
+from seqbench.core.options import Knob
+from seqbench.core.model_def import ModelDef
 from seqbench.models.recurrent import RECURRENT_OPTIONS, build_recurrent
-from seqbench.spec import TaskSpec
+from seqbench.core.spec import TaskSpec
 
 if TYPE_CHECKING:
     from torch import nn

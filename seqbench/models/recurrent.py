@@ -1,6 +1,6 @@
 """The recurrent model families: ``rnn_tanh``, ``rnn_relu``, ``rnn_sigmoid``, ``lstm``, ``gru``.
 
-Each is a :class:`~seqbench.models.base.ModelDef` whose builder picks the adapter the task's
+Each is a :class:`~seqbench.core.model_def.ModelDef` whose builder picks the adapter the task's
 kind needs (:mod:`seqbench.models.adapters`, imported when a model is built, so listing the
 families needs no torch). Stacking (``num_layers``), ``bidirectional``,
 ``param_budget`` and, for seq2seq, ``attention`` are options of every family; combinations
@@ -10,7 +10,7 @@ that make no sense are refused:
 >>> make_model("lstm", make_task("markov_lm").spec, bidirectional=True)
 Traceback (most recent call last):
 ...
-seqbench.errors.NotApplicableError: a bidirectional model cannot be a language model: ...
+seqbench.core.errors.NotApplicableError: a bidirectional model cannot be a language model: ...
 """
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from seqbench.errors import NotApplicableError
-from seqbench.knobs import Knob
-from seqbench.models.base import ModelDef
+from seqbench.core.errors import NotApplicableError
+from seqbench.core.options import Knob
+from seqbench.core.model_def import ModelDef
 from seqbench.models.teacher_forcing import TeacherForcing
-from seqbench.spec import TaskSpec
+from seqbench.core.spec import TaskSpec
 
 if TYPE_CHECKING:
     from torch import nn

@@ -31,10 +31,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from seqbench.errors import ConfigError
-from seqbench.knobs import Knob
-from seqbench.models.base import ModelDef
-from seqbench.spec import TaskSpec
+from seqbench.core.errors import ConfigError
+from seqbench.core.options import Knob
+from seqbench.core.model_def import ModelDef
+from seqbench.core.spec import TaskSpec
 
 if TYPE_CHECKING:
     from torch import nn

@@ -10,10 +10,10 @@ from typing import Any
 import torch
 from torch import nn
 
-from seqbench.batch import Batch
+from seqbench.core.batch import Batch
 from seqbench.models.adapters import output_size
 from seqbench.models.hooks import ForcedLengthSwitch, forbid_eos
-from seqbench.spec import Real, TaskSpec, Tokens
+from seqbench.core.spec import Real, TaskSpec, Tokens
 
 
 def sinusoidal_positions(steps: int, size: int, device: torch.device | None = None) -> torch.Tensor:

@@ -31,11 +31,11 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from seqbench.errors import ConfigError
-from seqbench.knobs import Knob
-from seqbench.spaces import InputSpace, power
-from seqbench.spec import Classes, TaskSpec, Tokens
-from seqbench.task import SequenceTask, padding_mask, to_batch
+from seqbench.core.errors import ConfigError
+from seqbench.core.options import Knob
+from seqbench.core.spaces import InputSpace, power
+from seqbench.core.spec import Classes, TaskSpec, Tokens
+from seqbench.core.task import SequenceTask, padding_mask, to_batch
 
 #: The level of the hierarchy each task belongs to, as shown by ``seqbench tasks --json``,
 #: with the paper's wording.
@@ -256,7 +256,7 @@ def aligned_batch(symbols: np.ndarray, lengths: np.ndarray, outputs: np.ndarray,
     """Lay out string, blanks and targets on one time axis.
 
     ``symbols`` (n, W) are 0-based (token id = index + 1), ``outputs`` (n, W_out) are classes,
-    ``blank`` is the blank token's id. Returns a tagging :class:`~seqbench.batch.Batch` whose
+    ``blank`` is the blank token's id. Returns a tagging :class:`~seqbench.core.batch.Batch` whose
     ``lengths`` are ``lengths + out_lengths``.
 
     >>> b = aligned_batch(np.array([[1, 0, 1]]), np.array([3]), np.array([[1, 0, 1]]), np.array([3]), 3)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from seqbench.spaces import capped, power
+from seqbench.core.spaces import capped, power
 from seqbench.tasks.chomsky._common import AlignedTask, chomsky_knobs
 
 END = 2  #: the output class that ends the result

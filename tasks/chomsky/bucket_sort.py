@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from seqbench.knobs import Knob
+from seqbench.core.options import Knob
 from seqbench.tasks.chomsky._common import StringTransduction, chomsky_knobs, uniform_symbols
 
 

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from seqbench.spaces import power
+from seqbench.core.spaces import power
 from seqbench.tasks.chomsky._common import AlignedTask, chomsky_knobs
 from seqbench.tasks.chomsky.binary_addition import nonzero_bits
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from seqbench.knobs import Knob
+from seqbench.core.options import Knob
 from seqbench.tasks.chomsky._common import ClassificationTask, chomsky_knobs, uniform_symbols
 
 MOVES = np.array([-1, 0, 1])  #: the step of each action: L, S, R

@@ -6,8 +6,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from seqbench.knobs import Knob
-from seqbench.spaces import capped, power
+from seqbench.core.options import Knob
+from seqbench.core.spaces import capped, power
 from seqbench.tasks.chomsky._common import ClassificationTask, chomsky_knobs
 
 OPERATORS = ("+", "-", "*")

@@ -7,7 +7,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from seqbench.knobs import Knob
+from seqbench.core.options import Knob
 from seqbench.tasks.chomsky._common import ClassificationTask, chomsky_knobs
 
 BRACKET_OPERATORS = ("+", "-", "*", "(", ")")

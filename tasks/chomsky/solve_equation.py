@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from seqbench.knobs import Knob
+from seqbench.core.options import Knob
 from seqbench.tasks.chomsky._common import ClassificationTask, chomsky_knobs
 from seqbench.tasks.chomsky.modular_arithmetic_brackets import bracket_expressions, expression_counts
 

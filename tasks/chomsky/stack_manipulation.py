@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from seqbench.spaces import capped, power
+from seqbench.core.spaces import capped, power
 from seqbench.tasks.chomsky._common import AlignedTask, chomsky_knobs
 
 POP, PUSH0, PUSH1 = 2, 3, 4  #: 0-based action symbols (0 and 1 are stack bits)

@@ -1,0 +1,152 @@
+"""When a run has converged, and how fast it learnt: the trainer's stopping rule and sample efficiency.
+
+:class:`Plateau` watches the validation primary metric at every evaluation. A run stops, and
+counts as *converged*, when the metric has not improved by more than ``min_delta`` for
+``patience`` evaluations in a row, or when it reaches the ``target`` (a ceiling such as
+accuracy 1.0). ``min_delta`` is on the metric's own scale: absolute for accuracies and
+cross-entropy, a share of the best value so far for metrics the registry declares relative (mse,
+perplexity), so that on ``adding`` (mse near 1e-4) an improvement can still exceed it.
+
+A run that hits the step cap is *not* converged; it is *budget-limited*
+(:func:`still_improving`) when its last ``window`` evaluations still improved on everything
+before them by more than ``min_delta``: more steps would likely have changed its score. The
+rule reads the learning curve only, so a board can apply it to records written before it.
+
+:func:`steps_to` measures sample efficiency from the learning curve: for each fraction f, the
+first step at which the run had made f of its total improvement (from the first evaluation to
+the best one), the same definition for metrics where higher or lower is better.
+
+>>> watch = Plateau(higher_is_better=True, patience=2, min_delta=0.01)
+>>> [watch.update(step, value) for step, value in [(100, 0.50), (200, 0.80), (300, 0.805), (400, 0.80)]]
+[False, False, False, True]
+>>> watch.converged, watch.reason
+(True, 'no improvement above 0.01 in 2 evaluations after step 200')
+>>> mse = Plateau(higher_is_better=False, patience=2, min_delta=0.01, relative=True)  # 1 % of the best
+>>> [mse.update(step, value) for step, value in [(100, 1e-3), (200, 5e-4), (300, 2e-4), (400, 1.99e-4)]]
+[False, False, False, False]
+>>> history = [{"step": 100, "val_accuracy": 0.5}, {"step": 200, "val_accuracy": 0.9}, {"step": 300, "val_accuracy": 1.0}]
+>>> steps_to(history, "accuracy", higher_is_better=True)
+{'0.5': 200, '0.9': 300, '0.99': 300}
+>>> still_improving(history, "accuracy", True, window=1, min_delta=0.001)
+True
+"""
+
+from __future__ import annotations
+
+import math
+
+#: Evaluations at the end of a capped run that must show no improvement for it to count as
+#: finished (the trainer's ``patience`` where it has one).
+DEFAULT_WINDOW = 5
+
+FRACTIONS = (0.5, 0.9, 0.99)
+
+
+class Plateau:
+    """The stopping rule: ``update(step, value)`` after each evaluation returns True to stop."""
+
+    def __init__(self, higher_is_better: bool, patience: int | None = None, min_delta: float = 0.0,
+                 target: float | None = None, relative: bool = False) -> None:
+        self.higher, self.patience, self.min_delta, self.target = higher_is_better, patience, min_delta, target
+        self.relative = relative  #: min_delta is a share of the best value so far
+        self.best: float | None = None
+        self.best_step = 0
+        self.waited = 0
+        self.converged = False
+        self.reason = ""
+
+    def _better(self, value: float, than: float, margin: float = 0.0) -> bool:
+        return value > than + margin if self.higher else value < than - margin
+
+    def update(self, step: int, value: float) -> bool:
+        if self.best is None or self._better(value, self.best, threshold(self.min_delta, self.best, self.relative)):
+            self.best, self.best_step, self.waited = value, step, 0
+        else:
+            self.waited += 1
+        if self.target is not None and not self._better(self.target, value):
+            self.converged, self.reason = True, f"reached the target {self.target:g} at step {step}"
+        elif self.patience is not None and self.waited >= self.patience:
+            self.converged = True
+            what = f"{self.min_delta:g} of the best" if self.relative else f"{self.min_delta:g}"
+            self.reason = (f"no improvement above {what} in {self.patience} evaluations "
+                           f"after step {self.best_step}")
+        return self.converged
+
+
+def steps_to(history: list[dict], primary: str, higher_is_better: bool,
+             fractions: tuple[float, ...] = FRACTIONS) -> dict[str, int]:
+    """Fraction -> first step with that share of the run's improvement in ``val_<primary>``.
+
+    Empty when the curve has fewer than two evaluations or never improved.
+    """
+    points = [(row["step"], row[f"val_{primary}"]) for row in history if row.get(f"val_{primary}") is not None]
+    if len(points) < 2:
+        return {}
+    first = points[0][1]
+    best = max(v for _, v in points) if higher_is_better else min(v for _, v in points)
+    total = (best - first) if higher_is_better else (first - best)
+    if total <= 0:
+        return {}
+    out = {}
+    for fraction in fractions:
+        for step, value in points:
+            gained = (value - first) if higher_is_better else (first - value)
+            if gained >= fraction * total - 1e-12:
+                out[f"{fraction:g}"] = int(step)
+                break
+    return out
+
+
+def threshold(min_delta: float, best: float, relative: bool) -> float:
+    """The improvement over ``best`` that counts: ``min_delta``, or that share of ``|best|``."""
+    return min_delta * abs(best) if relative else min_delta
+
+
+def still_improving(history: list[dict], primary: str, higher_is_better: bool, window: int | None = None,
+                    min_delta: float = 0.0, relative: bool = False) -> bool:
+    """Whether the last ``window`` evaluations of ``val_<primary>`` improved on every earlier one by
+    more than the plateau threshold (a run stopped there was limited by its budget)."""
+    window = window or DEFAULT_WINDOW
+    values = [h.get(f"val_{primary}") for h in history]
+    values = [v for v in values if v is not None and math.isfinite(v)]
+    if len(values) < 2:
+        return False
+    split = max(1, len(values) - window)  # a curve shorter than the window: everything after its first point
+    before, last = values[:split], values[split:]
+    best_before = max(before) if higher_is_better else min(before)
+    best_last = max(last) if higher_is_better else min(last)
+    gap = best_last - best_before if higher_is_better else best_before - best_last
+    return gap > threshold(min_delta, best_before, relative)
+
+
+def budget_limited(record) -> bool:
+    """Whether a run record stopped while still improving: at its step cap, or (records written
+    before the plateau threshold was on the metric's scale) stopped by an absolute ``min_delta``
+    that a metric near zero could not exceed. Judged by :func:`still_improving` over the trainer's
+    ``patience`` evaluations with its ``min_delta`` on the metric's scale. Records that say so
+    (``budget_limited`` set) are believed."""
+    if getattr(record, "budget_limited", None) is not None:
+        return bool(record.budget_limited)
+    trainer = record.trainer_params or {}
+    if record.status != "ok" or not record.history or not record.primary_metric:
+        return False
+    from seqbench.core.spec import metric_spec
+
+    spec = metric_spec(record.primary_metric)
+    relative = bool(spec and spec.relative)
+    capped = trainer.get("steps") is not None and record.steps >= trainer["steps"]
+    if record.converged and not (relative and trainer.get("patience")):
+        return False  # stopped by a rule on the metric's own scale (or the target): it did converge
+    if not record.converged and not capped:
+        return False
+    higher = spec.higher_is_better if spec else bool(record.higher_is_better)
+    return still_improving(record.history, record.primary_metric, higher, trainer.get("patience"),
+                           trainer.get("min_delta") or 0.0, relative)
+
+
+def converged(record) -> bool | None:
+    """Whether a run converged, as a board counts it: stopped by its plateau rule or target and not
+    :func:`budget_limited` (None where the record does not say)."""
+    if record.converged is None:
+        return None
+    return bool(record.converged) and not budget_limited(record)
