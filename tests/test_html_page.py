@@ -2,18 +2,22 @@
 
 The grid mixes real and written records: three models on parity over two seeds (two tied),
 a tagging task, a failed run, a task no installed plugin provides, and a model whose name is
-hostile HTML. Without Chromium the browser tests skip, or fail when ``CI`` is set.
+hostile HTML. Playwright drives the distribution's Chromium (``executable_path``; no browser
+is downloaded). Without Chromium the browser tests skip, or fail when ``CI`` is set.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
+import shutil
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
 
-from chromium import Page, browser_or_skip, run_headless
 from seqbench.boards.render import build
 from seqbench.core.record import RunRecord, write_result
 
@@ -95,112 +99,149 @@ def test_each_rows_command_reproduces_it(board):
 
 
 # ------------------------------------------------------------------ in the browser
-@pytest.fixture(scope="module")
-def browser() -> str:
-    return browser_or_skip()
+CHROMIUM = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 
 
 @pytest.fixture(scope="module")
-def page(board, browser, tmp_path_factory):
-    opened = Page(browser, tmp_path_factory.mktemp("profile"))
-    try:
-        opened.open(board.as_uri())
-        yield opened
-    finally:
-        opened.close()
+def browser() -> Browser:
+    """The distribution's Chromium, headless, under Playwright; without one a test skips, or fails
+    in CI (``CI`` set). While it is open Playwright's event loop counts as running in this thread
+    (``asyncio.run`` refuses), so fixtures that do real work come before it in a test's arguments."""
+    executable = next(filter(None, map(shutil.which, CHROMIUM)), None)
+    if executable is None:
+        message = "no Chromium found (apt-get install -y chromium)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@dataclass
+class Visit:
+    """One page opened in a fresh browser context (its own cache), and what it logged and requested."""
+
+    page: Page
+    errors: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
 
 
 @pytest.fixture
-def fresh(page, board):
-    """The page reloaded: no sort or filter left by another test."""
-    page.open(board.as_uri())
-    return page
+def visit(browser):
+    """``visit(url, javascript=True)``: the page loaded in a new 1400x2000 context, closed after the test."""
+    contexts = []
+
+    def open_page(url: str, javascript: bool = True) -> Visit:
+        context = browser.new_context(java_script_enabled=javascript, viewport={"width": 1400, "height": 2000})
+        contexts.append(context)
+        seen = Visit(context.new_page())
+        seen.page.on("console", lambda m: m.type in ("error", "assert")
+                     and seen.errors.append(f"console.{m.type}: {m.text} {m.location.get('url', '')}"))
+        seen.page.on("pageerror", lambda e: seen.errors.append(f"exception: {e}"))
+        seen.page.on("requestfailed", lambda r: seen.errors.append(f"failed: {r.url} {r.failure}"))
+        seen.page.on("request", lambda r: seen.requests.append(r.url))
+        seen.page.goto(url)
+        return seen
+
+    yield open_page
+    for context in contexts:
+        context.close()
 
 
-VISIBLE = "(el => el.getClientRects().length > 0)"
+@pytest.fixture
+def fresh(board, visit) -> Visit:
+    """The page in a fresh context: no sort or filter left by another test."""
+    return visit(board.as_uri())
 
 
 def column(page: Page, table: str, index: int, rows: str = "tbody tr") -> list[str]:
-    return page.evaluate(f"Array.from(document.querySelectorAll('#{table} {rows}')).filter({VISIBLE})"
-                         f".map(r => r.cells[{index}].textContent.trim())")
+    """The trimmed text of cell ``index`` in each visible row."""
+    return page.locator(f"#{table} {rows}").filter(visible=True).evaluate_all(
+        "(rows, i) => rows.map(r => r.cells[i].textContent.trim())", index)
 
 
 def test_page_loads_without_console_errors_or_network(fresh, board):
-    assert fresh.evaluate("document.title") == "seqbench leaderboard"
-    assert fresh.errors() == []
-    requests = fresh.requests()
-    assert board.as_uri() in requests
-    assert all(url.startswith(("file:", "data:")) for url in requests), requests
-    assert any(url.endswith("curves_parity.png") for url in requests)
-    assert fresh.evaluate("Array.from(document.images).every(i => i.complete && i.naturalWidth > 0)")
+    page = fresh.page
+    assert page.title() == "seqbench leaderboard"
+    assert fresh.errors == []
+    assert board.as_uri() in fresh.requests
+    assert all(url.startswith(("file:", "data:")) for url in fresh.requests), fresh.requests
+    assert any(url.endswith("curves_parity.png") for url in fresh.requests)
+    assert page.locator("img").evaluate_all("images => images.every(i => i.complete && i.naturalWidth > 0)")
 
 
 def test_clicking_a_header_sorts_rows_with_baselines_last(fresh):
     def numbers(values):
         return [float(v.split()[0]) for v in values]
 
-    header = f"document.querySelectorAll('#{TABLE} thead th')"
-    assert fresh.evaluate(f"{header}[1].textContent").startswith("accuracy")
-    before = column(fresh, TABLE, 0)
-    fresh.evaluate(f"{header}[1].click()")
-    models = column(fresh, TABLE, 1, "tbody tr:not(.pinned)")
+    page = fresh.page
+    header = page.locator(f"#{TABLE} thead th")
+    assert header.nth(1).text_content().startswith("accuracy")
+    before = column(page, TABLE, 0)
+    header.nth(1).click()
+    models = column(page, TABLE, 1, "tbody tr:not(.pinned)")
     assert numbers(models) == sorted(numbers(models)) and numbers(models)[0] == 0.2
-    assert column(fresh, TABLE, 0)[-1].startswith("baseline: chance")
-    assert column(fresh, TABLE, 0) != before
-    fresh.evaluate(f"{header}[1].click()")  # again: descending, the baseline still last
-    models = column(fresh, TABLE, 1, "tbody tr:not(.pinned)")
+    assert column(page, TABLE, 0)[-1].startswith("baseline: chance")
+    assert column(page, TABLE, 0) != before
+    header.nth(1).click()  # again: descending, the baseline still last
+    models = column(page, TABLE, 1, "tbody tr:not(.pinned)")
     assert numbers(models) == sorted(numbers(models), reverse=True)
-    assert column(fresh, TABLE, 0)[-1].startswith("baseline: chance")
-    assert fresh.evaluate(f"{header}[1].getAttribute('aria-sort')") == "descending"
-    fresh.evaluate(f"{header}[0].click()")  # text column: by model name
-    names = [fresh.evaluate(f"document.querySelectorAll('#{TABLE} tbody tr:not(.pinned) th')[{i}].dataset.sort")
-             for i in range(4)]
-    assert names == sorted(names, key=str.lower)
-    assert fresh.errors() == []
+    assert column(page, TABLE, 0)[-1].startswith("baseline: chance")
+    assert header.nth(1).get_attribute("aria-sort") == "descending"
+    header.nth(0).click()  # text column: by model name
+    names = page.locator(f"#{TABLE} tbody tr:not(.pinned) th").evaluate_all("cells => cells.map(c => c.dataset.sort)")
+    assert len(names) == 4 and names == sorted(names, key=str.lower)
+    assert fresh.errors == []
 
 
 def test_overview_sorts_tasks_by_a_models_column_keeping_the_mean_rank_last(fresh):
-    gru = fresh.evaluate("Array.from(document.querySelectorAll('#table-overview thead th')).findIndex("
-                         "th => th.textContent.trim().startsWith('gru'))")
-    fresh.evaluate(f"document.querySelectorAll('#table-overview thead th')[{gru}].click()")
-    values = column(fresh, "table-overview", gru, "tbody tr:not(.pinned)")
+    page = fresh.page
+    header = page.locator("#table-overview thead th")
+    gru = header.evaluate_all("cells => cells.findIndex(th => th.textContent.trim().startsWith('gru'))")
+    header.nth(gru).click()
+    values = column(page, "table-overview", gru, "tbody tr:not(.pinned)")
     leading = [float(v.split()[0]) for v in values if v != "n/a"]
     assert leading == sorted(leading) and values[len(leading):] == ["n/a"] * (len(values) - len(leading))
-    assert column(fresh, "table-overview", 0)[-1].startswith("mean rank")
+    assert column(page, "table-overview", 0)[-1].startswith("mean rank")
 
 
 def test_filters_hide_other_models_and_task_families(fresh):
-    fresh.evaluate("const box = document.getElementById('filter-model'); box.value = 'gru';"
-                   "box.dispatchEvent(new Event('input'))")
-    shown = fresh.evaluate(f"Array.from(document.querySelectorAll('section.task table.board tbody tr')).filter({VISIBLE})"
-                           ".map(r => r.dataset.model || r.className)")
+    page = fresh.page
+    page.locator("#filter-model").fill("gru")
+    shown = page.locator("section.task table.board tbody tr").filter(visible=True).evaluate_all(
+        "rows => rows.map(r => r.dataset.model || r.className)")
     assert shown and all(s == "gru" or "baseline" in s for s in shown), shown
-    assert fresh.evaluate(f"Array.from(document.querySelectorAll('#table-overview thead th[data-model]'))"
-                          f".filter({VISIBLE}).map(th => th.textContent.trim())") == ["gru"]
-    fresh.evaluate("const family = document.getElementById('filter-kind'); family.value = 'tagging';"
-                   "family.dispatchEvent(new Event('change'))")
-    assert fresh.evaluate(f"Array.from(document.querySelectorAll('section.task')).filter({VISIBLE})"
-                          ".map(s => s.id)") == ["task-pos_tagging"]
-    assert fresh.evaluate(f"Array.from(document.querySelectorAll('#contents li')).filter({VISIBLE})"
-                          ".map(li => li.textContent)") == ["Overview", "Headroom", "pos_tagging tagging"]
-    assert column(fresh, "table-overview", 0) == ["pos_tagging", column(fresh, "table-overview", 0)[-1]]
-    assert fresh.evaluate("document.getElementById('filter-count').textContent").startswith("1 of 5")
+    models = page.locator("#table-overview thead th[data-model]").filter(visible=True).all_text_contents()
+    assert [m.strip() for m in models] == ["gru"]
+    page.locator("#filter-kind").select_option("tagging")
+    assert page.locator("section.task").filter(visible=True).evaluate_all("s => s.map(x => x.id)") == ["task-pos_tagging"]
+    assert page.locator("#contents li").filter(visible=True).all_text_contents() == [
+        "Overview", "Headroom", "pos_tagging tagging"]
+    assert column(page, "table-overview", 0) == ["pos_tagging", column(page, "table-overview", 0)[-1]]
+    assert page.locator("#filter-count").text_content().startswith("1 of 5")
 
 
 def test_contents_links_reach_their_sections(fresh):
-    links = fresh.evaluate("Array.from(document.querySelectorAll('#contents a')).map(a => a.getAttribute('href'))")
+    page = fresh.page
+    links = page.locator("#contents a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
     assert len(links) == 7  # overview, headroom and five tasks
     for link in links:
-        assert fresh.evaluate(f"document.getElementById({link[1:]!r}) !== null"), link
-        fresh.evaluate(f"document.querySelector('#contents a[href=\"{link}\"]').click()")
-        top = fresh.evaluate(f"document.getElementById({link[1:]!r}).getBoundingClientRect().top")
-        assert fresh.evaluate("location.hash") == link
-        at_bottom = fresh.evaluate("scrollY + innerHeight >= document.documentElement.scrollHeight - 2")
-        assert -2 <= top <= 80 or (at_bottom and 0 <= top < fresh.evaluate("innerHeight")), (link, top)
+        target = page.locator(f"id={link[1:]}")
+        assert target.count() == 1, link
+        page.locator(f'#contents a[href="{link}"]').click()
+        top = target.evaluate("el => el.getBoundingClientRect().top")
+        assert page.evaluate("location.hash") == link
+        at_bottom = page.evaluate("scrollY + innerHeight >= document.documentElement.scrollHeight - 2")
+        assert -2 <= top <= 80 or (at_bottom and 0 <= top < page.evaluate("innerHeight")), (link, top)
 
 
 def test_no_stray_empty_column_and_no_markdown(fresh):
-    shapes = fresh.evaluate("""Array.from(document.querySelectorAll('table')).map(t => {
+    page = fresh.page
+    shapes = page.locator("table").evaluate_all("""tables => tables.map(t => {
         const width = t.tHead.rows[0].cells.length;
         const rows = Array.from(t.rows).map(r => Array.from(r.cells).map(c => c.textContent.trim()));
         const empty = [...Array(width).keys()].filter(i => rows.every(r => r[i] === ''));
@@ -209,30 +250,26 @@ def test_no_stray_empty_column_and_no_markdown(fresh):
     assert len(shapes) >= 6
     for shape in shapes:
         assert shape["widths"] == [shape["width"]] and shape["empty"] == [], shape
-    text = fresh.evaluate("document.body.innerText")
+    text = page.locator("body").inner_text()
     assert "**" not in text and "model_label" not in text
     assert '<script>alert("x")</script>|a b' in text  # the hostile name shown as text
 
 
-def test_tables_are_all_there_with_javascript_off(page, board):
-    page.send("Emulation.setScriptExecutionDisabled", {"value": True}, session=True)
-    try:
-        page.open(board.as_uri())
-        assert page.evaluate("document.getElementById('controls').hidden")  # the filters need JavaScript
-        assert page.evaluate("document.querySelectorAll('table').length") == board.read_text().count("<table")
-        assert page.evaluate("document.querySelectorAll('#table-task-parity tbody tr').length") == 5
-        assert page.evaluate("document.querySelector('#table-task-parity thead th').getAttribute('title')") is None
-    finally:
-        page.send("Emulation.setScriptExecutionDisabled", {"value": False}, session=True)
+def test_tables_are_all_there_with_javascript_off(board, visit):
+    page = visit(board.as_uri(), javascript=False).page
+    assert page.locator("#controls").get_attribute("hidden") is not None  # the filters need JavaScript
+    assert page.locator("table").count() == board.read_text().count("<table")
+    assert page.locator("#table-task-parity tbody tr").count() == 5
+    assert page.locator("#table-task-parity thead th").first.get_attribute("title") is None
 
 
-def test_screenshot(board, browser, tmp_path):
+def test_screenshot(fresh, tmp_path):
     shot = tmp_path / "leaderboard.png"
-    run_headless(browser, f"--screenshot={shot}", "--window-size=1400,2000", board.as_uri())
+    fresh.page.screenshot(path=shot)
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 50_000
 
 
-def test_the_committed_boards_page_as_a_visitor_sees_it(page):
+def test_the_committed_boards_page_as_a_visitor_sees_it(visit):
     """leaderboards/main/leaderboard.html: loads cleanly, no stray column or markdown, sorts, and
     every task is reached from the contents."""
     from conftest import ROOT
@@ -241,23 +278,21 @@ def test_the_committed_boards_page_as_a_visitor_sees_it(page):
     if 'id="table-overview"' not in committed.read_text():
         pytest.fail("leaderboards/main/leaderboard.html predates the page: run `make leaderboard` (or seqbench "
                     "leaderboard leaderboards/main/raw --out leaderboards/main) and commit it")
-    page.open(committed.as_uri())
-    try:
-        assert page.errors() == [] and all(u.startswith(("file:", "data:")) for u in page.requests())
-        assert "**" not in page.evaluate("document.body.innerText")
-        empty = page.evaluate("""Array.from(document.querySelectorAll('table')).filter(t => {
-            const rows = Array.from(t.rows).map(r => Array.from(r.cells).map(c => c.textContent.trim()));
-            const width = t.tHead.rows[0].cells.length;
-            return rows.some(r => r.length !== width) || [...Array(width).keys()].some(i => rows.every(r => !r[i]));
-        }).map(t => t.id)""")
-        assert empty == []
-        sections = page.evaluate("Array.from(document.querySelectorAll('section.task')).map(s => s.id)")
-        links = page.evaluate("Array.from(document.querySelectorAll('#contents a')).map(a => a.hash.slice(1))")
-        assert sections and set(sections) <= set(links)
-        table = f"table-{sections[0]}"
-        page.evaluate(f"document.querySelectorAll('#{table} thead th')[1].click()")
-        values = [v.split()[0] for v in column(page, table, 1, "tbody tr:not(.pinned)")]
-        numbers = [float(v) for v in values if v != "n/a"]
-        assert numbers == sorted(numbers)
-    finally:
-        page.open("about:blank")
+    seen = visit(committed.as_uri())
+    page = seen.page
+    assert seen.errors == [] and all(u.startswith(("file:", "data:")) for u in seen.requests)
+    assert "**" not in page.locator("body").inner_text()
+    empty = page.locator("table").evaluate_all("""tables => tables.filter(t => {
+        const rows = Array.from(t.rows).map(r => Array.from(r.cells).map(c => c.textContent.trim()));
+        const width = t.tHead.rows[0].cells.length;
+        return rows.some(r => r.length !== width) || [...Array(width).keys()].some(i => rows.every(r => !r[i]));
+    }).map(t => t.id)""")
+    assert empty == []
+    sections = page.locator("section.task").evaluate_all("s => s.map(x => x.id)")
+    links = page.locator("#contents a").evaluate_all("links => links.map(a => a.hash.slice(1))")
+    assert sections and set(sections) <= set(links)
+    table = f"table-{sections[0]}"
+    page.locator(f"#{table} thead th").nth(1).click()
+    values = [v.split()[0] for v in column(page, table, 1, "tbody tr:not(.pinned)")]
+    numbers = [float(v) for v in values if v != "n/a"]
+    assert numbers == sorted(numbers)
