@@ -261,3 +261,17 @@ def test_negative_eigenvalues_let_mamba_learn_parity():
         torch.set_num_threads(threads)
     assert signed >= 0.9, signed
     assert positive <= 0.6, positive
+
+
+def test_auto_scan_is_the_faster_path_of_the_device_and_the_same_function():
+    """``scan=auto`` (the default) steps through time on a CPU and gives the parallel path's outputs."""
+    from seqbench.models.modern import SCAN
+    from seqbench.models.scans import SCANS, resolve_scan
+
+    assert SCAN.default == "auto" and SCAN.choices == SCANS
+    assert resolve_scan("auto", torch.zeros(1)) == "sequential"
+    assert resolve_scan("auto", torch.zeros(1, device="meta")) == "parallel"
+    x = torch.randn(3, 9, 5, generator=torch.Generator().manual_seed(2))
+    for family, options in SCANNED:  # _core seeds the weights alike
+        auto, parallel = _core(family, "auto", options), _core(family, "parallel", options)
+        assert _close(auto(x)[0], parallel(x)[0]), family

@@ -41,15 +41,14 @@ import math
 import torch
 from torch import nn
 
-from seqbench.models.minrnn import SCANS
-from seqbench.models.scans import chunked_scan, sequential_scan
+from seqbench.models.scans import SCANS, chunked_scan, resolve_scan, sequential_scan
 
 
 class LRU(nn.Module):
     """One LRU layer of width ``size`` with ``state_size`` complex states, then GELU and a GLU."""
 
     def __init__(self, size: int, state_size: int, r_min: float = 0.0, r_max: float = 1.0,
-                 max_phase: float = 2 * math.pi, scan: str = "parallel") -> None:
+                 max_phase: float = 2 * math.pi, scan: str = "auto") -> None:
         super().__init__()
         if scan not in SCANS:
             raise ValueError(f"scan={scan!r}: must be one of {', '.join(SCANS)}")
@@ -92,7 +91,7 @@ class LRU(nn.Module):
                 a = torch.where(keep, a, torch.ones_like(a))
                 bu = torch.where(keep, bu, torch.zeros_like(bu))
             x0 = None if state is None else state[0]
-            x = (chunked_scan if self.scan == "parallel" else sequential_scan)(a, bu, x0)  # (B, T, N)
+            x = (chunked_scan if resolve_scan(self.scan, a) == "parallel" else sequential_scan)(a, bu, x0)  # (B, T, N)
             y = x.real @ self.C_re.t() - x.imag @ self.C_im.t() + self.D * u32  # Re(C x) + D u
         first, gate = self.glu(nn.functional.gelu(y).to(u.dtype)).chunk(2, dim=-1)
         return first * torch.sigmoid(gate), (x[:, -1],)

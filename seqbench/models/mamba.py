@@ -44,8 +44,7 @@ import torch
 from torch import nn
 from torch.nn.functional import silu, softplus
 
-from seqbench.models.minrnn import SCANS
-from seqbench.models.scans import chunked_scan, sequential_scan
+from seqbench.models.scans import SCANS, chunked_scan, resolve_scan, sequential_scan
 
 #: the longest stretch of time whose (B, T, E, N) states are formed at once
 BLOCK = 256
@@ -55,7 +54,7 @@ class Mamba(nn.Module):
     """One Mamba block of width ``size`` (see the module docstring for every symbol)."""
 
     def __init__(self, size: int, state_size: int = 16, expand: int = 2, conv_kernel: int = 4,
-                 eigenvalue_min: float = 0.0, scan: str = "parallel", dt_min: float = 0.001,
+                 eigenvalue_min: float = 0.0, scan: str = "auto", dt_min: float = 0.001,
                  dt_max: float = 0.1) -> None:
         super().__init__()
         if scan not in SCANS:
@@ -99,7 +98,7 @@ class Mamba(nn.Module):
         x = silu(self.conv(window)).transpose(1, 2)  # (B, T, E)
         dt, B, C = self.x_proj(x).split([self.rank, self.state_size, self.state_size], dim=-1)
         dt = softplus(self.dt_proj(dt))  # (B, T, E)
-        scan = chunked_scan if self.scan == "parallel" else sequential_scan
+        scan = chunked_scan if resolve_scan(self.scan, x) == "parallel" else sequential_scan
         ys = []
         for start in range(0, steps, BLOCK):
             part = slice(start, start + BLOCK)

@@ -38,9 +38,8 @@ import torch
 from torch import nn
 from torch.nn.functional import softplus
 
-from seqbench.models.scans import log_scan, sequential_scan
+from seqbench.models.scans import SCANS, log_scan, resolve_scan, sequential_scan
 
-SCANS = ("parallel", "sequential")
 
 
 def g(x: torch.Tensor) -> torch.Tensor:
@@ -58,7 +57,7 @@ class _MinRNN(nn.Module):
 
     gates_per_unit = 2
 
-    def __init__(self, size: int, scan: str = "parallel") -> None:
+    def __init__(self, size: int, scan: str = "auto") -> None:
         super().__init__()
         if scan not in SCANS:
             raise ValueError(f"scan={scan!r}: must be one of {', '.join(SCANS)}")
@@ -77,7 +76,7 @@ class _MinRNN(nn.Module):
                 state: tuple[torch.Tensor, ...] | None = None) -> tuple[torch.Tensor, tuple[torch.Tensor]]:
         """x (B, T, H) -> outputs (B, T, H), state ``(h,)`` at each example's last valid step."""
         h0 = None if state is None else state[0]
-        log = self.scan == "parallel"
+        log = resolve_scan(self.scan, x) == "parallel"
         a, b = self.coefficients(self.gates(x), log)  # (B, T, H) each
         if valid is not None:  # padding: a = 1, b = 0 (in log space: 0 and -inf)
             keep = valid[:, :, None]
