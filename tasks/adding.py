@@ -42,6 +42,7 @@ class Adding(SequenceTask):
     reference_baseline = "constant_1"
     version = 2  # 2: test_ood lengths on a grid of 4 lengths, equally often (per-length intervals)
     description = "(value, marker) steps -> sum of the two marked values (regression)"
+    tags = frozenset({"memory"})
     partition = "none"
     partition_reason = "continuous inputs: every value is a uniform real number, so an input recurs with probability 0"
     knobs = (Knob("min_length", 2, low=MARKED, high=100_000, help="shortest training sequence"),) \

@@ -64,6 +64,7 @@ class Addition(Task):
     name = "addition"
     version = 2  # 2: val and test inputs are never trained on (a hash partition of the input space)
     description = "'a+b' as digits -> the digits of the sum"
+    tags = frozenset({"algorithmic"})
     knobs = (
         Knob("min_digits", 1, low=1, high=MAX_DIGITS - 1, help="fewest digits of a training operand"),
         Knob("digits", 3, low=1, high=MAX_DIGITS - 1, help="most digits of a training operand"),

@@ -33,6 +33,7 @@ class BracketDepth(SequenceTask):
     version = 3  # 3: val and test inputs are never trained on (a hash partition of the input space)
     # 2: test_ood lengths on a grid of 4 lengths, equally often (per-length intervals)
     description = "bracket string -> nesting depth after each bracket"
+    tags = frozenset({"algorithmic"})
     knobs = length_knobs(length=20) + (
         Knob("max_depth", 4, low=1, high=1000, help="deepest nesting a string reaches"),
     )

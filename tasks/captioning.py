@@ -47,6 +47,7 @@ class Captioning(Task):
     name = "captioning"
     version = 2  # 2: val and test inputs are never trained on (a hash partition of the input space)
     description = "scene of object groups (one feature vector) -> caption words in canonical order"
+    tags = frozenset({"language"})
     knobs = (
         Knob("min_objects", 1, low=1, high=8, help="fewest object groups in a scene"),
         Knob("max_objects", 3, low=1, high=8, help="most object groups in a scene"),

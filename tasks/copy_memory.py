@@ -50,6 +50,7 @@ class CopyMemory(Task):
     reference_baseline = "memoryless"
     version = 2  # 2: val and test inputs are never trained on (a hash partition of the input space)
     description = "symbols, a long delay, a marker -> the symbols again (Arjovsky et al. 2016)"
+    tags = frozenset({"memory"})
     knobs = (
         Knob("delay", 100, low=1, high=100_000, help="T: blanks between the symbols and the end of the marker"),
         Knob("ood_delay", None, low=2, high=200_000, type=int, optional=True,

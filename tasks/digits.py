@@ -67,6 +67,7 @@ class Digits(Task):
     name = "digits"
     version = 2  # 2: test_ood, the test images under pixel noise
     description = "8x8 digit image (flattened) -> digit class"
+    tags = frozenset({"image"})
     partition = "none"
     partition_reason = ("a fixed data set split once: train, val and test are disjoint sets of images "
                         "(no image occurs twice in the data); test_ood is the test images under noise")

@@ -78,6 +78,7 @@ class GrammarLM(Task):
     reference_baseline = "true_source"
     version = 1
     description = "characters of sentences from a probabilistic grammar (exact entropy floor)"
+    tags = frozenset({"language"})
     partition = "none"
     partition_reason = ("an unbounded known source: the grammar's streams of `length` characters are far more "
                         "than a run draws, so a test stream recurs in training only by chance (measured: "

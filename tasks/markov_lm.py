@@ -39,6 +39,7 @@ class MarkovLM(Task):
     reference_baseline = "true_source"
     version = 1
     description = "character stream from a random order-k Markov source (known entropy floor)"
+    tags = frozenset({"language"})
     partition = "none"
     partition_reason = ("an unbounded known source: vocab_size ** length streams, of which a run draws a tiny "
                         "fraction, so a test stream recurs in training only by chance (measured: none "

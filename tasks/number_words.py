@@ -155,6 +155,7 @@ class NumberWords(Task):
     version = 3  # 3: val and test hold numbers never trained on (a hash partition), each number once
     # 2: numbers held out of training (holdout) make a test_ood split of new combinations
     description = "integer (one-hot digits) -> its English words as characters"
+    tags = frozenset({"language"})
     eval_shares = (0.1, 0.2)
     knobs = (
         Knob("max_value", 999, low=1, high=999_999, help="largest number; training numbers are uniform over "

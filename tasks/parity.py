@@ -31,6 +31,7 @@ class Parity(SequenceTask):
     version = 3  # 3: val and test inputs are never trained on (a hash partition of the input space)
     # 2: test_ood lengths on a grid of 4 lengths, equally often (per-length intervals)
     description = "bit string -> 1 if it holds an odd number of ones"
+    tags = frozenset({"algorithmic"})
     knobs = length_knobs(length=16) + (
         Knob("p_one", 0.5, low=0.0, high=1.0, help="probability that a bit is 1"),
     )

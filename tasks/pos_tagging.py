@@ -109,6 +109,7 @@ class PosTagging(SequenceTask):
     version = 3  # 3: val and test inputs are never trained on (a hash partition of the input space)
     # 2: test_ood lengths on a grid of 4 lengths, equally often (per-length intervals)
     description = "sentence -> part-of-speech tags; ambiguous words need the words to their right"
+    tags = frozenset({"language"})
     knobs = (Knob("min_length", 2, low=2, high=100_000, help="fewest words in a training sentence"),) \
         + length_knobs(length=16)[1:]
 

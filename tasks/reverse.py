@@ -44,6 +44,7 @@ class Reverse(SequenceTask):
     version = 3  # 3: val and test inputs are never trained on (a hash partition of the input space)
     # 2: test_ood lengths on a grid of 4 lengths, equally often (per-length intervals)
     description = "string -> the same string reversed"
+    tags = frozenset({"algorithmic"})
     knobs = length_knobs(length=10) + (
         Knob("vocab_size", 4, low=1, high=len(LETTERS), help="distinct symbols"),
     )

@@ -67,6 +67,7 @@ class Sentiment(SequenceTask):
     version = 3  # 3: val and test inputs are never trained on (a hash partition of the input space)
     # 2: test_ood lengths on a grid of 4 lengths, equally often (per-length intervals)
     description = "review -> positive/negative, with negation, intensifiers and 'but' (order matters)"
+    tags = frozenset({"language"})
     knobs = (Knob("min_length", STRUCTURE, low=STRUCTURE, high=100_000,
                   help="shortest training review (room for the longest phrase structure)"),) \
         + length_knobs(length=16)[1:] + (

@@ -157,6 +157,7 @@ class Shapes(_ShapeImages):
 
     name = "shapes"
     description = "image of a shape (flattened pixels) -> circle, square, triangle or cross"
+    tags = frozenset({"image"})
 
     def build_spec(self) -> TaskSpec:
         return TaskSpec(kind="one_to_one", input=Vector(self.height * self.width * self.channels),
@@ -185,6 +186,7 @@ class ShapesRows(_ShapeImages):
 
     name = "shapes_rows"
     description = "image of a shape, one row per step -> circle, square, triangle or cross"
+    tags = frozenset({"image"})
 
     def build_spec(self) -> TaskSpec:
         return TaskSpec(kind="many_to_one", input=Vector(self.width * self.channels),

@@ -34,6 +34,7 @@ class Sort(Reverse):
     version = 3  # 3: val and test inputs are never trained on (a hash partition of the input space)
     # 2: test_ood lengths on a grid of 4 lengths, equally often (per-length intervals)
     description = "string -> its symbols in sorted order"
+    tags = frozenset({"algorithmic"})
     knobs = length_knobs(length=10) + (
         Knob("vocab_size", 8, low=1, high=len(LETTERS), help="distinct symbols"),
     )

@@ -126,6 +126,7 @@ class TextLM(Task):
     name = "text_lm"
     version = 2  # 2: the default text is Python's documentation topics (pydoc_data.topics), not the lecture excerpt
     description = "next character of a text (default: Python's pydoc topics, ~465 KB; corpus=lecture, task.path)"
+    tags = frozenset({"language"})
     partition = "none"
     partition_reason = ("train, val and test are contiguous, disjoint portions of the text (80, 10 and 10 %; "
                         "76, 12 and 12 % of the documentation topics, whose repeated paragraphs are dropped), and "

@@ -280,11 +280,16 @@ def test_bucket_sort_position_prior_by_enumeration():
 def test_experiment_chomsky_sweeps_the_fifteen_tasks_seven_models_three_seeds():
     from pathlib import Path
 
+    from importlib import import_module
+
     from omegaconf import OmegaConf
+
+    import_module("seqbench.cli.run")  # registers ${seqbench.tagged:...}, which the grid's tasks use
 
     conf = Path(__file__).parents[1] / "conf" / "experiment"
     full = OmegaConf.load(conf / "chomsky.yaml")
     params = full.hydra.sweeper.params
+    assert OmegaConf.to_container(params)["task"] == "${seqbench.tagged:chomsky}"  # the tasks by tag, not a list
     assert sorted(params.task.split(",")) == sorted(NAMES)
     assert params.model.split(",") == ["rnn_tanh", "rnn_relu", "rnn_sigmoid", "lstm", "gru", "stacked_lstm", "transformer"]
     assert params.seed == "range(3)" and full.trainer.batch_size == 128

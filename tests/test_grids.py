@@ -82,13 +82,22 @@ def _short(name: str) -> dict:
     return {"name": name, **({"length": 8, "ood_length": 16} if "ood_grid" in knobs else {})}
 
 
-def _left_out_of_the_demo() -> set[str]:
-    """The tasks ``experiment=smoke`` (``make demo``) leaves out of its ``task=glob(*...)`` sweep."""
-    import re
+def _swept_tasks(experiment: str) -> list[str]:
+    """The tasks ``experiment=NAME`` sweeps: its sweeper's ``task`` param, resolved (a plain list, or
+    the tasks chosen by tag: ``${seqbench.untagged:chomsky}``)."""
+    from importlib import import_module
 
-    sweep = (ROOT / "conf" / "experiment" / "smoke.yaml").read_text()
-    found = re.search(r"task: glob\(\*(?:,exclude=\[([^]]*)\])?\)", sweep)
-    return set(filter(None, (found.group(1) or "").split(","))) if found else set(TASKS.names())
+    from omegaconf import OmegaConf
+
+    import_module("seqbench.cli.run")  # registers the resolvers seqbench.tagged and seqbench.untagged
+
+    params = OmegaConf.load(ROOT / "conf" / "experiment" / f"{experiment}.yaml").hydra.sweeper.params
+    return str(params.task).split(",")
+
+
+def _left_out_of_the_demo() -> set[str]:
+    """The tasks ``experiment=smoke`` (``make demo``) leaves out of its sweep (those tagged chomsky)."""
+    return set(TASKS.load_all()[0]) - set(_swept_tasks("smoke"))
 
 
 @pytest.fixture(scope="session")
@@ -107,7 +116,48 @@ def fresh_runs(tmp_path_factory):
 
 def _in_the_demo() -> list[str]:
     """The tasks ``make demo`` runs (``experiment=smoke``)."""
-    return sorted(set(TASKS.names()) - _left_out_of_the_demo())
+    return sorted(_swept_tasks("smoke"))
+
+
+#: The hand-written list of the Chomsky-hierarchy tasks the experiment grids held before tags.
+CHOMSKY_LIST = ("even_pairs,modular_arithmetic,parity_check,cycle_navigation,stack_manipulation,reverse_string,"
+                "modular_arithmetic_brackets,solve_equation,duplicate_string,missing_duplicate_string,odds_first,"
+                "binary_addition,binary_multiplication,compute_sqrt,bucket_sort")
+
+
+@pytest.mark.parametrize("experiment, replaced, narrowed", [
+    ("chomsky", CHOMSKY_LIST, ["model=lstm", "seed=0"]),  # ${seqbench.tagged:chomsky}, basic sweeper
+    ("smoke", f"glob(*,exclude=[{CHOMSKY_LIST}])", ["model=lstm"]),  # ${seqbench.untagged:chomsky}
+    ("leaderboard", f"glob(*,exclude=[{CHOMSKY_LIST}])", ["model=lstm", "seed=0", "trainer.lr=0.01"]),  # select
+], ids=["chomsky", "smoke", "leaderboard_select"])
+def test_a_grid_by_tag_expands_to_the_jobs_of_the_list_it_replaced(experiment, replaced, narrowed, tmp_path):
+    """The experiments name their tasks by tag; the preflight (as ``seqbench run`` checks a grid, here
+    with ``resume=true``) expands each to the very jobs, in the very folders, of the list it replaced,
+    so a grid started before tags resumes with its finished runs found."""
+    from seqbench.cli.preflight import preflight
+    from seqbench.cli.run import register_configs
+
+    register_configs()
+    common = ["-m", f"experiment={experiment}", *narrowed, "resume=true", f"hydra.sweep.dir={tmp_path}"]
+    by_tag = preflight(common)
+    by_list = preflight([*common, f"hydra.sweeper.params.task='{replaced}'"])
+    assert by_tag.n_jobs == by_list.n_jobs > 0
+    assert sorted(by_tag.subdirs) == sorted(by_list.subdirs)
+    assert any("task=parity_check" in d for d in by_tag.subdirs) == (experiment == "chomsky")
+
+
+def test_the_committed_chomsky_board_is_found_by_its_tagged_grid(tmp_path):
+    """Resuming the committed Chomsky grid (its job folders were named when the tasks were a list)
+    finds every finished run of the cell it resumes in the folder the tagged grid names."""
+    from seqbench.cli.preflight import preflight
+    from seqbench.cli.run import register_configs
+
+    register_configs()
+    plan = preflight(["-m", "experiment=chomsky", "device=cuda", "model=lstm", "seed=0", "resume=true",
+                      f"hydra.sweep.dir={tmp_path}"])
+    committed = {p.name for p in (ROOT / "leaderboards" / "chomsky" / "sweep").iterdir()
+                 if p.name.startswith("device=cuda,experiment=chomsky,model=lstm,seed=0,")}
+    assert plan.n_jobs == 15 and committed and committed <= set(plan.subdirs)
 
 
 def _compare(ours: dict, theirs: dict) -> None:

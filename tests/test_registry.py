@@ -33,6 +33,7 @@ class CountMod3(SequenceTask):
     name = "acme_count"
     kind = "many_to_one"
     description = "bits -> number of ones mod 3"
+    tags = frozenset({"acme", "counting"})
     knobs = length_knobs(length=8)
 
     def build_spec(self):
@@ -87,6 +88,7 @@ def plugin_session(tmp_path_factory):
         out = tmp_path_factory.mktemp("plugin_runs")
         commands = {
             "tasks": ["tasks", "--json"],
+            "tagged": ["tasks", "--tag", "acme", "--json"],
             "check": ["check", "acme_count"],
             "run": ["run", "task=acme_count", "model=gru", *SMOKE, f"hydra.run.dir={out / 'run'}"],
             "sweep": ["run", "-m", "task=glob(acme*)", "model=gru", *SMOKE, f"hydra.sweep.dir={out / 'sweep'}"],
@@ -135,6 +137,8 @@ def test_third_party_plugin_is_listed_checked_and_runs(plugin_session):
     # the broken plugin and the name thief are reported by name; everything else still loads
     assert "acme_broken" in listed.stderr and "ModuleNotFoundError" in listed.stderr
     assert "'parity' from 'acme-tasks'" in listed.stderr and "reuses the name" in listed.stderr
+    tagged = json.loads(done["tagged"].stdout)  # its tags select it, its kind added to them
+    assert [(t["name"], t["tags"]) for t in tagged] == [("acme_count", ["acme", "counting", "many_to_one"])]
 
     assert done["check"].returncode == 0 and "ok   acme_count" in done["check"].stdout
 

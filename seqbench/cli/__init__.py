@@ -16,7 +16,7 @@ USAGE = """usage: seqbench COMMAND [ARGS]
 
 commands:
   run [-m] KEY=VALUE ...     train one configuration, or a grid with -m (Hydra overrides)
-  tasks [--json]             list the registered tasks
+  tasks [--tag TAG] [--json] list the registered tasks (--tag chomsky: those tagged chomsky)
   models [--json]            list the registered models and their options
   check TASK ...             run the conformance checks on tasks (default: all)
   check --model NAME         run the conformance checks on a model (every kind)

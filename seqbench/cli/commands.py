@@ -21,21 +21,30 @@ def _warn(problems: list[str]) -> None:
 
 def tasks(argv: list[str]) -> int:
     parser = Parser(prog="seqbench tasks", description="List the registered tasks.")
+    parser.add_argument("--tag", action="append", default=[], metavar="TAG",
+                        help="only the tasks that hold TAG (a family such as chomsky, a level, a kind); "
+                             "repeat it to require several")
     parser.add_argument("--json", action="store_true", help="print a JSON list instead of a table")
     args = parser.parse_args(argv)
     loaded, problems = TASKS.load_all()
-    _warn(problems)
-    described = []
+    described, broken = [], []
     for name, cls in loaded.items():
         try:
             described.append(cls().describe())
         except Exception as exc:  # noqa: BLE001 - a plugin whose defaults do not build is reported
-            _warn([f"task plugin '{name}' cannot be built with its defaults: {type(exc).__name__}: {exc}"])
+            broken.append(f"task plugin '{name}' cannot be built with its defaults: {type(exc).__name__}: {exc}")
+    if args.tag:  # an unknown tag is refused before anything is printed
+        from seqbench.core.tags import check_known
+
+        check_known(args.tag, {tag for d in described for tag in d["tags"]})
+        described = [d for d in described if set(args.tag) <= set(d["tags"])]
+    _warn(problems + broken)
     if args.json:
         print(json.dumps(described, indent=2))
         return 0
-    rows = [(d["name"], d["kind"], d["version"], d["primary_metric"], d["description"]) for d in described]
-    print(tabulate(rows, headers=["task", "kind", "version", "primary metric", "description"]))
+    rows = [(d["name"], d["kind"], ", ".join(t for t in d["tags"] if t != d["kind"]), d["version"],
+             d["primary_metric"], d["description"]) for d in described]
+    print(tabulate(rows, headers=["task", "kind", "tags", "version", "primary metric", "description"]))
     return 0
 
 

@@ -7,7 +7,7 @@ names or keys are valid, with the closest match.
 
 from __future__ import annotations
 
-from seqbench.core.errors import ConfigError, unknown_name_message, closest
+from seqbench.core.errors import ConfigError, SeqbenchError, unknown_name_message, closest
 from seqbench.core.registry import MODELS, TASKS
 
 _SWEEP_FUNCTIONS = ("glob(", "range(", "choice(", "interval(", "tag(", "sort(", "shuffle(")
@@ -159,6 +159,35 @@ def job_dirname(override_dirname: str) -> str:
     return out
 
 
+# -- tasks chosen by tag in a grid ---------------------------------------------------------------
+
+
+def tagged_tasks(*tags: str) -> str:
+    """The tasks that hold every one of ``tags``, as a sweep's comma-separated list (the resolver
+    ``seqbench.tagged``: ``task: ${seqbench.tagged:chomsky}`` in a sweeper's params).
+
+    Each job is still ``task=NAME``, so its folder is named as if the list had been written out.
+
+    >>> tagged_tasks("chomsky", "regular")
+    'cycle_navigation,even_pairs,modular_arithmetic,parity_check'
+    """
+    from seqbench.core.tags import select
+
+    return ",".join(select(TASKS, [str(t) for t in tags]))
+
+
+def untagged_tasks(*tags: str) -> str:
+    """Every task that holds none of ``tags``, as a sweep's comma-separated list (the resolver
+    ``seqbench.untagged``: ``task: ${seqbench.untagged:chomsky}``, every task but the Chomsky family).
+
+    >>> "parity" in untagged_tasks("chomsky").split(","), "parity_check" in untagged_tasks("chomsky").split(",")
+    (True, False)
+    """
+    from seqbench.core.tags import select
+
+    return ",".join(select(TASKS, without=[str(t) for t in tags]))
+
+
 # -- Hydra's own errors, as one line -----------------------------------------------------------
 
 _GRAMMAR = "see https://hydra.cc/docs/advanced/override_grammar/basic/"
@@ -181,6 +210,12 @@ def hydra_error_message(exc: BaseException, overrides: list[str]) -> str:
     if isinstance(exc, OverrideParseException):
         bad = _unparsable(overrides)
         return f"{bad}: cannot be parsed as an override ({_first_line(exc)}); {_GRAMMAR}"
+    from omegaconf.errors import InterpolationResolutionError
+
+    refused = _seqbench_cause(exc) if isinstance(exc, InterpolationResolutionError) else None
+    if refused is not None:  # a resolver of seqbench's refused its arguments (${seqbench.tagged:...})
+        key = getattr(exc, "full_key", None)
+        return f"{key}: {refused}" if key else str(refused)
     text = _first_line(exc)
     if exc.__cause__ is not None:
         text = f"{text} ({_first_line(exc.__cause__)})"
@@ -189,6 +224,18 @@ def hydra_error_message(exc: BaseException, overrides: list[str]) -> str:
     elif text.startswith("Could not append to config"):
         text += " Set an existing key without '+' (KEY=VALUE)"
     return text
+
+
+def _seqbench_cause(exc: BaseException) -> SeqbenchError | None:
+    """The SeqbenchError behind ``exc`` (OmegaConf wraps a resolver's error, and keeps it only as
+    the context of its own), or None."""
+    seen: list[BaseException] = []
+    while exc is not None and all(exc is not other for other in seen):
+        if isinstance(exc, SeqbenchError):
+            return exc
+        seen.append(exc)
+        exc = exc.__cause__ or exc.__context__
+    return None
 
 
 def _first_line(exc: BaseException) -> str:

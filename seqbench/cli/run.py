@@ -19,7 +19,7 @@ from hydra.core.config_store import ConfigStore
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
-from seqbench.cli.overrides import job_dirname
+from seqbench.cli.overrides import job_dirname, tagged_tasks, untagged_tasks
 from seqbench.core.registry import MODELS, TASKS
 from seqbench.engine.trainer_options import TRAINER_OPTIONS
 
@@ -27,6 +27,10 @@ from seqbench.engine.trainer_options import TRAINER_OPTIONS
 # safe folder name per job (registered at import, so launcher workers that import this module
 # to run a job resolve it too).
 OmegaConf.register_new_resolver("seqbench.dirname", job_dirname, replace=True)
+# A grid's tasks by tag, in a sweeper's params: ``task: ${seqbench.tagged:chomsky}`` (the tasks tagged
+# chomsky; several tags: all of them), ``task: ${seqbench.untagged:chomsky}`` (every task but those).
+OmegaConf.register_new_resolver("seqbench.tagged", tagged_tasks, replace=True)
+OmegaConf.register_new_resolver("seqbench.untagged", untagged_tasks, replace=True)
 #: Set by ``seqbench run`` for a checked sweep: its number of jobs, for the ``[ k/N]`` progress.
 SWEEP_SIZE_VARIABLE = "SEQBENCH_SWEEP_SIZE"
 

@@ -19,5 +19,6 @@ model definitions, the registry of tasks and models, and the run record. Imports
 - :mod:`seqbench.core.registry`
 - :mod:`seqbench.core.spaces`
 - :mod:`seqbench.core.spec`
+- :mod:`seqbench.core.tags`
 - :mod:`seqbench.core.task`
 """

@@ -152,6 +152,7 @@ def _validate_task(name: str, obj: Any) -> None:
     if getattr(obj, "name", None) != name:
         raise PluginError(f"task plugin '{name}': class {obj.__name__} has name={getattr(obj, 'name', None)!r}; "
                           f"the entry-point name and the class's name must agree")
+    obj.declared_tags()  # tags that are not lowercase identifiers: refused here, by name (seqbench.core.tags)
 
 
 def _validate_model(name: str, obj: Any) -> None:

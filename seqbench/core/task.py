@@ -56,6 +56,10 @@ class Task(ABC):
     partition_reason: ClassVar[str] = ""
     #: the share of each length's inputs that val and test own under "hash" (train owns the rest)
     eval_shares: ClassVar[tuple[float, float]] = (0.05, 0.05)
+    #: what the task is, for choosing tasks by tag (``seqbench tasks --tag``, ``${seqbench.tagged:...}`` in
+    #: a grid): lowercase identifiers such as its family; its kind is added from its spec
+    #: (:mod:`seqbench.core.tags`)
+    tags: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, **values: Any) -> None:
         self.params: dict[str, Any] = validate_knobs("task", self.knobs, values)
@@ -70,6 +74,18 @@ class Task(ABC):
     def kind(self) -> str:
         """The task's kind, declared once: in its spec."""
         return self.spec.kind
+
+    @classmethod
+    def declared_tags(cls) -> frozenset[str]:
+        """The tags the class declares (``tags``), checked; a subclass may derive more (a level)."""
+        from seqbench.core.tags import check_tags
+
+        return check_tags(f"task {getattr(cls, 'name', cls.__name__)}", cls.tags)
+
+    @property
+    def all_tags(self) -> frozenset[str]:
+        """Every tag of the task: the declared ones and its kind."""
+        return self.declared_tags() | {self.kind}
 
     # ----------------------------------------------------------------- to override
     def check_params(self) -> None:
@@ -255,6 +271,7 @@ class Task(ABC):
             "kind": self.kind,
             "version": self.version,
             "description": self.description,
+            "tags": sorted(self.all_tags),
             "primary_metric": self.spec.primary_metric,
             "higher_is_better": self.spec.higher_is_better,
             "knobs": {k.name: k.describe() for k in self.knobs},

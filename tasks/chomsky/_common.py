@@ -76,8 +76,15 @@ class ChomskyTask(SequenceTask, ABC):
     """
 
     level: ClassVar[str]
+    #: the family; each task also gets its level as a tag (:meth:`declared_tags`: ``context_free``)
+    tags = frozenset({"chomsky"})
     symbols: ClassVar[tuple[str, ...]] = ()
     shortest: ClassVar[int] = 1  #: the shortest string the definition allows
+
+    @classmethod
+    def declared_tags(cls) -> frozenset[str]:
+        """The family's tag and the task's level as a tag (``context-free`` -> ``context_free``)."""
+        return super().declared_tags() | {cls.level.replace("-", "_")}
 
     def allows(self, lengths: np.ndarray) -> np.ndarray:
         """Which string lengths the task's definition allows (bool, same shape)."""
