@@ -15,7 +15,7 @@ import pytest
 import torch
 from torch import nn
 
-from conftest import ROOT
+from docs_text import blocks, section
 from seqbench import EOS, Knob, ModelDef, NotApplicableError, Tokens, decoder_vocabulary, make_task, with_eos
 from seqbench.conformance.task_checks import check_task
 from seqbench.cli import main
@@ -62,13 +62,11 @@ def test_not_applicable_kinds_are_reported_with_the_reason():
 
 
 def test_a_plugin_written_from_the_readme_passes(capsys):
-    """The README's "Adding a model" example, executed as written, registered, and checked."""
-    readme = (ROOT / "README.md").read_text()
-    section = readme.split("## Adding a model", 1)[1].split("\n## ", 1)[0]
-    code = re.findall(r"```python\n(.*?)```", section, flags=re.S)
+    """The "Adding a model" example of docs/extending.md, executed as written, registered, and checked."""
+    code = blocks(section("docs/extending.md", "Adding a model"), "python")
     assert len(code) == 1
     namespace: dict = {}
-    exec(compile(code[0], "README.md", "exec"), namespace)
+    exec(compile(code[0], "docs/extending.md", "exec"), namespace)
     name = "mean_embedding_from_the_readme"  # the README's plugin may be installed as mean_embedding
     with registered(MODELS, name, replace(namespace["mean_embedding"], name=name)):
         assert main(["check", "--model", name]) == 0

@@ -4,7 +4,6 @@ one-line errors, and every committed board's claims.yaml holds."""
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +12,7 @@ import pytest
 import yaml
 
 from conftest import ROOT, run_cli
+from docs_text import blocks, section
 from seqbench.boards.claims import Board, evaluate
 from seqbench.core.errors import SeqbenchError
 from seqbench.core.record import RunRecord, load_results, write_result
@@ -242,9 +242,8 @@ def test_the_committed_boards_have_claims():
 
 
 def test_the_readme_example_claim_holds_on_the_main_board():
-    readme = (ROOT / "README.md").read_text()
-    section = readme[readme.index("## Claims"):]
-    example = yaml.safe_load(re.search(r"```yaml\n(.*?)```", section, flags=re.S).group(1))["claims"]
+    claims_section = section("docs/boards-and-claims.md", "Claims")
+    example = yaml.safe_load(blocks(claims_section, "yaml")[0])["claims"]
     outcomes = evaluate(Board(load_results([ROOT / "leaderboards" / "main"]).records), example)
     assert [o.passed for o in outcomes] == [True]
 

@@ -1,4 +1,6 @@
-"""Every command and code example the README shows is run here (``make test`` runs in CI)."""
+"""Every command and code example README.md and the documentation pages (docs/) show is run here
+(``make test`` runs in CI). The site itself is built by tests/test_docs.py, which also runs its one
+``mkdocs`` command."""
 
 import re
 import shlex
@@ -6,12 +8,12 @@ import shlex
 import pytest
 
 from conftest import ROOT, run_cli
-
-README = (ROOT / "README.md").read_text()
+from docs_text import all_blocks
 
 
 def blocks(language: str) -> list[str]:
-    return re.findall(rf"```{language}\n(.*?)```", README, flags=re.S)
+    """Every block of one language in README.md, then in the docs pages."""
+    return [block for _, block in all_blocks(language)]
 
 
 def commands() -> list[str]:
@@ -21,7 +23,7 @@ def commands() -> list[str]:
 
 def test_readme_only_shows_commands_a_test_runs():
     for command in commands():
-        assert command.split()[0] in ("make", "seqbench", "python"), command
+        assert command.split()[0] in ("make", "seqbench", "python", "mkdocs"), command
 
 
 def test_ci_runs_the_readmes_test_command():
@@ -31,7 +33,7 @@ def test_ci_runs_the_readmes_test_command():
 
 
 def tour_groups() -> dict[str, list[str]]:
-    """The README's ``seqbench`` commands, in order, grouped by the output folder they share
+    """The documentation's ``seqbench`` commands, in order, grouped by the output folder they share
     (``multirun/tour``: the grid, then its leaderboard); a command that shares none is alone."""
     groups: dict[str, list[str]] = {}
     for number, command in enumerate(c for c in commands() if c.startswith("seqbench ")):
@@ -50,7 +52,7 @@ def _outputs(command: str) -> list[str]:
 @pytest.mark.slow
 @pytest.mark.parametrize("group", list(tour_groups()))
 def test_quick_tour_commands_run_in_order(tmp_path, group):
-    """Each group of README commands runs in order in a fresh folder (in this process:
+    """Each group of the documentation's commands runs in order in a fresh folder (in this process:
     ``seqbench.cli.main`` is what the ``seqbench`` script runs) and writes what it says."""
     for command in tour_groups()[group]:
         run_cli(*shlex.split(command)[1:], cwd=tmp_path)
@@ -70,9 +72,11 @@ def test_the_tour_runs_every_seqbench_command_of_the_readme():
 
 def test_python_examples_run(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    for code in blocks("python"):
+    examples = all_blocks("python")
+    assert len(examples) >= 4  # the quick tour, the export, the task and the model plugins
+    for page, code in examples:
         namespace: dict = {}
-        exec(compile(code, "README.md", "exec"), namespace)
+        exec(compile(code, str(page.relative_to(ROOT)), "exec"), namespace)
         task_classes = [v for v in namespace.values() if isinstance(v, type) and hasattr(v, "generate")
                         and v.__module__ == namespace.get("__name__", "builtins") and getattr(v, "name", None)]
         for cls in task_classes:  # the plugin example must pass the conformance checks
