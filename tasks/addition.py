@@ -72,7 +72,6 @@ class Addition(Task):
              help=f"most digits of a test_ood operand (default: 2 x digits, at most {MAX_DIGITS})"),
     )
 
-    _forced_length: int | None = None  #: set by generate_at: the input length every example has
 
     def check_params(self) -> None:
         if self.min_digits > self.digits:
@@ -103,11 +102,8 @@ class Addition(Task):
         those that leave the second one in range (as the generator's counts, given their sum)."""
         if length is None:
             return None
-        self._forced_length = length
-        try:
+        with self.fixed_length(length):
             return self.generate(rng, n, "train")
-        finally:
-            self._forced_length = None
 
     def operands(self, rng: np.random.Generator, n: int, split: str) -> tuple[np.ndarray, np.ndarray]:
         """Operands (n, 2) and their digit counts (n, 2)."""

@@ -297,3 +297,17 @@ def test_experiment_chomsky_sweeps_the_fifteen_tasks_seven_models_three_seeds():
     assert "chomsky" in smoke.defaults and smoke.hydra.sweeper.params.model == "lstm,transformer"
     for name in NAMES:  # the smoke's shorter test_ood is a valid configuration of every task
         assert check_task(make_task(name, **smoke.task)) == []
+
+
+def test_a_training_batch_has_one_length_as_in_the_paper_unless_mixed():
+    """batch_lengths=one (the default): each training batch one string length, uniform over the
+    training range across batches; evaluation splits and batch_lengths=mixed draw a length per example."""
+    task = make_task("parity_check")
+    rng = task.rng(0, "train")
+    lengths = [set(task.sample(rng, 32).lengths.tolist()) for _ in range(200)]
+    assert all(len(s) == 1 for s in lengths)
+    drawn = [s.pop() for s in lengths]
+    assert min(drawn) <= 3 and max(drawn) >= 38  # the whole range 1..40 is reached
+    assert len(set(task.sample(task.rng(0, "val"), 32, "val").lengths.tolist())) > 1
+    mixed = make_task("parity_check", batch_lengths="mixed")
+    assert len(set(mixed.sample(mixed.rng(0, "train"), 32).lengths.tolist())) > 1

@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import zlib
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
@@ -128,6 +129,20 @@ class Task(ABC):
         """``n`` training examples whose inputs all have ``length`` (a length of :meth:`input_space`;
         None for a task without lengths), or None where the task cannot fix a length."""
         return self.generate(rng, n, "train") if length is None else None
+
+    #: the input length every generated example has while :meth:`fixed_length` holds (None: drawn)
+    _forced_length: int | None = None
+
+    @contextmanager
+    def fixed_length(self, length: int) -> Iterator[None]:
+        """Within the block every input :meth:`generate` draws has ``length``, for a task whose
+        ``generate`` reads ``_forced_length`` (:class:`SequenceTask` through its
+        :meth:`~SequenceTask.sample_lengths`). Blocks nest: leaving one restores the length before it."""
+        previous, self._forced_length = self._forced_length, length
+        try:
+            yield
+        finally:
+            self._forced_length = previous
 
     def input_parts(self, inputs: np.ndarray, lengths: np.ndarray | None) -> np.ndarray:
         """The part of the input space each input row belongs to: 0 train, 1 val, 2 test. By default
@@ -304,8 +319,6 @@ class SequenceTask(Task, ABC):
     from :meth:`sample_lengths` supports it unchanged.
     """
 
-    _forced_length: int | None = None
-
     def check_params(self) -> None:
         if self.min_length > self.length:
             raise ConfigError(f"task.min_length={self.min_length}: must be <= task.length={self.length}")
@@ -314,11 +327,8 @@ class SequenceTask(Task, ABC):
     def generate_at(self, rng: np.random.Generator, n: int, length: int | None) -> Batch | None:
         if length is None:
             return None
-        self._forced_length = length
-        try:
+        with self.fixed_length(length):
             return self.generate(rng, n, "train")
-        finally:
-            self._forced_length = None
 
     def sample_lengths(self, rng: np.random.Generator, n: int, split: str) -> np.ndarray:
         """Input lengths (n,) of ``split`` (:meth:`draw_lengths`), or the length :meth:`generate_at` fixed."""

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from functools import cached_property
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -36,6 +36,9 @@ from seqbench.core.options import Knob
 from seqbench.core.spaces import InputSpace, power
 from seqbench.core.spec import Classes, TaskSpec, Tokens
 from seqbench.core.task import SequenceTask, padding_mask, to_batch
+
+if TYPE_CHECKING:
+    from seqbench.core.batch import Batch
 
 #: The level of the hierarchy each task belongs to, as shown by ``seqbench tasks --json``,
 #: with the paper's wording.
@@ -56,6 +59,9 @@ def chomsky_knobs(shortest: int = 1, *extra: Knob) -> tuple[Knob, ...]:
         Knob("ood_length", 500, low=2, high=200_000, help="longest test_ood input string"),
         Knob("ood_grid", 8, low=1, high=10_000,
              help="how many evaluation lengths test_ood uses, evenly spaced in [length + 1, ood_length]"),
+        Knob("batch_lengths", "one", choices=("one", "mixed"),
+             help="one: every training batch has one string length, drawn uniformly (the paper's protocol); "
+                  "mixed: each example draws its own"),
     ) + extra
 
 
@@ -122,6 +128,22 @@ class ChomskyTask(SequenceTask, ABC):
     def ood_grid_lengths(self) -> np.ndarray:
         """The string lengths of test_ood (each gets an equal share of every batch)."""
         return evaluation_grid(self.ood_lengths_allowed, self.ood_grid)
+
+    def sample(self, rng: np.random.Generator, n: int, split: str = "train") -> Batch:
+        """As :meth:`SequenceTask.sample`; under ``batch_lengths=one`` (the default) a training
+        batch draws one string length, uniform over the training lengths, and every example of it
+        (redraws of the partition included) has that length, as in the paper's training loop.
+
+        >>> from seqbench import make_task
+        >>> task = make_task("parity_check")
+        >>> rng = task.rng(0, "train")
+        >>> [len(set(task.sample(rng, 16).lengths.tolist())) for _ in range(3)]
+        [1, 1, 1]
+        """
+        if split != "train" or self.batch_lengths != "one" or self._forced_length is not None:
+            return super().sample(rng, n, split)
+        with self.fixed_length(int(self.train_lengths[rng.integers(len(self.train_lengths))])):
+            return super().sample(rng, n, split)
 
     def draw_lengths(self, rng: np.random.Generator, n: int, split: str) -> np.ndarray:
         """String lengths (n,): uniform over the training range, or the grid in equal shares."""

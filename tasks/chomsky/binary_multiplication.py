@@ -29,7 +29,8 @@ class BinaryMultiplication(AlignedTask):
     """
 
     name = "binary_multiplication"
-    version = 2  # 2: val and test inputs are never trained on (a hash partition of the input space)
+    version = 3  # 3: a training batch has one string length (the paper's protocol; batch_lengths=mixed: each example its own)
+    # 2: val and test inputs are never trained on (a hash partition of the input space)
     level = "context-sensitive"
     description = ("[context-sensitive] a*b in little-endian binary -> a * b in little-endian binary, then end; "
                    "output-aligned (Deletang et al. 2023)")

@@ -34,7 +34,8 @@ class BucketSort(StringTransduction):
     """
 
     name = "bucket_sort"
-    version = 2  # 2: val and test inputs are never trained on (a hash partition of the input space)
+    version = 3  # 3: a training batch has one string length (the paper's protocol; batch_lengths=mixed: each example its own)
+    # 2: val and test inputs are never trained on (a hash partition of the input space)
     level = "context-sensitive"
     description = "[context-sensitive] string over 5 symbols -> the symbols sorted, output-aligned (Deletang et al. 2023)"
     knobs = chomsky_knobs(1, Knob("vocab_size", 5, low=2, high=10, help="distinct symbols (5 in the paper)"))

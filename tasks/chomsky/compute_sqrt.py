@@ -32,7 +32,8 @@ class ComputeSqrt(AlignedTask):
     """
 
     name = "compute_sqrt"
-    version = 2  # 2: val and test inputs are never trained on (a hash partition of the input space)
+    version = 3  # 3: a training batch has one string length (the paper's protocol; batch_lengths=mixed: each example its own)
+    # 2: val and test inputs are never trained on (a hash partition of the input space)
     level = "context-sensitive"
     description = ("[context-sensitive] n-bit big-endian number -> floor of its square root in ceil(n/2) bits; "
                    "output-aligned (Deletang et al. 2023)")

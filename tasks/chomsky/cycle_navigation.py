@@ -30,7 +30,8 @@ class CycleNavigation(ClassificationTask):
     """
 
     name = "cycle_navigation"
-    version = 2  # 2: val and test inputs are never trained on (a hash partition of the input space)
+    version = 3  # 3: a training batch has one string length (the paper's protocol; batch_lengths=mixed: each example its own)
+    # 2: val and test inputs are never trained on (a hash partition of the input space)
     level = "regular"
     description = "[regular] actions L/S/R on a cycle of 5 -> final position (Deletang et al. 2023)"
     knobs = chomsky_knobs(1, Knob("cycle_length", 5, low=2, high=1000, help="positions on the cycle (classes)"))

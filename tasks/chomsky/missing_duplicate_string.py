@@ -28,7 +28,8 @@ class MissingDuplicateString(ClassificationTask):
     """
 
     name = "missing_duplicate_string"
-    version = 2  # 2: val and test inputs are never trained on (a hash partition of the input space)
+    version = 3  # 3: a training batch has one string length (the paper's protocol; batch_lengths=mixed: each example its own)
+    # 2: val and test inputs are never trained on (a hash partition of the input space)
     level = "context-sensitive"
     description = ("[context-sensitive] ww (w binary) with one symbol replaced by _ -> that symbol "
                    "(Deletang et al. 2023)")

@@ -34,7 +34,8 @@ class ModularArithmetic(ClassificationTask):
     """
 
     name = "modular_arithmetic"
-    version = 2  # 2: val and test inputs are never trained on (a hash partition of the input space)
+    version = 3  # 3: a training batch has one string length (the paper's protocol; batch_lengths=mixed: each example its own)
+    # 2: val and test inputs are never trained on (a hash partition of the input space)
     level = "regular"
     description = "[regular] expression d op d ... with op in + - * (no brackets) -> its value mod 5 (Deletang et al. 2023)"
     knobs = chomsky_knobs(1, Knob("modulus", 5, low=2, high=100, help="the modulus (digits and classes)"))

@@ -82,7 +82,8 @@ class ModularArithmeticBrackets(ClassificationTask):
     """
 
     name = "modular_arithmetic_brackets"
-    version = 2  # 2: val and test inputs are never trained on (a hash partition of the input space)
+    version = 3  # 3: a training batch has one string length (the paper's protocol; batch_lengths=mixed: each example its own)
+    # 2: val and test inputs are never trained on (a hash partition of the input space)
     level = "context-free"
     description = ("[deterministic context-free] bracketed expression with + - * -> its value mod 5 "
                    "(Deletang et al. 2023)")

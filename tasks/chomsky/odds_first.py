@@ -31,7 +31,8 @@ class OddsFirst(StringTransduction):
     """
 
     name = "odds_first"
-    version = 2  # 2: val and test inputs are never trained on (a hash partition of the input space)
+    version = 3  # 3: a training batch has one string length (the paper's protocol; batch_lengths=mixed: each example its own)
+    # 2: val and test inputs are never trained on (a hash partition of the input space)
     level = "context-sensitive"
     description = "[context-sensitive] s1 s2 .. sn -> s1 s3 s5 .. s2 s4 .., output-aligned (Deletang et al. 2023)"
     knobs = chomsky_knobs(1, Knob("vocab_size", 2, low=2, high=10, help="distinct symbols (2 in the paper)"))

@@ -25,7 +25,8 @@ class ParityCheck(ClassificationTask):
     """
 
     name = "parity_check"
-    version = 2  # 2: val and test inputs are never trained on (a hash partition of the input space)
+    version = 3  # 3: a training batch has one string length (the paper's protocol; batch_lengths=mixed: each example its own)
+    # 2: val and test inputs are never trained on (a hash partition of the input space)
     level = "regular"
     description = "[regular] string over {a, b} -> 1 if the number of b is odd (Deletang et al. 2023)"
     knobs = chomsky_knobs()

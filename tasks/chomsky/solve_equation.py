@@ -34,7 +34,8 @@ class SolveEquation(ClassificationTask):
     """
 
     name = "solve_equation"
-    version = 2  # 2: val and test inputs are never trained on (a hash partition of the input space)
+    version = 3  # 3: a training batch has one string length (the paper's protocol; batch_lengths=mixed: each example its own)
+    # 2: val and test inputs are never trained on (a hash partition of the input space)
     level = "context-free"
     description = ("[deterministic context-free] bracketed + - equation mod 5 with one digit hidden as x "
                    "-> that digit (Deletang et al. 2023)")

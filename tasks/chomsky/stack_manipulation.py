@@ -35,7 +35,8 @@ class StackManipulation(AlignedTask):
     """
 
     name = "stack_manipulation"
-    version = 2  # 2: val and test inputs are never trained on (a hash partition of the input space)
+    version = 3  # 3: a training batch has one string length (the paper's protocol; batch_lengths=mixed: each example its own)
+    # 2: val and test inputs are never trained on (a hash partition of the input space)
     level = "context-free"
     description = ("[deterministic context-free] stack bits then pop/push0/push1 -> the final stack top to "
                    "bottom, then end; output-aligned (Deletang et al. 2023)")
