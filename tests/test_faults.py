@@ -20,7 +20,7 @@ def test_out_of_memory_is_recorded_as_failed_with_a_hint(tmp_path, monkeypatch, 
     def explode(*args, **kwargs):
         raise error
 
-    monkeypatch.setattr("seqbench.runs.experiment.fit", explode)
+    monkeypatch.setattr("seqbench.runs.experiment.fit_config", explode)
     record = run_experiment({"name": "parity"}, {"name": "gru"}, TINY, out_dir=tmp_path)
     assert record["status"] == "failed"
     assert "out of memory: try a smaller trainer.batch_size or model.hidden_size" in record["error"]

@@ -240,7 +240,7 @@ def test_cpu_allocator_failures_get_the_out_of_memory_hint(tmp_path, monkeypatch
     def explode(*args, **kwargs):
         raise RuntimeError(message)
 
-    monkeypatch.setattr("seqbench.runs.experiment.fit", explode)
+    monkeypatch.setattr("seqbench.runs.experiment.fit_config", explode)
     record = run_experiment({"name": "parity"}, {"name": "gru"}, {"steps": 2, "eval_size": 8}, out_dir=tmp_path)
     assert record.status == "failed" and OOM_HINT in record.error
 

@@ -96,7 +96,7 @@ def test_a_failing_job_records_failed_and_the_error(tmp_path, monkeypatch):
     def broken_fit(*args, **kwargs):
         raise RuntimeError("the optimiser caught fire")
 
-    monkeypatch.setattr(experiment, "fit", broken_fit)
+    monkeypatch.setattr(experiment, "fit_config", broken_fit)
     record = run_experiment({"name": "parity", "length": 4}, {"name": "gru", "hidden_size": 8}, TINY, out_dir=tmp_path)
     assert record.status == "failed" and record.error == "RuntimeError: the optimiser caught fire"
     assert json.loads((tmp_path / "result.json").read_text())["status"] == "failed"

@@ -42,6 +42,7 @@ from seqbench.core.batch import Batch
 from seqbench.core.errors import NotApplicableError
 from seqbench.models.cores import RecurrentCore
 from seqbench.core.task import Task
+from seqbench.engine.trainer_options import TrainerConfig
 
 GRADFLOW_SCHEMA = 1  #: version of the ``gradflow`` section of the result record
 
@@ -143,9 +144,11 @@ def with_length(knob_names: list[str], knobs: dict[str, Any], length: int | None
 
 
 def run_gradflow(task: Task, model: nn.Module, seed: int = 0, batch_size: int = 64, recurrent_scale: float = 1.0,
-                 trainer: dict[str, Any] | None = None, device: str = "cpu") -> dict[str, Any]:
+                 trainer: TrainerConfig | None = None, device: str = "cpu") -> dict[str, Any]:
     """Probe ``model`` at initialisation (W_hh scaled by ``recurrent_scale``), train it with
-    :func:`~seqbench.engine.train.fit` when ``trainer`` options are given, and probe it again.
+    :func:`~seqbench.engine.train.fit_config` when ``trainer`` (checked options, a plan's) is given,
+    and probe it again. Training starts from the random streams as the caller left them: build the
+    model with :func:`seqbench.runs.experiment.build_model`, which seeds them once.
 
     The probe batch (``batch_size`` examples of the ``test`` stream of ``seed``) is the same
     both times. Returns the record's ``gradflow`` section; with training also the fit result
@@ -159,9 +162,9 @@ def run_gradflow(task: Task, model: nn.Module, seed: int = 0, batch_size: int = 
     profiles = {"init": probe(model, task, batch)}
     out: dict[str, Any] = {}
     if trainer is not None:
-        from seqbench.engine.train import fit
+        from seqbench.engine.train import fit_config
 
-        out["fit"] = fit(model, task, seed=seed, device=device, **trainer)
+        out["fit"] = fit_config(model, task, trainer, seed=seed, device=device)
         profiles["trained"] = probe(model.cpu(), task, batch)
     out["gradflow"] = {
         "schema": GRADFLOW_SCHEMA, "layer": 0, "batch_size": batch.size, "recurrent_scale": recurrent_scale,

@@ -79,12 +79,16 @@ def main(argv: list[str]) -> int:
 
 
 def gradflow_record(cfg: DictConfig) -> RunRecord:
-    """Build the task and model from ``cfg``, run the probe, and return the result record."""
+    """Build the task and model from ``cfg``, run the probe, and return the result record.
+
+    The same path as a training run: options checked once into a plan, the seed set once
+    (:func:`~seqbench.runs.experiment.build_model`), the record built by
+    :func:`~seqbench.runs.experiment.build_record` (``record_type="gradflow"``).
+    """
     from seqbench.analysis.gradflow import run_gradflow, with_length
-    from seqbench.runs.experiment import describe_run, validate_experiment
+    from seqbench.runs.experiment import Outcome, build_model, build_record, validate_experiment
     from seqbench.models import count_parameters
     from seqbench.core.registry import TASKS
-    from seqbench.engine.train import seed_everything
 
     task_cfg = OmegaConf.to_container(cfg.task, resolve=True)
     model_cfg = OmegaConf.to_container(cfg.model, resolve=True)
@@ -94,25 +98,19 @@ def gradflow_record(cfg: DictConfig) -> RunRecord:
                                                         options["length"])}
     trainer = OmegaConf.to_container(cfg.trainer, resolve=True)
     plan = validate_experiment(task_cfg, model_cfg, trainer, cfg.seed, cfg.device)
-    seed_everything(plan.seed, plan.trainer["threads"])  # the initial weights depend on the seed
-    model = plan.definition.build(plan.task.spec, **plan.model_options)
+    outcome = Outcome()
+    model = build_model(plan)  # the initial weights depend on the seed
     out = run_gradflow(plan.task, model, seed=plan.seed, batch_size=options["batch_size"],
                        recurrent_scale=options["recurrent_scale"],
                        trainer=plan.trainer if options["train"] else None, device=plan.device)
-    record = describe_run(plan, record_type="gradflow")
     # the probe's own options change its result too: two probes differing only in them are two runs
     probe = json.dumps([plan.identity, {"batch_size": int(options["batch_size"]), "train": bool(options["train"]),
                                         "recurrent_scale": float(options["recurrent_scale"])}],
                        sort_keys=True, default=str)
-    record.config_hash = hashlib.sha256(probe.encode()).hexdigest()[:16]
-    record.status, record.model_params, record.n_params = "ok", model.build_options, count_parameters(model)
-    record.trainer_params = plan.trainer if options["train"] else None
-    record.gradflow = out["gradflow"]
-    if "fit" in out:
-        fit = out["fit"]
-        record.status, record.error, record.metrics, record.steps = fit.status, fit.error, fit.metrics, fit.steps
-        record.best_step, record.train_seconds, record.history = fit.best_step, fit.train_seconds, fit.history
-    return record
+    outcome.config_hash = hashlib.sha256(probe.encode()).hexdigest()[:16]
+    outcome.model_params, outcome.n_params = model.build_options, count_parameters(model)
+    outcome.fit, outcome.gradflow = out.get("fit"), out["gradflow"]
+    return build_record(plan, outcome, record_type="gradflow")
 
 
 def default_out_dir(task: str, model: str) -> Path:

@@ -16,6 +16,11 @@ The basic sweeper's jobs and those of ``hydra/sweeper=select`` (every job of its
 runs one rate per cell) are checked one by one. Other sweepers (Optuna) choose their jobs while
 they run; for them only the shared configuration is checked.
 
+Checking a job is building its :class:`~seqbench.runs.plan.Plan` (:func:`job_plan`, the one check
+of its options). The plans are kept for the jobs: a job that runs in this process takes its own
+plan and checks nothing again; a job in another process (a joblib worker) or one the preflight
+could not see (Optuna) builds its plan the same way, once.
+
 >>> from seqbench.cli.run import register_configs
 >>> register_configs()
 >>> plan = preflight(["-m", "task=parity", "seed=0,1"])
@@ -30,13 +35,14 @@ import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from seqbench.core.errors import ConfigError, SeqbenchError, closest
 from seqbench.cli.hydra_internals import BASIC_SWEEPER, expand_grid, share_repository
 from seqbench.cli.overrides import hydra_error_message
-from seqbench.core.options import check_seed
-from seqbench.engine.loggers import check_logger
+
+if TYPE_CHECKING:
+    from seqbench.runs.plan import Plan as RunPlan  # this module's Plan is the sweep's
 
 #: The top-level keys of seqbench's configuration (besides ``hydra``).
 TOP_LEVEL_KEYS = ("task", "model", "trainer", "seed", "device", "resume", "save_model", "logger")
@@ -45,6 +51,8 @@ REQUIRED_GROUPS = ("task", "model", "trainer")
 SELECT_SWEEPER = "hydra_plugins.seqbench_select_sweeper.select_sweeper.SelectSweeper"
 #: Bad jobs named in full in a sweep's refusal (the rest are counted).
 NAMED_JOBS = 5
+#: The plans the preflight built, by job (:func:`job_settings` as JSON): each job takes its own.
+_checked: dict[str, RunPlan] = {}
 
 
 @dataclass
@@ -80,6 +88,7 @@ def preflight(argv: list[str]) -> Plan | None:
     from omegaconf.errors import OmegaConfBaseException
 
     multirun, overrides, checkable = split_flags(argv)
+    _checked.clear()  # plans of an earlier run of this process: their files may have changed since
     if not checkable:
         return None
     GlobalHydra.instance().clear()
@@ -127,7 +136,7 @@ def _check_sweep(loader: Any, master: Any, overrides: list[str]) -> Plan:
     names = _job_names(jobs)
     bad: list[str] = []
     folders: dict[str, int] = {}
-    cache: dict[str, str | None] = {}
+    cache: dict[str, Any] = {}  # validate_experiment's known: one check per (task, model, trainer, device)
     for index, job in enumerate(jobs):
         cfg = loader.load_sweep_config(master, list(job))
         with open_dict(cfg.hydra):
@@ -192,25 +201,43 @@ def task_model_trainer(cfg: Any) -> tuple[dict, dict, dict]:
 
 
 def check_job(cfg: Any, overrides: list[str], cache: dict | None = None) -> None:
-    """Raise ConfigError for anything in one job's composed configuration that would fail it."""
-    _check_top_level(cfg, overrides)
-    check_seed(cfg.seed)
-    check_logger(cfg.get("logger", "none"))
-    task, model, trainer = task_model_trainer(cfg)
-    if isinstance(task.get("path"), str):  # a task that reads a file: refuse one memory cannot hold
-        from seqbench.runs.resources import check_file_fits
+    """Raise ConfigError for anything in one job's composed configuration that would fail it;
+    else keep the job's plan for it (:func:`job_plan`). ``cache`` is
+    :func:`~seqbench.runs.plan.validate_experiment`'s ``known``, shared by a sweep's jobs."""
+    from seqbench.runs.plan import validate_experiment
 
-        check_file_fits(task["path"])
-    key = json.dumps([task, model, trainer, cfg.device], sort_keys=True, default=str)
-    cache = {} if cache is None else cache
-    if key not in cache:
-        try:
-            validate(task, model, trainer, int(cfg.seed), str(cfg.device))
-            cache[key] = None
-        except SeqbenchError as exc:
-            cache[key] = str(exc)
-    if cache[key] is not None:
-        raise ConfigError(cache[key])
+    _check_top_level(cfg, overrides)
+    settings = job_settings(cfg)
+    try:
+        plan = validate_experiment(**settings, known=cache)
+    except SeqbenchError as exc:
+        raise ConfigError(str(exc)) from None
+    _checked[_key(settings)] = plan
+
+
+def job_settings(cfg: Any) -> dict[str, Any]:
+    """What :func:`~seqbench.runs.plan.validate_experiment` reads of a job's composed configuration
+    (the Hydra configuration of the job must be set: the model's preset names the run)."""
+    from hydra.core.hydra_config import HydraConfig
+
+    task, model, trainer = task_model_trainer(cfg)
+    label = HydraConfig.get().runtime.choices.get("model") or model["name"]  # bilstm, stacked_lstm, or the model
+    return {"task": task, "model": model, "trainer": trainer, "seed": cfg.seed, "device": str(cfg.device),
+            "label": label, "save_model": cfg.get("save_model", False), "logger": cfg.get("logger", "none")}
+
+
+def job_plan(cfg: Any) -> RunPlan:
+    """The :class:`~seqbench.runs.plan.Plan` of a job's composed configuration: the one the
+    preflight built for it when it ran in this process, else built (and so checked) here."""
+    from seqbench.runs.plan import validate_experiment
+
+    settings = job_settings(cfg)
+    plan = _checked.pop(_key(settings), None)
+    return validate_experiment(**settings) if plan is None else plan
+
+
+def _key(settings: dict[str, Any]) -> str:
+    return json.dumps(settings, sort_keys=True, default=str)
 
 
 def _check_top_level(cfg: Any, overrides: list[str]) -> None:
@@ -228,18 +255,6 @@ def _check_top_level(cfg: Any, overrides: list[str]) -> None:
             did_you_mean = f"; did you mean '{hint}'?" if hint else ";"
             raise ConfigError(f"{given}: unknown key '{key}'{did_you_mean} seqbench reads only "
                               f"{', '.join(TOP_LEVEL_KEYS)} (and hydra.*)")
-
-
-def validate(task: dict, model: dict, trainer: dict, seed: int, device: str) -> None:
-    """Validate one job's settings exactly as the job will (task knobs, model options, trainer,
-    seed, device), without training or writing anything."""
-    from seqbench.runs.plan import validate_experiment
-
-    try:
-        validate_experiment(task, model, trainer, seed, device)
-    except MemoryError:
-        raise ConfigError(f"task={task['name']}: its data does not fit in memory (lower task.max_bytes or "
-                          "the task's size knobs)") from None
 
 
 def check_output_dir(path: str, what: str) -> None:

@@ -70,20 +70,16 @@ def job(cfg: DictConfig) -> tuple[str, float]:
     Returns the status and the objective a hyperparameter sweeper optimises: the primary
     metric on ``val`` (never ``test``), NaN when the run did not finish ok.
     """
+    from seqbench.cli.preflight import job_plan
     from seqbench.cli.workers import watch_launcher
-    from seqbench.runs.experiment import completed, execute, validate_experiment
+    from seqbench.runs.experiment import completed, execute
 
     watch_launcher()  # in a launcher's worker: stop when seqbench run is gone (kill -9)
     hydra_cfg = HydraConfig.get()
     out_dir = Path(hydra_cfg.runtime.output_dir)
-    task = OmegaConf.to_container(cfg.task, resolve=True)
-    model = OmegaConf.to_container(cfg.model, resolve=True)
-    trainer = OmegaConf.to_container(cfg.trainer, resolve=True)
-    preset = hydra_cfg.runtime.choices.get("model") or model["name"]  # bilstm, stacked_lstm, or the model
-    plan = validate_experiment(task, model, trainer, cfg.seed, cfg.device, label=preset, save_model=cfg.save_model,
-                               logger=cfg.get("logger", "none"))
+    plan = job_plan(cfg)  # checked by the preflight (in this process) or here: once, either way
     job_number = hydra_cfg.job.get("num", 0) or 0
-    label = f"{_prefix(job_number)} {task['name']} x {plan.label} seed {cfg.seed}"
+    label = f"{_prefix(job_number)} {plan.task.name} x {plan.label} seed {plan.seed}"
     if cfg.resume and (done := completed(out_dir, plan.identity)) is not None:
         print(f"{label}: skipped, ok result already in {out_dir}", flush=True)
         return "ok", _objective(done)
@@ -128,12 +124,12 @@ def _unwritten(plan: Any, out_dir: Path, label: str, exc: OSError) -> tuple[str,
     """
     from seqbench.core.atomic import cannot_write
     from seqbench.core.errors import SeqbenchError
-    from seqbench.runs.experiment import describe_run
+    from seqbench.runs.experiment import Outcome, build_record
     from seqbench.core.record import RESULT_FILE, write_result
 
     error = cannot_write(out_dir / RESULT_FILE, exc)
-    record = describe_run(plan)
-    record.status, record.error = "failed", f"{error} (the run's metrics were lost; resume=true runs it again)"
+    record = build_record(plan, Outcome(status="failed",
+                                        error=f"{error} (the run's metrics were lost; resume=true runs it again)"))
     print(f"{label}: FAILED: {error}", flush=True)
     try:
         write_result(out_dir, record)

@@ -56,7 +56,9 @@ class ModelDef:
 
     def resolve(self, spec: TaskSpec, **options: Any) -> dict[str, Any]:
         """Validated options, with ``hidden_size`` chosen for ``param_budget`` when one is set."""
-        o = self.validate(options)
+        return self._resolve(spec, self.validate(options))
+
+    def _resolve(self, spec: TaskSpec, o: dict[str, Any]) -> dict[str, Any]:
         if o.get(BUDGET_KNOB.name) is None:
             return o
         hidden = next(k for k in self.options if k.name == "hidden_size")
@@ -68,7 +70,12 @@ class ModelDef:
 
         The module's ``build_options`` holds the options used, the chosen hidden size included.
         """
-        resolved = self.resolve(spec, **options)
+        return self.build_checked(spec, self.validate(options))
+
+    def build_checked(self, spec: TaskSpec, options: dict[str, Any]) -> nn.Module:
+        """:meth:`build` with options :meth:`validate` already returned (a plan's): nothing is checked
+        again. ``options`` becomes the module's ``build_options`` unless a ``param_budget`` picks the size."""
+        resolved = self._resolve(spec, options)
         model = self._build(spec, resolved)
         model.build_options = resolved
         return model

@@ -1,7 +1,7 @@
 """The run record: one typed definition of ``result.json``, written atomically, read tolerantly.
 
-:class:`RunRecord` is the only shape a result has. :mod:`seqbench.runs.experiment` and the
-gradient-flow probe build it (:func:`seqbench.runs.experiment.describe_run`), :func:`write_result`
+:class:`RunRecord` is the only shape a result has. Training runs and gradient-flow probes build it
+in one place (:func:`seqbench.runs.experiment.build_record`), :func:`write_result`
 writes it, and every reader (resume, the sweep's exit status, the leaderboard, the claims)
 goes through :func:`load_results`, which never raises on a file: a file that is not a
 readable record is returned among the skipped, with a one-line reason.

@@ -99,7 +99,7 @@ def check_logger(name: Any) -> str:
 
 
 def make_logger(name: str, out_dir: str | Path, run: str) -> Logger:
-    """The logger ``name`` for a run writing into ``out_dir``."""
-    if check_logger(name) == "tensorboard":
+    """The logger ``name`` (a checked one: :func:`check_logger`, as a plan's) for a run writing into ``out_dir``."""
+    if name == "tensorboard":
         return TensorBoardLogger(Path(out_dir) / TENSORBOARD_FOLDER / run)
     return NullLogger()

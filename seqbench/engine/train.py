@@ -13,6 +13,11 @@ backpropagation through time); by default it follows ``tbptt``.
 >>> result = fit(model, task, seed=0, steps=2, eval_every=1, eval_size=16, batch_size=8)
 >>> result.status, sorted(result.metrics)
 ('ok', ['test', 'test_ood', 'val'])
+
+:func:`fit` is the entry for a model you built: it checks its options into a
+:class:`~seqbench.engine.trainer_options.TrainerConfig` and seeds. A run of a checked plan
+(:mod:`seqbench.runs.experiment`) has both already: it seeds once with :func:`seeded`, builds its
+model inside, and trains with :func:`fit_config`, which neither checks nor seeds again.
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ import math
 import random
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,19 +40,23 @@ from seqbench.core.batch import Batch, count_tokens
 from seqbench.engine.convergence import Plateau, steps_to, still_improving
 from seqbench.engine.training_state import TrainingState
 from seqbench.engine.evaluation import evaluate, make_eval_sets, score_splits
-from seqbench.core.options import validate_knobs
 from seqbench.engine.loggers import Logger
 from seqbench.core.spec import metric_spec
 from seqbench.models.hooks import ScheduledModel
 from seqbench.engine.optim import Adam
 from seqbench.engine.steps import StepStrategy, choose_strategy
 from seqbench.core.task import Task
-from seqbench.engine.trainer_options import TRAINER_OPTIONS
+from seqbench.engine.trainer_options import TrainerConfig
+
+#: FitResult field metadata: the RunRecord field it is carried into (None: not recorded).
+RECORD = "record"
 
 
 @dataclass
 class FitResult:
-    """What training produced; :mod:`seqbench.runs.experiment` turns it into a result record."""
+    """What training produced; :func:`seqbench.runs.experiment.build_record` carries it into the
+    result record, field by field: each under its own name, or the one its ``record`` metadata
+    names (``not_applicable`` -> ``not_applicable_splits``; ``state`` is not recorded)."""
 
     status: str  # "ok" or "diverged"
     metrics: dict[str, dict[str, float]]
@@ -62,8 +73,10 @@ class FitResult:
     budget_limited: bool = False  #: stopped by the step cap while still improving
     stop_reason: str = ""
     steps_to: dict[str, int] = field(default_factory=dict)  #: fraction of the improvement -> first step
-    not_applicable: dict[str, str] = field(default_factory=dict)  #: split -> why it was not scored
-    state: TrainingState | None = None  #: where a budget-limited run stopped (to continue it)
+    not_applicable: dict[str, str] = field(default_factory=dict,  #: split -> why it was not scored
+                                           metadata={RECORD: "not_applicable_splits"})
+    state: TrainingState | None = field(default=None,  #: where a budget-limited run stopped (to continue it)
+                                        metadata={RECORD: None})
 
 
 def seed_everything(seed: int, threads: int = 1) -> None:
@@ -78,6 +91,29 @@ def seed_everything(seed: int, threads: int = 1) -> None:
     torch.set_num_threads(threads)
 
 
+@contextmanager
+def seeded(seed: int, threads: int = 1) -> Iterator[None]:
+    """Seed every random stream once (:func:`seed_everything`) for a whole run; what the block
+    draws (the model's initial weights) comes from the seeded streams, and on leaving it the
+    streams are back where the seed put them, so training (:func:`fit_config`, right after) draws
+    exactly what a freshly seeded run draws, whatever the preparation took.
+
+    >>> with seeded(0):
+    ...     weights = torch.rand(2)  # the initial weights: seed 0's first draws
+    >>> bool(torch.equal(weights, torch.rand(2)))  # training starts from seed 0 again
+    True
+    """
+    seed_everything(seed, threads)
+    python, numpy = random.getstate(), np.random.get_state()
+    devices = list(range(torch.cuda.device_count())) if torch.cuda.is_initialized() else []
+    try:
+        with torch.random.fork_rng(devices=devices):
+            yield
+    finally:
+        random.setstate(python)
+        np.random.set_state(numpy)
+
+
 PROGRESS_SECONDS = 30.0  #: without a progress bar (not a terminal), one line on stderr this often
 
 
@@ -87,33 +123,48 @@ def fit(model: nn.Module, task: Task, seed: int = 0, device: str = "cpu",
         **options: Any) -> FitResult:
     """Train ``model`` on ``task`` with Adam; select the best ``val`` checkpoint; test it.
 
+    Options are :data:`~seqbench.engine.trainer_options.TRAINER_OPTIONS`, checked here into a
+    :class:`~seqbench.engine.trainer_options.TrainerConfig`; then every random stream is seeded with
+    ``seed`` and :func:`fit_config` trains. The rest is :func:`fit_config`'s.
+    """
+    config = TrainerConfig.of(options)
+    seed_everything(seed, config.threads)
+    return fit_config(model, task, config, seed=seed, device=device, strategy=strategy, eval_sets=eval_sets,
+                      progress=progress, logger=logger, resume_from=resume_from)
+
+
+def fit_config(model: nn.Module, task: Task, config: TrainerConfig, seed: int = 0, device: str = "cpu",
+               strategy: StepStrategy | None = None, eval_sets: dict[str, Batch] | None = None,
+               progress: str | None = None, logger: Logger | None = None,
+               resume_from: TrainingState | None = None) -> FitResult:
+    """:func:`fit` with checked options (``config``) and random streams already seeded (:func:`seeded`):
+    it checks and seeds nothing. ``seed`` picks the task's training stream.
+
     ``progress`` names the run in the progress line printed every :data:`PROGRESS_SECONDS` when no
-    progress bar is shown. Options are :data:`TRAINER_OPTIONS` (validated). ``eval_sets`` (split -> batch) defaults
-    to the task's shared :func:`~seqbench.engine.evaluation.make_eval_sets`. ``logger``
-    (:mod:`seqbench.engine.loggers`) receives every history row and is closed at the end. A non-finite loss or gradient ends the
+    progress bar is shown. ``eval_sets`` (split -> batch) defaults to the task's shared
+    :func:`~seqbench.engine.evaluation.make_eval_sets`. ``logger`` (:mod:`seqbench.engine.loggers`)
+    receives every history row and is closed at the end. A non-finite loss or gradient ends the
     run with status ``diverged``, keeping the best checkpoint seen before it. ``resume_from`` (a
     :class:`~seqbench.engine.training_state.TrainingState` of the same run stopped at a smaller cap)
     continues from its step; a run that ends budget-limited returns its state in ``state``.
     """
-    o = validate_knobs("trainer", TRAINER_OPTIONS, options)
-    seed_everything(seed, o["threads"])
     dev = torch.device(device)
     model.to(dev).train()
     if strategy is None:
-        strategy = choose_strategy(task, o["tbptt"])
-    optimizer = Adam(model.parameters(), lr=o["lr"])  # torch's Adam update, without torch._dynamo's import
+        strategy = choose_strategy(task, config.tbptt)
+    optimizer = Adam(model.parameters(), lr=config.lr)  # torch's Adam update, without torch._dynamo's import
     if eval_sets is None:
-        eval_sets = make_eval_sets(task, o["eval_size"], o["val_size"])
+        eval_sets = make_eval_sets(task, config.eval_size, config.val_size)
     train_rng = task.rng(seed, "train")
     primary, higher = task.spec.primary_metric, task.spec.higher_is_better
     params = [p for p in model.parameters() if p.requires_grad]
 
     best_value, best_step, best_state = -math.inf if higher else math.inf, 0, None
-    target = o["target"]
-    if target is None and o["stop_at_ceiling"]:
+    target = config.target
+    if target is None and config.stop_at_ceiling:
         target = metric_spec(primary).ceiling if metric_spec(primary) else None
     relative = bool(metric_spec(primary) and metric_spec(primary).relative)  # min_delta on the metric's scale
-    plateau = Plateau(higher, o["patience"], o["min_delta"], target, relative)
+    plateau = Plateau(higher, config.patience, config.min_delta, target, relative)
     history: list[dict[str, float]] = []
     status, error, last_finite, tokens, train_seconds, step = "ok", None, None, 0, 0.0, 0
     start = 0
@@ -128,18 +179,18 @@ def fit(model: nn.Module, task: Task, seed: int = 0, device: str = "cpu",
         torch.set_rng_state(resume_from.torch_rng)
     from tqdm.auto import tqdm  # progress bar on terminals only (disable=None)
 
-    bar = tqdm(total=o["steps"], initial=start, disable=None, leave=False, desc=f"{task.name}")
+    bar = tqdm(total=config.steps, initial=start, disable=None, leave=False, desc=f"{task.name}")
     last_report, last_val = time.monotonic(), None  # a long job is never silent, bar or not
-    for step in range(start + 1, o["steps"] + 1):
+    for step in range(start + 1, config.steps + 1):
         started = time.perf_counter()
-        batch = task.sample(train_rng, o["batch_size"], "train")
+        batch = task.sample(train_rng, config.batch_size, "train")
         batch_tokens = count_tokens(batch)  # counted before the copy to the device: no sync
         batch = batch.to(dev)
         if isinstance(model, ScheduledModel):
-            model.begin_step(step - 1, o["steps"])
+            model.begin_step(step - 1, config.steps)
         optimizer.zero_grad()
         loss = strategy(model, task, batch)
-        grad_ok = math.isfinite(loss) and _clip(params, o["clip"], o["clip_value"])
+        grad_ok = math.isfinite(loss) and _clip(params, config.clip, config.clip_value)
         if not grad_ok:
             status = "diverged"
             what = "loss" if not math.isfinite(loss) else "gradient norm"
@@ -153,10 +204,10 @@ def fit(model: nn.Module, task: Task, seed: int = 0, device: str = "cpu",
         if bar.disable and time.monotonic() - last_report >= PROGRESS_SECONDS:
             last_report = time.monotonic()
             shown = "" if last_val is None else f", val {primary} {last_val:.3f}"
-            print(f"[seqbench] {progress or task.name}: step {step}/{o['steps']}, loss {loss:.3f}{shown}",
+            print(f"[seqbench] {progress or task.name}: step {step}/{config.steps}, loss {loss:.3f}{shown}",
                   file=sys.stderr, flush=True)
-        if step % o["eval_every"] == 0 or step == o["steps"]:
-            val = evaluate(model, task, eval_sets["val"], dev, o["eval_batch_size"])
+        if step % config.eval_every == 0 or step == config.steps:
+            val = evaluate(model, task, eval_sets["val"], dev, config.eval_batch_size)
             value = val[primary]
             history.append({"step": step, "train_loss": loss, **{f"val_{k}": v for k, v in val.items()}})
             if logger is not None:
@@ -171,7 +222,7 @@ def fit(model: nn.Module, task: Task, seed: int = 0, device: str = "cpu",
     bar.close()
     if logger is not None:
         logger.close()
-    limited = capped_while_improving(status, plateau, history, primary, higher, o, relative)
+    limited = capped_while_improving(status, plateau, history, primary, higher, config, relative)
     state = None
     if limited:  # what a larger cap needs to go on from here (seqbench.engine.training_state)
         state = TrainingState(step, copy.deepcopy(model.state_dict()), copy.deepcopy(optimizer.state_dict()),
@@ -180,7 +231,7 @@ def fit(model: nn.Module, task: Task, seed: int = 0, device: str = "cpu",
                               train_rng.bit_generator.state, torch.get_rng_state(), tokens, train_seconds)
     if best_state is not None:
         model.load_state_dict(best_state)
-    scores = score_splits(model, task, eval_sets, dev, o["eval_batch_size"])
+    scores = score_splits(model, task, eval_sets, dev, config.eval_batch_size)
     completed = step if status == "ok" else step - 1
     return FitResult(
         status=status, metrics=scores["metrics"], by_length=scores["by_length"], steps=completed, best_step=best_step,
@@ -195,11 +246,11 @@ def fit(model: nn.Module, task: Task, seed: int = 0, device: str = "cpu",
 
 
 def capped_while_improving(status: str, plateau: Plateau, history: list[dict], primary: str, higher: bool,
-                           options: dict[str, Any], relative: bool) -> bool:
+                           config: TrainerConfig, relative: bool) -> bool:
     """A run that ended ok at its step cap whose last ``patience`` evaluations still improved."""
     if status != "ok" or plateau.converged:
         return False
-    return still_improving(history, primary, higher, options["patience"], options["min_delta"], relative)
+    return still_improving(history, primary, higher, config.patience, config.min_delta, relative)
 
 
 def _clip(params: list[torch.Tensor], how: str, value: float) -> bool:

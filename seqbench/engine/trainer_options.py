@@ -1,13 +1,25 @@
 """The trainer's options, declared once (``seqbench.engine.train.fit`` reads them; the CLI offers them as
-``trainer.*``). A module of its own so the command line can check a configuration without torch.
+``trainer.*``), and :class:`TrainerConfig`, the typed, frozen value they are validated into. A module
+of its own so the command line can check a configuration without torch.
 
 >>> [k.name for k in TRAINER_OPTIONS][:3]
 ['steps', 'batch_size', 'lr']
+>>> config = TrainerConfig.of({"steps": 10, "lr": 0.01})  # validated here, once; defaults filled
+>>> config.steps, config.lr, config.threads, list(config.as_dict())[:3]
+(10, 0.01, 1, ['steps', 'batch_size', 'lr'])
+>>> TrainerConfig.of({"lr": -1})
+Traceback (most recent call last):
+...
+seqbench.core.errors.ConfigError: trainer.lr=-1: must be a number in [1e-08, 10]
 """
 
 from __future__ import annotations
 
-from seqbench.core.options import Knob
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+from seqbench.core.options import Knob, validate_knobs
 
 TRAINER_OPTIONS: tuple[Knob, ...] = (
     Knob("steps", 1000, low=1, high=10_000_000, help="optimisation steps (the budget)"),
@@ -33,3 +45,40 @@ TRAINER_OPTIONS: tuple[Knob, ...] = (
          help="torch CPU threads; 1 keeps numbers identical under every launcher and lets parallel "
               "jobs use one core each (raise it for one big model)"),
 )
+
+
+@dataclass(frozen=True)
+class TrainerConfig:
+    """The trainer's options, validated (:meth:`of`): one typed field per :data:`TRAINER_OPTIONS` knob,
+    in the same order. Build it with :meth:`of`, never directly: the knobs check the values.
+    ``as_dict()`` is what a record stores as ``trainer_params`` and what a run's identity hashes."""
+
+    steps: int
+    batch_size: int
+    lr: float
+    clip: str  #: "norm", "value" or "none"
+    clip_value: float
+    eval_every: int
+    eval_size: int
+    val_size: int
+    eval_batch_size: int
+    target: float | None
+    stop_at_ceiling: bool
+    patience: int | None
+    min_delta: float
+    tbptt: int | None
+    threads: int
+
+    @classmethod
+    def of(cls, options: Mapping[str, Any]) -> TrainerConfig:
+        """Validate ``options`` (a mapping of knob -> value; the rest take their defaults): the one
+        place the trainer's options are checked. A bad one raises a one-line ConfigError."""
+        return cls(**validate_knobs("trainer", TRAINER_OPTIONS, options))
+
+    def as_dict(self) -> dict[str, Any]:
+        """Knob -> value, in the order of :data:`TRAINER_OPTIONS` (a fresh dict each call)."""
+        return asdict(self)
+
+
+if [f.name for f in fields(TrainerConfig)] != [k.name for k in TRAINER_OPTIONS]:  # pragma: no cover
+    raise AssertionError("TrainerConfig's fields must be TRAINER_OPTIONS' names, in their order")

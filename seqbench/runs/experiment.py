@@ -1,9 +1,19 @@
 """One experiment, end to end: build the task and model, fit, and write its result record.
 
 This is what ``seqbench run`` calls for every job of a grid, and it is usable without Hydra.
-:func:`validate_experiment` checks a configuration before anything is written (a bad one
-raises :class:`~seqbench.core.errors.SeqbenchError` and leaves no ``result.json``). After that, every
-outcome writes a record: ``ok``, ``diverged`` (non-finite loss or gradient), ``not_applicable``
+One path leads from options to record:
+
+1. :func:`validate_experiment` checks the options once, into a frozen
+   :class:`~seqbench.runs.plan.Plan` (a bad one raises :class:`~seqbench.core.errors.SeqbenchError`
+   and leaves no ``result.json``);
+2. :func:`execute` runs the plan: :func:`build_model` seeds (the one place a run sets its seed)
+   and builds the model, :func:`~seqbench.engine.train.fit_config` trains with the plan's
+   :class:`~seqbench.engine.trainer_options.TrainerConfig` and checks nothing again; what the
+   run finds goes into an :class:`Outcome`;
+3. :func:`build_record` makes the record of (plan, outcome), for training runs and
+   gradient-flow probes alike.
+
+Every outcome writes a record: ``ok``, ``diverged`` (non-finite loss or gradient), ``not_applicable``
 (the model refuses the task, with the reason) or ``failed`` (any other error, with its
 message); an exception never escapes, so the rest of a grid goes on.
 
@@ -22,11 +32,13 @@ import os
 import platform
 import subprocess
 import traceback
+from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import torch
+from torch import nn
 
 from seqbench.core.errors import NotApplicableError, SeqbenchError
 from seqbench.engine.loggers import make_logger, run_name
@@ -38,20 +50,23 @@ from seqbench.engine.evaluation import baseline_scores, make_eval_sets
 from seqbench.runs.plan import Plan, validate_experiment  # noqa: F401 - validate_experiment: re-exported
 from seqbench.runs.task_facts import facts_of
 from seqbench.engine.training_state import TrainingState, continues, discard_state, load_state, save_state
-from seqbench.engine.train import fit, seed_everything
+from seqbench.engine.train import RECORD, FitResult, fit_config, seeded
 
 OOM_HINT = "out of memory: try a smaller trainer.batch_size or model.hidden_size"
+#: A record's ``stop_reason`` when the step cap stopped a run that was still improving.
+BUDGET_LIMITED = "the step cap, still improving (budget-limited)"
+#: The fit result's fields a gradient-flow probe's record carries (it scores no lengths, intervals or baselines).
+PROBE_FIT_FIELDS = ("status", "error", "metrics", "steps", "best_step", "train_seconds", "history")
 
 
 def resolve_device(device: str, job_number: int = 0) -> str:
-    """``cuda`` becomes ``cuda:(job number mod GPU count)``; ``cpu`` stays."""
+    """A plan's checked device on this machine: ``cuda`` becomes ``cuda:(job number mod GPU count)``;
+    ``cpu`` stays. Refused when CUDA is asked for and this machine has none (known only here)."""
     if device.startswith("cuda"):
         if not torch.cuda.is_available():
             raise SeqbenchError(f"device={device!r}: CUDA is not available on this machine; use device=cpu")
         if device == "cuda" and torch.cuda.device_count() > 1:
             return f"cuda:{job_number % torch.cuda.device_count()}"
-    elif device != "cpu":
-        raise SeqbenchError(f"device={device!r}: must be 'cpu', 'cuda' or 'cuda:N'")
     return device
 
 
@@ -64,19 +79,83 @@ def completed(out_dir: str | Path, identity: str) -> RunRecord | None:
     return record if record.status == "ok" and record.config_hash == identity else None
 
 
-def describe_run(plan: Plan, record_type: str = "run") -> RunRecord:
-    """The record of a run before it starts: what is run, where, with which code. The one place
-    where a record's identity fields are filled (training runs and gradient-flow probes)."""
-    task = plan.task
-    return RunRecord(
+def _now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+
+
+@dataclass
+class Outcome:
+    """What a run or a gradient-flow probe found beyond its plan; :func:`build_record` makes the
+    record of it. Filled as the run goes, so a run that fails half-way keeps what it found before.
+
+    Every field but ``fit`` and ``created`` is the :class:`~seqbench.core.record.RunRecord` field
+    of the same name, and None leaves that field as the plan gives it (or at its default).
+
+    >>> Outcome(status="failed", error="boom").n_params is None  # not built: the record keeps its default
+    True
+    """
+
+    created: str = field(default_factory=_now)  #: when the run started (UTC, ISO 8601)
+    fit: FitResult | None = None  #: what training produced, carried field by field
+    status: str | None = None  #: a failure's status (failed, not_applicable), over the fit's
+    error: str | None = None
+    traceback: str | None = None
+    device: str | None = None  #: the device used, with its name: ``cuda:0 (NVIDIA H200)``
+    model_params: dict[str, Any] | None = None  #: the built model's options (with a param_budget's hidden size)
+    n_params: int | None = None
+    task_facts: dict[str, Any] | None = None  #: the task's facts with its first test example
+    split_sizes: dict[str, int] | None = None  #: split -> examples scored
+    baselines: dict[str, dict[str, dict[str, float | None]]] | None = None  #: split -> baseline -> metric -> value
+    baseline_intervals: dict[str, dict[str, dict[str, list[float | None]]]] | None = None
+    reference_baseline: str | None = None
+    weights: str | None = None  #: the saved weights' file name (save_model)
+    gradflow: dict[str, Any] | None = None  #: a probe's section
+    config_hash: str | None = None  #: a probe's own hash (its plan's and its own options)
+    peak_rss_mb: float | None = None
+    peak_rss_scope: str | None = None
+
+
+def build_record(plan: Plan, outcome: Outcome | None = None, record_type: str = "run") -> RunRecord:
+    """The record of ``plan`` and what its run found (``outcome``): the one place a record is built,
+    for training runs (``record_type="run"``) and gradient-flow probes (``"gradflow"``) alike.
+
+    The plan gives what was run, where and with which code (task, model, label, seed, options,
+    identity, facts); the outcome's fit result is carried field by field (:class:`FitResult`'s
+    ``record`` metadata names a field the record spells otherwise; a probe keeps
+    :data:`PROBE_FIT_FIELDS`); then every outcome field that is set. The status is a failure's,
+    else the fit's, else ``ok`` for a probe that did not train (it has no trainer either), else
+    ``failed``. Without an outcome, the record of a run that has not started.
+
+    >>> from seqbench.runs.plan import validate_experiment
+    >>> plan = validate_experiment({"name": "parity", "length": 4}, {"name": "gru"}, {"steps": 5}, seed=2)
+    >>> record = build_record(plan, Outcome(status="failed", error="disk full"))
+    >>> record.task, record.seed, record.trainer_params["steps"], record.status, record.config_hash == plan.identity
+    ('parity', 2, 5, 'failed', True)
+    """
+    outcome = Outcome() if outcome is None else outcome
+    task, fit = plan.task, outcome.fit
+    record = RunRecord(
         task=task.name, model=plan.definition.name, model_label=plan.label, seed=plan.seed, record_type=record_type,
-        task_version=task.version, kind=task.kind, task_params=task.params, model_params=plan.model_options,
-        trainer_params=plan.trainer, config_hash=plan.identity, primary_metric=task.spec.primary_metric,
+        task_version=task.version, kind=task.kind, task_params=dict(task.params), model_params=dict(plan.model_options),
+        trainer_params=plan.trainer.as_dict(), config_hash=plan.identity, primary_metric=task.spec.primary_metric,
         higher_is_better=task.spec.higher_is_better, lengths=_pair(task.spec.lengths),
         ood_lengths=_pair(task.spec.ood_lengths), device=plan.device, task_facts=facts_of(task),
-        created=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        versions=versions(), git_commit=git_commit(),
+        created=outcome.created, versions=versions(), git_commit=git_commit(),
     )
+    if fit is not None:
+        for f in fields(fit):
+            name = f.metadata.get(RECORD, f.name)
+            if name is not None and (record_type == "run" or name in PROBE_FIT_FIELDS):
+                setattr(record, name, getattr(fit, f.name))
+        if record.budget_limited:
+            record.stop_reason = BUDGET_LIMITED
+    elif record_type == "gradflow":  # a probe at initialisation only
+        record.status, record.trainer_params = "ok", None
+    for f in fields(outcome):
+        value = getattr(outcome, f.name)
+        if f.name not in ("fit", "created") and value is not None:
+            setattr(record, f.name, value)
+    return record
 
 
 def _pair(value: tuple[int, int] | None) -> list[int] | None:
@@ -105,28 +184,36 @@ def execute(plan: Plan, out_dir: str | Path = ".", job_number: int = 0, extend: 
     """Train a validated plan and write its record (never raises on a failing run). With
     ``extend``, a budget-limited run of the same setup in ``out_dir`` stopped at a smaller cap is
     continued from its saved state (:mod:`seqbench.engine.training_state`) instead of started over."""
-    record = describe_run(plan)
-    record.peak_rss_scope = reset_peak()
+    outcome = Outcome(peak_rss_scope=reset_peak())
     try:
-        model_module = _train(record, plan, job_number, out_dir, extend)
+        model_module = _train(outcome, plan, job_number, out_dir, extend)
         if plan.save_model:
             from seqbench.runs.checkpoint import save_weights
 
-            record.weights = save_weights(model_module, out_dir).name
+            outcome.weights = save_weights(model_module, out_dir).name
     except NotApplicableError as exc:
-        record.status, record.error = "not_applicable", str(exc)
+        outcome.status, outcome.error = "not_applicable", str(exc)
     except torch.OutOfMemoryError as exc:
-        record.status, record.error = "failed", f"{OOM_HINT} ({str(exc).splitlines()[0]})"
+        outcome.status, outcome.error = "failed", f"{OOM_HINT} ({str(exc).splitlines()[0]})"
     except SeqbenchError as exc:
-        record.status, record.error = "failed", str(exc)
+        outcome.status, outcome.error = "failed", str(exc)
     except Exception as exc:  # noqa: BLE001 - a job records its own failure; the grid goes on
         message = f"{type(exc).__name__}: {exc}"
         if isinstance(exc, MemoryError) or _allocation_failure(exc):
             message = f"{OOM_HINT} ({message.splitlines()[0]})"
-        record.status, record.error, record.traceback = "failed", message, traceback.format_exc()
-    record.peak_rss_mb = peak_rss_mb()
+        outcome.status, outcome.error, outcome.traceback = "failed", message, traceback.format_exc()
+    outcome.peak_rss_mb = peak_rss_mb()
+    record = build_record(plan, outcome)
     write_result(out_dir, record)
     return record
+
+
+def build_model(plan: Plan) -> nn.Module:
+    """The plan's model, its initial weights drawn from the plan's seed: the one place a run (or a
+    probe) sets its seed. The random streams are left where the seed put them
+    (:func:`~seqbench.engine.train.seeded`), so training draws what a freshly seeded run draws."""
+    with seeded(plan.seed, plan.trainer.threads):
+        return plan.definition.build_checked(plan.task.spec, dict(plan.model_options))
 
 
 def _continuation(planned: RunRecord, out_dir: str | Path) -> TrainingState | None:
@@ -146,41 +233,32 @@ def _allocation_failure(exc: Exception) -> bool:
     return "out of memory" in text or "can't allocate memory" in text or "defaultcpuallocator" in text
 
 
-def _train(record: RunRecord, plan: Plan, job_number: int, out_dir: str | Path = ".", extend: bool = False):
+def _train(outcome: Outcome, plan: Plan, job_number: int, out_dir: str | Path = ".", extend: bool = False) -> nn.Module:
     device = resolve_device(plan.device, job_number)
-    record.device = device if device == "cpu" else f"{device} ({torch.cuda.get_device_name(device)})"
-    seed_everything(plan.seed, plan.trainer["threads"])  # the model's initial weights depend on the seed
-    model = plan.definition.build(plan.task.spec, **plan.model_options)
-    record.model_params = model.build_options  # with the hidden size a param_budget chose
-    record.n_params = count_parameters(model)
-    check_run_fits(model, plan.task.spec, plan.trainer)  # memory estimated before it is spent (H1)
-    eval_sets = make_eval_sets(plan.task, plan.trainer["eval_size"], plan.trainer["val_size"])
-    record.task_facts = facts_of(plan.task, eval_sets["test"])  # the first example every model is tested on
-    resume_from = _continuation(record, out_dir) if extend else None
+    outcome.device = device if device == "cpu" else f"{device} ({torch.cuda.get_device_name(device)})"
+    model = build_model(plan)
+    outcome.model_params = model.build_options  # with the hidden size a param_budget chose
+    outcome.n_params = count_parameters(model)
+    config = plan.trainer
+    check_run_fits(model, plan.task.spec, config.as_dict())  # memory estimated before it is spent (H1)
+    eval_sets = make_eval_sets(plan.task, config.eval_size, config.val_size)
+    outcome.task_facts = facts_of(plan.task, eval_sets["test"])  # the first example every model is tested on
+    resume_from = _continuation(build_record(plan, outcome), out_dir) if extend else None
     logger = make_logger(plan.logger, out_dir, run_name(plan.task.name, plan.label, plan.seed))
     try:
-        result = fit(model, plan.task, seed=plan.seed, device=device, eval_sets=eval_sets,
-                     progress=f"{plan.task.name} x {plan.label} seed {plan.seed}", logger=logger,
-                     resume_from=resume_from, **plan.trainer)
+        result = fit_config(model, plan.task, config, seed=plan.seed, device=device, eval_sets=eval_sets,
+                            progress=f"{plan.task.name} x {plan.label} seed {plan.seed}", logger=logger,
+                            resume_from=resume_from)
     finally:
         logger.close()  # fit closes it too; this covers a run that raised
     if result.state is not None:  # budget-limited: a larger cap can go on from here
         save_state(result.state, out_dir)
     else:
         discard_state(out_dir)
-    record.status, record.error = result.status, result.error
-    record.metrics, record.by_length, record.history = result.metrics, result.by_length, result.history
-    record.steps, record.best_step = result.steps, result.best_step
-    record.train_seconds, record.tokens_per_second = result.train_seconds, result.tokens_per_second
-    record.dataset_fingerprint = result.dataset_fingerprint
-    record.intervals, record.not_applicable_splits = result.intervals, result.not_applicable
-    record.split_sizes = {split: int(batch.size) for split, batch in eval_sets.items()}
-    record.converged, record.stop_reason, record.steps_to = result.converged, result.stop_reason, result.steps_to
-    record.budget_limited = result.budget_limited
-    if result.budget_limited:
-        record.stop_reason = "the step cap, still improving (budget-limited)"
-    record.baselines, record.baseline_intervals = baseline_scores(plan.task, eval_sets)
-    record.reference_baseline = plan.task.reference_baseline
+    outcome.fit = result
+    outcome.split_sizes = {split: int(batch.size) for split, batch in eval_sets.items()}
+    outcome.baselines, outcome.baseline_intervals = baseline_scores(plan.task, eval_sets)
+    outcome.reference_baseline = plan.task.reference_baseline
     return model
 
 

@@ -1,7 +1,7 @@
 """What a board shows of a task, taken from the run record: a board renders from its records alone.
 
 A run stores its task's facts in its record (:func:`facts_of`, written by
-:func:`seqbench.runs.experiment.describe_run`): the description, version, level, what ``test_ood``
+:func:`seqbench.runs.experiment.build_record`): the description, version, level, what ``test_ood``
 shifts, the knobs with their values, defaults and meaning, and one rendered test example. The page
 and the markdown read them with :func:`facts_for`, so an old board shows the task as it was when it
 ran, and building a page never opens a file a record names (a ``text_lm`` record's ``path`` is only
