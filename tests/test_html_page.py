@@ -296,3 +296,79 @@ def test_the_committed_boards_page_as_a_visitor_sees_it(visit):
     values = [v.split()[0] for v in column(page, table, 1, "tbody tr:not(.pinned)")]
     numbers = [float(v) for v in values if v != "n/a"]
     assert numbers == sorted(numbers)
+
+
+# ------------------------------------------------------------------ the overview's views
+@pytest.fixture(scope="module")
+def views_board(tmp_path_factory) -> Path:
+    """A board with test_ood: parity tied at the ceiling on test and separated on test_ood, sort without test_ood."""
+    runs = tmp_path_factory.mktemp("view-runs")
+    ood = {"lstm": 0.99, "gru": 0.8, "rnn_tanh": 0.5}
+    for model in ood:
+        for seed in (0, 1):
+            value = ood[model] + 0.01 * seed
+            write_result(runs / f"parity-{model}-{seed}", record(
+                "parity", model, seed, 1.0, intervals={"test": {"accuracy": [0.998, 1.0]}},
+                metrics={"test": {"accuracy": 1.0}, "test_ood": {"accuracy": value, "length_mean": value}},
+                config_hash=f"parity-{model}-{seed}"))
+    for model, accuracy in {"lstm": 0.9, "gru": 0.7, "rnn_tanh": 0.6}.items():
+        write_result(runs / f"sort-{model}", record("sort", model, 0, accuracy, kind="seq2seq", task_params={}))
+    out = tmp_path_factory.mktemp("view-board")
+    build([str(runs)], str(out))
+    return out / "leaderboard.html"
+
+
+def test_the_overview_switches_between_test_and_test_ood_views(views_board, visit):
+    """The list picks the view; each view sorts and filters as the first does; nothing else moves."""
+    seen = visit(views_board.as_uri())
+    page = seen.page
+    views = page.locator("#overview div.view")
+    assert views.count() == 3
+    assert page.locator("#overview-view option").all_text_contents() == [
+        "test/primary metric", "test_ood/primary metric", "test_ood/length_mean"]
+    assert page.locator("#overview div.view").filter(visible=True).evaluate_all("v => v.map(x => x.id)") == [
+        "view-overview"]
+    assert column(page, "table-overview", 0, "tbody tr:not(.pinned)") == ["parity", "sort"]
+    page.locator("#overview-view").select_option(label="test_ood/length_mean")
+    shown = page.locator("#overview div.view").filter(visible=True)
+    assert shown.count() == 1 and shown.locator("h3").text_content().startswith("Overview: test_ood/length_mean")
+    table = shown.locator("table").get_attribute("id")
+    assert table != "table-overview" and column(page, table, 0, "tbody tr:not(.pinned)") == ["parity"]  # no sort ood
+    heads = [h.strip() for h in page.locator(f"#{table} thead th").all_text_contents()]
+    assert column(page, table, heads.index("lstm"), "tbody tr:not(.pinned)")[0].startswith("0.995")
+    assert "#3" in column(page, table, heads.index("rnn_tanh"), "tbody tr:not(.pinned)")[0]  # separated on test_ood
+    page.locator(f"#{table} thead th").nth(0).click()  # sorting works on this view
+    assert page.locator(f"#{table} thead th").nth(0).get_attribute("aria-sort") == "ascending"
+    page.locator("#filter-model").fill("gru")  # and the model filter
+    models = page.locator(f"#{table} thead th[data-model]").filter(visible=True).all_text_contents()
+    assert [m.strip() for m in models] == ["gru"]
+    page.locator("#overview-view").select_option(label="test/primary metric")
+    assert page.locator("#table-overview").is_visible() and not page.locator(f"#{table}").is_visible()
+    assert seen.errors == []
+
+
+def test_at_the_ceiling_no_model_is_painted_worst_and_each_task_leads_with_what_separates(views_board, visit):
+    """On test every model is at 1.0: each cell in the best colour, rank 1; the task's section opens
+    with the line that says nothing separates them there, and what does on test_ood."""
+    from seqbench.boards.page import colour
+
+    page = visit(views_board.as_uri()).page
+    backgrounds = page.locator("#table-overview tbody tr:not(.pinned)").first.locator("td").evaluate_all(
+        "cells => cells.map(c => c.style.background)")
+    best = colour(0.0)[0]
+    assert backgrounds == [f"rgb({int(best[1:3], 16)}, {int(best[3:5], 16)}, {int(best[5:7], 16)})"] * 3
+    ranks = page.locator("#table-overview tbody tr:not(.pinned)").first.locator(".rank").all_text_contents()
+    assert ranks == ["#1"] * 3
+    lead = page.locator("#task-parity p.lead").all_text_contents()
+    assert lead[0] == "test (accuracy ↑): no model separates from the others beyond the margin (0.005 accuracy)."
+    assert lead[1].startswith("test_ood (accuracy ↑): best lstm 0.995;")
+    first = page.locator("#task-parity > *").nth(1)  # right under the heading
+    assert first.get_attribute("class") == "lead"
+
+
+def test_without_javascript_the_overview_shows_its_first_view(views_board, visit):
+    page = visit(views_board.as_uri(), javascript=False).page
+    assert page.locator("#overview-views").get_attribute("hidden") is not None  # the list needs JavaScript
+    assert page.locator("#overview div.view").filter(visible=True).evaluate_all("v => v.map(x => x.id)") == [
+        "view-overview"]
+    assert page.locator("#overview div.view table").count() == 3  # the others are in the page, hidden

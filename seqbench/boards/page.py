@@ -3,11 +3,13 @@
 The page is plain HTML with its style and a few lines of JavaScript inline (no network, no
 framework); its plots are the PNG files :mod:`seqbench.boards.render` writes beside it. It shows a
 header (budget, commit, machine, date), a table of contents, the overview matrix coloured by
-rank, and one section per task: description, kind, knobs, one example, the table (ties in
-bold with a badge, baselines in italics), the plots, and the command that reproduces each row.
-Everything taken from a record is escaped. With JavaScript off the tables are all there;
-with it, clicking a header sorts the rows (baselines stay last) and two controls filter models
-and task families.
+rank (every model tied with the task's best in the best colour), one view per score (test, and
+test_ood where the runs have it) with a list to switch between them, and one section per task:
+what separates its models, description, kind, knobs, one example, the table (ties in bold with
+a badge, baselines in italics), the plots, and the command that reproduces each row.
+Everything taken from a record is escaped. With JavaScript off the tables are all there and the
+overview shows its first view; with it, clicking a header sorts the rows (baselines stay last),
+two controls filter models and task families, and the overview's list switches views.
 
 >>> from seqbench.core.record import RunRecord
 >>> record = RunRecord(task="text_lm", model="lstm", model_label="bilstm", seed=2,
@@ -23,7 +25,7 @@ import re
 import shlex
 from typing import Any
 
-from seqbench.boards.tables import cell
+from seqbench.boards.tables import cell, mean_rank_label
 from seqbench.boards.page_assets import SCRIPT, STYLE
 from seqbench.core.record import RunRecord
 from seqbench.runs.task_facts import facts_for
@@ -160,14 +162,34 @@ def contents(parts: list[dict]) -> str:
 
 
 def overview_section(part: dict) -> str:
-    """The task x model matrix, each cell coloured by the model's rank on that task."""
-    view, ids = part["overview"], part["task_ids"]
+    """The task x model matrices, one per score in ``part["views"]`` (the first shown; a list
+    switches between them where there are several), each cell coloured by the model's rank on
+    that task."""
+    views = part.get("views") or [part]
+    choices = "".join(f'<option value="{esc(v["id"])}">{esc(v["label"])}</option>' for v in views)
+    switch = ('<p class="views" id="overview-views" hidden><label>Score <select id="overview-view">'
+              f"{choices}</select></label></p>") if len(views) > 1 else ""
+    shown = "".join(f'<div class="view" id="view-{esc(v["id"])}" data-view="{esc(v["id"])}"{" hidden" if i else ""}>'
+                    f'<h3>{esc(v["heading"])}</h3>'
+                    + overview_matrix(v["overview"], part["task_ids"], part["kinds"],
+                                      "table-overview" if not i else f"table-{v['id']}")
+                    + "".join(f'<p class="note">{esc(n)}</p>' for n in v.get("notes", [])) + "</div>"
+                    for i, v in enumerate(views))
+    return ('<section id="overview"><h2>Overview</h2>'
+            f'{switch}<p class="hint">Colour: the rank on the task (green best, purple worst); every model tied with '
+            "the best, within the metric's equivalence margin or the intervals, is green whatever its rank, and tied "
+            f'models share a rank. Click a header to sort.</p>{shown}</section>')
+
+
+def overview_matrix(view: Any, ids: dict[str, str], kinds: dict[str, str], table_id: str) -> str:
+    """One overview table: task x model, coloured by rank, tied with the best as the best."""
     models = list(view.values.columns)
     head = "".join(f'<th scope="col" data-model="{esc(m)}">{esc(m)}</th>' for m in models)
     rows = []
     for task in view.values.index:
         ranks = view.ranks.loc[task]
         worst = ranks.max() if ranks.notna().any() else 1.0
+        tied = view.tied.loc[task] if view.tied is not None else ranks == 1
         cells = []
         for m in models:
             text = cell(view.values.loc[task, m], view.lows.loc[task, m], view.highs.loc[task, m])
@@ -178,12 +200,12 @@ def overview_section(part: dict) -> str:
             if rank != rank:  # a board that ranks nothing: the value alone, uncoloured
                 cells.append(f'<td data-model="{esc(m)}">{esc(text)}</td>')
                 continue
-            back, fore = colour(_position(rank, 1.0, worst))
+            back, fore = colour(0.0 if bool(tied[m]) else _position(rank, 1.0, worst))  # tied: the best's colour
             value, _, interval = text.partition(" [")
             interval = f'<br><span class="ci">[{esc(interval)}</span>' if interval else ""
             cells.append(f'<td data-model="{esc(m)}" style="background:{back};color:{fore}">{esc(value)} '
                          f'<span class="rank">#{rank:.0f}</span>{interval}</td>')
-        kind = part["kinds"].get(task, "")
+        kind = kinds.get(task, "")
         rows.append(f'<tr{_kind(kind)}><th scope="row" data-sort="{esc(task)}"><a href="#{esc(ids[task])}">'
                     f'{esc(task)}</a></th>{"".join(cells)}</tr>')
     means = view.mean_rank
@@ -198,14 +220,11 @@ def overview_section(part: dict) -> str:
         band = (f'<br><span class="ci">[{view.rank_low[m]:.2f}, {view.rank_high[m]:.2f}]</span>'
                 if view.rank_low is not None else "")
         summary.append(f'<td data-model="{esc(m)}" style="background:{back};color:{fore}">{value:.2f}{band}</td>')
-    label = f"mean rank over the {len(view.shared)} tasks every model ran (lower is better) [95 % interval]"
+    label = mean_rank_label(view)
     if len(known):  # a board that ranks nothing has no mean rank row
         rows.append(f'<tr class="pinned summary"><th scope="row">{esc(label)}</th>{"".join(summary)}</tr>')
-    return (f'<section id="overview"><h2>{esc(part["heading"])}</h2>'
-            '<p class="hint">Colour: the rank on the task (green best, purple worst; tied models share a rank). '
-            'Click a header to sort.</p><div class="scroll"><table class="board sortable" id="table-overview">'
-            f'<thead><tr><th scope="col">task</th>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>'
-            + "".join(f'<p class="note">{esc(n)}</p>' for n in part.get("notes", [])) + '</section>')
+    return (f'<div class="scroll"><table class="board sortable" id="{esc(table_id)}">'
+            f'<thead><tr><th scope="col">task</th>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>')
 
 
 def knob_table(knobs: dict[str, dict]) -> str:
@@ -265,9 +284,10 @@ def task_section(part: dict) -> str:
     facts_list = (f'<dl class="facts"><dt>kind</dt><dd>{esc(part.get("kind", "?"))}</dd><dt>primary metric</dt>'
                   f'<dd>{esc(part.get("primary", "?"))}</dd><dt>task</dt><dd><code>{esc(part["task"])}</code>'
                   f"{version}</dd></dl>")
+    lead = "".join(f'<p class="lead">{esc(line)}</p>' for line in part.get("lead", []))
     return (f'<section id="{esc(part["id"])}" class="task" data-kind="{esc(part.get("kind", ""))}">'
             f'<h2>{esc(part["heading"])} <a class="anchor" href="#{esc(part["id"])}" aria-label="link">#</a></h2>'
-            f'<p class="description">{esc(facts["description"])}</p>{facts_list}'
+            f'{lead}<p class="description">{esc(facts["description"])}</p>{facts_list}'
             f'<details class="knobs"><summary>Knobs</summary>{knob_table(facts["knobs"])}</details>{example}'
             f'<h3>Results (test split)</h3>{results_table(part, "table-" + part["id"])}{notes}'
             f'<div class="figures">{figures}</div><p class="top"><a href="#contents">contents</a></p></section>')

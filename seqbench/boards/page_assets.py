@@ -4,8 +4,10 @@ The script is plain JavaScript without libraries. Clicking a header of a ``table
 sorts its body rows by that column (numerically on a cell's leading number, as text
 otherwise; a second click reverses), keeping ``tr.pinned`` rows (baselines, the mean rank)
 last. The model box hides rows and columns whose ``data-model`` does not contain its text;
-the task-family list hides sections, contents entries and overview rows of other kinds.
-Without JavaScript the controls stay hidden and the tables read as they are.
+the task-family list hides sections, contents entries and overview rows of other kinds; the
+overview's score list shows one of its views (``div.view``) and hides the others, each keeping
+its own sort. Without JavaScript the controls stay hidden, the overview shows its first view and
+the tables read as they are.
 
 >>> "addEventListener" in SCRIPT and "table.sortable" in STYLE
 True
@@ -49,6 +51,7 @@ figure img{width:100%;border:1px solid #eee}figcaption{font-size:.8em;color:#666
 #table-overview th[scope=row]{position:sticky;left:0;background:#fff;z-index:1}
 #table-overview tr.summary th{white-space:normal;min-width:12em;max-width:16em}
 #table-overview td{line-height:1.25}.ci{font-size:.78em;opacity:.85}
+p.lead{font-weight:600;margin:.4em 0}p.views{margin:.4em 0}p.views select{font:inherit;padding:.15em .4em}
 a.anchor{color:#bbb;text-decoration:none;font-size:.8em}p.hint{color:#555;font-size:.9em}p.top{font-size:.85em}
 section{scroll-margin-top:3.5em}[hidden]{display:none!important}
 """
@@ -97,6 +100,17 @@ SCRIPT = """
     });
     var shown = document.querySelectorAll("section.task:not([hidden])").length;
     count.textContent = shown + " of " + document.querySelectorAll("section.task").length + " tasks shown";
+  }
+  var view = document.getElementById("overview-view");
+  function switchView() {
+    document.querySelectorAll("#overview div.view").forEach(function (el) {
+      el.hidden = el.getAttribute("data-view") !== view.value;
+    });
+  }
+  if (view) {
+    document.getElementById("overview-views").hidden = false;
+    view.addEventListener("change", switchView);
+    switchView();
   }
   if (box && family) {
     document.getElementById("controls").hidden = false;

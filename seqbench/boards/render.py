@@ -14,8 +14,8 @@ import pandas as pd
 
 from seqbench.boards.lookup import apart
 from seqbench.boards.tables import (RANKING_MIN_STEPS, _arrow, cell, estimate, length_series, overview, overview_table,
-                                  orderings_text, ranks_nothing, results_frame, runs_of, task_table,
-                                  unranked)
+                                  orderings_text, overview_scores, ranks_nothing, results_frame, runs_of,
+                                  score_title, scored_cells, separation_lines, task_table, unranked)
 from seqbench.core.record import RunRecord
 from seqbench.boards.selection import compared_runs
 from seqbench.boards.selection import Choice
@@ -25,7 +25,8 @@ from seqbench.runs.task_facts import facts_for
 INTRO = ("Test-split metrics: the mean over seeds with its 95 % interval [low, high], which reflects both "
          "the seeds and the evaluation examples (n = runs with status ok). Every model and seed is scored on "
          "the same evaluation examples. ↑ higher is better, ↓ lower is better. Bold marks the best model on "
-         "the task's primary metric and every model whose interval overlaps it (tied). length_mean is the "
+         "the task's primary metric and every model tied with it (the best is not better than it beyond the "
+         "intervals and beyond the metric's equivalence margin). length_mean is the "
          "primary metric averaged uniformly over input lengths; excess_ is a model's difference from the "
          "task's reference predictor on the same examples. Baseline rows are computed by each task on the "
          "same examples: chance, memoryless predictors fitted on training data, the true source where it is "
@@ -51,10 +52,14 @@ LEVEL_ORDER = ("regular", "context-free", "context-sensitive")
 
 def sections(frame: pd.DataFrame, records: list[RunRecord], skipped: list[tuple[str, str]],
              score: str = "test/primary", best_seed: bool = False) -> list[dict]:
-    """The leaderboard as a list of sections: a heading, an optional table, note lines, figures.
+    """The leaderboard as a list of sections: a heading, lead lines, an optional table, note lines, figures.
 
     The HTML page also reads each section's ``role`` (``overview``, ``task`` or ``notes``), its
-    ``id`` (a unique anchor) and, for tasks, the records behind the table (``runs``)."""
+    ``id`` (a unique anchor) and, for tasks, the records behind the table (``runs``). The overview
+    section holds one view per score (:func:`seqbench.boards.tables.overview_scores`, ``score``
+    first) in ``views``, each a section of its own; the markdown prints them one after another,
+    the page switches between them. A task section's ``lead`` says what separates its models
+    (:func:`seqbench.boards.tables.separation_lines`)."""
     out: list[dict] = []
     levels = task_levels(records) if len(frame) else {}
     level_of = {label: levels.get(task) for label, task in zip(frame["task_label"], frame["task"])} if len(frame) else {}
@@ -67,18 +72,29 @@ def sections(frame: pd.DataFrame, records: list[RunRecord], skipped: list[tuple[
         kinds[task_label] = runs["kind"].dropna().iloc[0] if runs["kind"].notna().any() else "?"
     ranked = not ranks_nothing(records)
     if len(frame):
-        view = overview(frame, score, order=labels)
-        view = view if ranked else unranked(view)
-        what = "primary metric (test)" if score == "test/primary" else score.replace("/primary", "/primary metric")
-        table = overview_table(view)
-        if any(level_of.values()):
-            table.insert(1, "level", [level_of.get(t, "") or "" for t in table.iloc[:, 0]])
-        ranking = " (#rank)" if ranked else ", not ranked: a smoke budget"
-        out.append({"heading": f"Overview: {what} per task and model, mean over seeds [95 % interval]{ranking}",
-                    "table": table, "notes": [n for n in [orderings_text(view)] if n],
-                    "figures": ["overview.png"] if ranked else [],
-                    "role": "overview", "id": "overview", "title": "Overview", "overview": view, "task_ids": ids,
-                    "kinds": kinds})
+        views = []
+        for shown in overview_scores(frame, score):
+            if shown == score:  # the score chosen: every task and model, as a `ranks` claim reads it
+                view = overview(frame, shown, order=labels)
+            else:  # another: the tasks and models that have it
+                cells = scored_cells(frame, shown)
+                tasks, models = {t for t, _ in cells}, {m for _, m in cells}
+                view = overview(frame[frame["task_label"].isin(tasks) & frame["model_label"].isin(models)], shown,
+                                order=[t for t in labels if t in tasks])
+            view = view if ranked else unranked(view)
+            table = overview_table(view)
+            if any(level_of.values()):
+                table.insert(1, "level", [level_of.get(t, "") or "" for t in table.iloc[:, 0]])
+            ranking = " (#rank)" if ranked else ", not ranked: a smoke budget"
+            views.append({"heading": f"Overview: {score_title(shown)} per task and model, mean over seeds "
+                                     f"[95 % interval]{ranking}",
+                          "table": table, "notes": [n for n in [orderings_text(view)] if n], "figures": [],
+                          "overview": view, "score": shown, "label": shown.replace("/primary", "/primary metric"),
+                          "id": "overview" if not views else f"overview-{safe_name(shown.replace('/', '-'))}"})
+        views[0]["figures"] = ["overview.png"] if ranked else []
+        out.append({**views[0], "role": "overview", "title": "Overview", "task_ids": ids, "kinds": kinds,
+                    "views": views})
+        what = score_title(score)
         if best_seed:
             best = overview(frame, score, best_seed=True, order=labels)
             out.append({"heading": f"Best seed: {what}, maximum over seeds (as the Chomsky-hierarchy paper reports)",
@@ -107,6 +123,8 @@ def sections(frame: pd.DataFrame, records: list[RunRecord], skipped: list[tuple[
         if not ranked and "_best" in table:
             table["_best"] = False  # nothing is best under a budget that ranks nothing
         out.append({"heading": f"{task_label} ({kind}; primary metric: {primary})",
+                    "lead": separation_lines(frame, task_label, (score, "test/primary", "test_ood/primary"))
+                    if ranked else [],
                     "table": table, "notes": notes, "figures": figures,
                     "role": "task", "id": ids[task_label], "title": task_label, "kind": kind, "primary": primary,
                     "task": runs["task"].iloc[0], "task_params": chosen[0].task_params if chosen else {},
@@ -264,8 +282,10 @@ def render_markdown(parts: list[dict], budget: str = "") -> str:
     lines = ["# seqbench leaderboard", "", *([budget, ""] if budget else []), INTRO, ""]
     if not parts:
         lines += ["No results found.", ""]
-    for part in parts:
+    for part in [view for part in parts for view in part.get("views", [part])]:  # the overview: each view
         lines += [f"## {escape_markdown(part['heading'])}", ""]
+        for line in part.get("lead", []):  # what separates the models, first
+            lines += [escape_markdown(line), ""]
         if part["table"] is not None:
             table = _cells(part["table"], escape_markdown, lambda cell: f"**{cell}**")
             lines += [table.to_markdown(index=False, disable_numparse=True), ""]  # via tabulate
@@ -383,9 +403,9 @@ def _write_figures(target: Path, frame: pd.DataFrame, records: list[RunRecord], 
     from seqbench.analysis import plots
     from seqbench.analysis.curves import plot_learning_curves
 
-    if not ranks_nothing(records):  # a heatmap of ranks, where there are ranks
+    if not ranks_nothing(records):  # a heatmap of ranks, where there are ranks; tied with the best: as the best
         view = overview(frame, score)
-        plots.overview_heatmap(view.values, view.ranks, target / "overview.png")
+        plots.overview_heatmap(view.values, view.ranks.mask(view.tied, 1.0), target / "overview.png")
     for task_label in sorted(frame["task_label"].unique()):
         runs = [r for r, _ in runs_of(records, frame, task_label)]
         if _has_history(runs):

@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from seqbench.boards.aggregate import Margin, interval_ranks, rank_bootstrap, seed_interval, tied_with_best
+from seqbench.boards.aggregate import (Margin, better, interval_ranks, rank_bootstrap, seed_interval,
+                                       tied_with_best)
 from seqbench.boards.cells import setup_labels
 from seqbench.engine.convergence import budget_limited, converged
 from seqbench.engine.exact_intervals import clip_to_range, record_interval
@@ -116,7 +117,8 @@ def estimate(runs: pd.DataFrame, column: str) -> tuple[float, float, float]:
 def task_table(frame: pd.DataFrame, task_label: str, records: list[RunRecord] | None = None) -> pd.DataFrame:
     """Models x metrics for one task: the mean over seeds with its 95 % interval (seeds and
     examples), n, cost and status; ``_best`` marks the best model on the primary metric and every
-    model whose interval overlaps it (tied); baseline rows, scored on the same examples, follow."""
+    model tied with it (:func:`seqbench.boards.aggregate.tied_with_best`: not worse beyond doubt and
+    beyond the metric's margin); baseline rows, scored on the same examples, follow."""
     runs = frame[frame["task_label"] == task_label]
     metrics = metric_columns(runs)
     primary = runs["primary_metric"].dropna().iloc[0] if runs["primary_metric"].notna().any() else None
@@ -217,7 +219,7 @@ def ranks_nothing(records: list[RunRecord]) -> bool:
 def unranked(view: Overview) -> Overview:
     """The overview without ranks: its values and intervals only."""
     return view._replace(ranks=view.ranks.astype(float) * float("nan"), mean_rank=view.mean_rank * float("nan"),
-                         rank_low=None, rank_high=None, ahead=None)
+                         rank_low=None, rank_high=None, ahead=None, tied=None)
 
 
 class Overview(NamedTuple):
@@ -235,6 +237,9 @@ class Overview(NamedTuple):
     rank_high: pd.Series | None = None
     #: model x model: share of resamples in which the row's mean rank is below the column's
     ahead: pd.DataFrame | None = None
+    #: task x model: tied with the task's best (:func:`seqbench.boards.aggregate.tied_with_best`, within the
+    #: metric's margin or the intervals); what the page paints as best, whatever the rank
+    tied: pd.DataFrame | None = None
 
     def beyond_doubt(self, level: float = 0.975) -> list[tuple[str, str]]:
         """(better, worse) pairs whose mean-rank order holds in at least ``level`` of the resamples."""
@@ -313,12 +318,15 @@ def overview(frame: pd.DataFrame, score: str = "test/primary", best_seed: bool =
         else:
             values.loc[task, model], lows.loc[task, model], highs.loc[task, model] = estimate(runs, column)
     ranks = pd.DataFrame(float("nan"), **shape)
+    tied = pd.DataFrame(False, index=tasks, columns=models, dtype=bool)
     for task in tasks:
         ranks.loc[task] = interval_ranks(values.loc[task], lows.loc[task], highs.loc[task], bool(higher[task]),
                                          margins.get(task, 0.0))
+        tied.loc[task] = tied_with_best(values.loc[task], lows.loc[task], highs.loc[task], bool(higher[task]),
+                                        margins.get(task, 0.0))
     shared = [t for t in tasks if values.loc[t].notna().all()]
     mean_rank = ranks.loc[shared].mean(axis=0).sort_values() if shared else pd.Series(float("nan"), index=models)
-    view = Overview(values, lows, highs, ranks, mean_rank, shared)
+    view = Overview(values, lows, highs, ranks, mean_rank, shared, tied=tied)
     if best_seed or not shared or len(models) < 2:
         return view
     seeds = {(task, model): runs[score_column(score, runs["primary_metric"].dropna().iloc[0])].dropna().tolist()
@@ -331,6 +339,114 @@ def overview(frame: pd.DataFrame, score: str = "test/primary", best_seed: bool =
                          ahead=pd.DataFrame(ahead, index=models, columns=models))
 
 
+def scored_cells(frame: pd.DataFrame, score: str) -> list[tuple[str, str]]:
+    """The (task label, model label) cells with a value of ``score`` (``SPLIT/METRIC``) in some ok run, sorted."""
+    ok = frame[frame["status"] == "ok"] if len(frame) else frame
+    found = []
+    for (task, model), runs in ok.groupby(["task_label", "model_label"]):
+        primary = runs["primary_metric"].dropna()
+        column = score_column(score, primary.iloc[0]) if len(primary) else None
+        if column in runs and runs[column].notna().any():
+            found.append((task, model))
+    return sorted(found)
+
+
+def scored_tasks(frame: pd.DataFrame, score: str) -> list[str]:
+    """The task labels with a value of ``score`` (``SPLIT/METRIC``) in some ok run, sorted."""
+    return sorted({task for task, _ in scored_cells(frame, score)})
+
+
+def overview_scores(frame: pd.DataFrame, score: str = "test/primary") -> list[str]:
+    """The scores the overview shows, ``score`` (the one ranked first, what ``--score`` chose) first:
+    ``test/primary``, and where some run has a ``test_ood`` split, ``test_ood/primary`` and
+    ``test_ood/length_mean`` (where runs have it).
+
+    >>> from seqbench.core.record import RunRecord
+    >>> records = [RunRecord(task="parity", model="lstm", seed=0, status="ok", primary_metric="accuracy",
+    ...                      metrics={"test": {"accuracy": 1.0}, "test_ood": {"accuracy": 0.9}})]
+    >>> overview_scores(results_frame(records)), overview_scores(results_frame(records), "test_ood/length_mean")
+    (['test/primary', 'test_ood/primary'], ['test_ood/length_mean', 'test/primary', 'test_ood/primary'])
+    """
+    scores = [score, "test/primary"]
+    scores += [s for s in ("test_ood/primary", "test_ood/length_mean") if scored_tasks(frame, s)]
+    return list(dict.fromkeys(scores))
+
+
+def score_title(score: str) -> str:
+    """How a heading names a score: ``primary metric (test)``, ``test_ood/primary metric``, ``test_ood/length_mean``."""
+    return "primary metric (test)" if score == "test/primary" else score.replace("/primary", "/primary metric")
+
+
+def margin_text(metric: str, margin: Margin) -> str:
+    """The equivalence margin in words: ``0.005 accuracy``, ``5 % of mse``.
+
+    >>> margin_text("accuracy", (0.005, False)), margin_text("mse", (0.05, True)), margin_text("bleu", 0.0)
+    ('0.005 accuracy', '5 % of mse', '0 bleu: intervals alone')
+    """
+    value, relative = margin if isinstance(margin, tuple) else (margin, False)
+    if not value:
+        return f"0 {metric}: intervals alone"
+    return f"{value * 100:.3g} % of {metric}" if relative else f"{value:.3g} {metric}"
+
+
+def separation_lines(frame: pd.DataFrame, task_label: str,
+                     scores: tuple[str, ...] = ("test/primary", "test_ood/primary")) -> list[str]:
+    """What separates a task's models, one line per score (``SPLIT/METRIC``, by default the primary
+    metric on ``test`` and ``test_ood``) with two or more scored models: the best model and every
+    model tied with it (:func:`seqbench.boards.aggregate.tied_with_best`, as the task table's bold
+    marks them), and the models the best is better than, beyond the metric's margin and beyond
+    doubt (:func:`seqbench.boards.aggregate.better`); or that no model separates from the others.
+    Computed from the table's own estimates.
+
+    >>> from seqbench.core.record import RunRecord
+    >>> def run(model, seed, value):
+    ...     return RunRecord(task="parity", model=model, seed=seed, status="ok", primary_metric="accuracy",
+    ...                      higher_is_better=True, metrics={"test": {"accuracy": value}},
+    ...                      intervals={"test": {"accuracy": [value - 0.01, min(value + 0.01, 1.0)]}})
+    >>> frame = results_frame([run(m, s, v) for m, v in (("gru", 0.9), ("lstm", 0.91), ("mlp", 0.5)) for s in (0, 1)])
+    >>> print(*separation_lines(frame, "parity"))
+    test (accuracy ↑): best lstm 0.910, tied with gru 0.900; separated from the best beyond the margin (0.005 accuracy): mlp 0.500.
+    >>> separation_lines(results_frame([run(m, s, 1.0) for m in ("gru", "lstm") for s in (0, 1)]), "parity")
+    ['test (accuracy ↑): no model separates from the others beyond the margin (0.005 accuracy).']
+    """
+    runs = frame[(frame["task_label"] == task_label) & (frame["status"] == "ok")]
+    if not runs["primary_metric"].notna().any():
+        return []
+    primary = runs["primary_metric"].dropna().iloc[0]
+    higher = bool(runs["higher_is_better"].dropna().iloc[0]) if runs["higher_is_better"].notna().any() else True
+    lines = []
+    for column in dict.fromkeys(score_column(score, primary) for score in scores):
+        split, metric = column.split("/", 1)
+        margin = metric_margin(metric, primary)
+        bound = margin_text(metric, margin)
+        found = {label: estimate(group, column) for label, group in runs.groupby("model_label", sort=True)}
+        found = {label: e for label, e in found.items() if e[0] == e[0]}  # NaN: not scored on this split
+        if len(found) < 2:
+            continue
+        names = sorted(found, key=lambda label: -found[label][0] if higher else found[label][0])  # best first
+        tied = tied_with_best(*zip(*(found[n] for n in names)), higher, margin)
+        pairs = [(a, b) for a in names for b in names if a != b and better(found[a], found[b], higher, margin)]
+        where = f"{split} ({metric} {_arrow(metric, primary)})".replace(" )", ")")
+        shown = {label: f"{label} {cell(found[label][0], float('nan'), float('nan'))}" for label in names}
+        if not pairs:
+            lines.append(f"{where}: no model separates from the others beyond the margin ({bound}).")
+            continue
+        best = shown[names[0]] + (f", tied with {', '.join(shown[n] for n, t in zip(names[1:], tied[1:]) if t)}"
+                                  if tied[1:].any() else "")
+        below = [shown[n] for n, t in zip(names, tied) if not t]
+        if below:
+            lines.append(f"{where}: best {best}; separated from the best beyond the margin ({bound}): "
+                         f"{', '.join(below)}.")
+        else:  # every model tied with the best, though some separate from each other
+            behind: dict[str, list[str]] = {}
+            for a, b in pairs:
+                behind.setdefault(b, []).append(a)
+            lines.append(f"{where}: best {best}: no model separates from the best beyond the margin ({bound}), "
+                         f"though some separate from each other: "
+                         + "; ".join(f"{', '.join(ahead)} ahead of {b}" for b, ahead in behind.items()) + ".")
+    return lines
+
+
 def overview_table(view: Overview) -> pd.DataFrame:
     """The overview as a display table: value [interval] (rank) per cell, and a mean-rank row."""
     table = pd.DataFrame(index=view.values.index, columns=view.values.columns, dtype=object)
@@ -340,10 +456,15 @@ def overview_table(view: Overview) -> pd.DataFrame:
             text = cell(view.values.loc[task, model], view.lows.loc[task, model], view.highs.loc[task, model])
             table.loc[task, model] = text if text == "n/a" or rank != rank else f"{text} (#{rank:.0f})"
     if view.ranks.notna().any().any():  # a board that ranks nothing has no mean rank either
-        label = f"mean rank over the {len(view.shared)} tasks every model ran (lower is better) [95 % interval]"
-        table.loc[label] = [mean_rank_text(view, m) for m in view.values.columns]
+        table.loc[mean_rank_label(view)] = [mean_rank_text(view, m) for m in view.values.columns]
     table.index.name = "task \\ model"
     return table.reset_index()
+
+
+def mean_rank_label(view: Overview) -> str:
+    """The mean-rank row's label: over how many tasks (those every model ran)."""
+    tasks = f"{len(view.shared)} task{'' if len(view.shared) == 1 else 's'}"
+    return f"mean rank over the {tasks} every model ran (lower is better) [95 % interval]"
 
 
 def mean_rank_text(view: Overview, model: str) -> str:

@@ -64,7 +64,9 @@ def facts_for(record: RunRecord) -> dict[str, Any]:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         return {"description": f"(not available here: {reason})", "version": record.task_version, "level": None,
                 "ood_shift": None, "knobs": {k: {"value": v} for k, v in params.items()}, "example": None}
-    for name, value in params.items():
-        facts["knobs"].setdefault(name, {})["value"] = value
+    # the knobs the run had, in the task's order, with today's help: a knob added since is not shown,
+    # so a later change of the task's code leaves an old board as it was
+    knobs = {name: {**row, "value": params[name]} for name, row in facts["knobs"].items() if name in params}
+    facts["knobs"] = knobs | {name: {"value": value} for name, value in params.items() if name not in knobs}
     facts["version"] = record.task_version if record.task_version is not None else facts["version"]
     return facts
