@@ -39,7 +39,7 @@ from importlib.resources import files  # noqa: E402
 from omegaconf import OmegaConf  # noqa: E402
 
 from seqbench.runs.experiment import run_experiment  # noqa: E402
-from seqbench.engine.train import TRAINER_OPTIONS  # noqa: E402
+from seqbench.engine.trainer_options import TRAINER_OPTIONS  # noqa: E402
 
 task, model = (sys.argv[1:3] + ["reverse", "lstm"][len(sys.argv[1:3]):])[:2]
 smoke = OmegaConf.to_container(OmegaConf.create(files("seqbench.conf").joinpath("trainer/smoke.yaml").read_text()))

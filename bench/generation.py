@@ -21,7 +21,7 @@ from naive import REFERENCES
 from timing import ratio_figure, seconds_per_call, stats
 from seqbench import make_model, make_task
 from seqbench.core.registry import TASKS
-from seqbench.engine.train import TRAINER_OPTIONS
+from seqbench.engine.trainer_options import TRAINER_OPTIONS
 
 DEFAULTS = {k.name: k.default for k in TRAINER_OPTIONS}
 

@@ -79,11 +79,11 @@ class BinaryAddition(AlignedTask):
     >>> task = BinaryAddition(length=7)
     >>> batch = task.sample(np.random.default_rng(0), 1)
     >>> print(task.show(batch, 0))
-    input:  1 + 1 1 1 0 0 ? ? ? ? ? ? ? ?
-    target: _ _ _ _ _ _ _ 0 0 0 1 2 _ _ _
-    mask:   0 0 0 0 0 0 0 1 1 1 1 1 0 0 0
+    input:  1 1 + 1 0 0 0 ? ? ? ? ? ? ? ?
+    target: _ _ _ _ _ _ _ 0 0 1 2 _ _ _ _
+    mask:   0 0 0 0 0 0 0 1 1 1 1 0 0 0 0
 
-    (``1`` is 1 and ``11100`` is 7, lowest bit first; 8 is ``0001``.)
+    (``11`` is 3 and ``1000`` is 1, lowest bit first; their sum 4 is ``001``.)
     """
 
     name = "binary_addition"

@@ -21,11 +21,11 @@ class BinaryMultiplication(AlignedTask):
     >>> task = BinaryMultiplication(length=7)
     >>> batch = task.sample(np.random.default_rng(0), 1)
     >>> print(task.show(batch, 0))
-    input:  1 * 1 1 1 0 0 ? ? ? ? ? ? ?
-    target: _ _ _ _ _ _ _ 1 1 1 2 _ _ _
-    mask:   0 0 0 0 0 0 0 1 1 1 1 0 0 0
+    input:  1 1 * 1 0 0 0 ? ? ? ? ? ? ?
+    target: _ _ _ _ _ _ _ 1 1 2 _ _ _ _
+    mask:   0 0 0 0 0 0 0 1 1 1 0 0 0 0
 
-    (``1`` is 1 and ``11100`` is 7, lowest bit first; their product 7 is ``111``.)
+    (``11`` is 3 and ``1000`` is 1, lowest bit first; their product 3 is ``11``.)
     """
 
     name = "binary_multiplication"

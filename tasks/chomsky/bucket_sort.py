@@ -24,13 +24,13 @@ class BucketSort(StringTransduction):
     >>> task = BucketSort(length=5)
     >>> batch = task.sample(np.random.default_rng(0), 2)
     >>> print(task.show(batch, 0))
-    input:  0 0 4 3 4 ? ? ? ? ?
-    target: _ _ _ _ _ 0 0 3 4 4
+    input:  0 0 0 4 3 ? ? ? ? ?
+    target: _ _ _ _ _ 0 0 0 3 4
     mask:   0 0 0 0 0 1 1 1 1 1
     >>> print(task.show(batch, 1))
-    input:  2 3 4 3 ? ? ? ? · ·
-    target: _ _ _ _ 2 3 3 4 _ _
-    mask:   0 0 0 0 1 1 1 1 0 0
+    input:  4 2 3 4 3 ? ? ? ? ?
+    target: _ _ _ _ _ 2 3 3 4 4
+    mask:   0 0 0 0 0 1 1 1 1 1
     """
 
     name = "bucket_sort"

@@ -24,11 +24,11 @@ class ComputeSqrt(AlignedTask):
     >>> task = ComputeSqrt(length=6)
     >>> batch = task.sample(np.random.default_rng(0), 1)
     >>> print(task.show(batch, 0))
-    input:  0 0 0 1 1 1 ? ? ?
-    target: _ _ _ _ _ _ 0 1 0
+    input:  1 1 0 0 0 0 ? ? ?
+    target: _ _ _ _ _ _ 1 1 0
     mask:   0 0 0 0 0 0 1 1 1
 
-    (``000111`` is 7; its square root is 2.6, so 2, ``010``.)
+    (``110000`` is 48; its square root is 6.9, so 6, ``110``.)
     """
 
     name = "compute_sqrt"

@@ -22,11 +22,11 @@ class CycleNavigation(ClassificationTask):
     >>> task = CycleNavigation(length=6)
     >>> batch = task.sample(np.random.default_rng(0), 2)
     >>> print(task.show(batch, 0))
+    input:  S S L L L L
+    target: 1
+    >>> print(task.show(batch, 1))
     input:  L L R S R S
     target: 0
-    >>> print(task.show(batch, 1))
-    input:  R L R R · ·
-    target: 2
     """
 
     name = "cycle_navigation"

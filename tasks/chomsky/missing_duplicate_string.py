@@ -20,11 +20,11 @@ class MissingDuplicateString(ClassificationTask):
     >>> task = MissingDuplicateString(length=7)
     >>> batch = task.sample(np.random.default_rng(0), 2)
     >>> print(task.show(batch, 0))
-    input:  0 0 1 0 _ 1 #
-    target: 0
-    >>> print(task.show(batch, 1))
-    input:  _ 1 1 1 # · ·
+    input:  _ 1 0 1 1 0 #
     target: 1
+    >>> print(task.show(batch, 1))
+    input:  0 0 0 0 0 _ #
+    target: 0
     """
 
     name = "missing_duplicate_string"

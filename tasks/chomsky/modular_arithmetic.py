@@ -26,11 +26,11 @@ class ModularArithmetic(ClassificationTask):
     >>> task = ModularArithmetic(length=7)
     >>> batch = task.sample(np.random.default_rng(0), 2)
     >>> print(task.show(batch, 0))
-    input:  0 - 0 + 4 + 3
+    input:  3 * 2 * 1 + 1
     target: 2
     >>> print(task.show(batch, 1))
-    input:  4 - 2 - 3 · ·
-    target: 4
+    input:  0 + 0 * 0 + 0
+    target: 0
     """
 
     name = "modular_arithmetic"

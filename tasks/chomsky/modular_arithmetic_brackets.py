@@ -74,11 +74,11 @@ class ModularArithmeticBrackets(ClassificationTask):
     >>> task = ModularArithmeticBrackets(length=9)
     >>> batch = task.sample(np.random.default_rng(0), 2)
     >>> print(task.show(batch, 0))
-    input:  ( ( - 3 ) - 4 )
-    target: 3
+    input:  ( ( 3 ) + - 3 )
+    target: 0
     >>> print(task.show(batch, 1))
-    input:  ( - 2 * 1 ) · ·
-    target: 3
+    input:  ( ( 3 ) * - 0 )
+    target: 0
     """
 
     name = "modular_arithmetic_brackets"

@@ -21,13 +21,13 @@ class OddsFirst(StringTransduction):
     >>> task = OddsFirst(length=5)
     >>> batch = task.sample(np.random.default_rng(0), 2)
     >>> print(task.show(batch, 0))
-    input:  0 0 1 1 1 ? ? ? ? ?
-    target: _ _ _ _ _ 0 1 1 0 1
+    input:  1 1 0 0 0 ? ? ? ? ?
+    target: _ _ _ _ _ 1 0 0 1 0
     mask:   0 0 0 0 0 1 1 1 1 1
     >>> print(task.show(batch, 1))
-    input:  1 1 1 1 ? ? ? ? · ·
-    target: _ _ _ _ 1 1 1 1 _ _
-    mask:   0 0 0 0 1 1 1 1 0 0
+    input:  0 0 0 1 1 ? ? ? ? ?
+    target: _ _ _ _ _ 0 0 1 0 1
+    mask:   0 0 0 0 0 1 1 1 1 1
     """
 
     name = "odds_first"

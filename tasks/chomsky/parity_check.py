@@ -17,11 +17,11 @@ class ParityCheck(ClassificationTask):
     >>> task = ParityCheck(length=6)
     >>> batch = task.sample(np.random.default_rng(0), 2)
     >>> print(task.show(batch, 0))
-    input:  a a b b b b
+    input:  b b a a a a
     target: 0
     >>> print(task.show(batch, 1))
-    input:  b a b b · ·
-    target: 1
+    input:  a a b b b b
+    target: 0
     """
 
     name = "parity_check"

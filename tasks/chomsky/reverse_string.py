@@ -21,13 +21,13 @@ class ReverseString(StringTransduction):
     >>> task = ReverseString(length=4)
     >>> batch = task.sample(np.random.default_rng(0), 2)
     >>> print(task.show(batch, 0))
-    input:  0 0 1 1 ? ? ? ?
-    target: _ _ _ _ 1 1 0 0
+    input:  1 1 0 0 ? ? ? ?
+    target: _ _ _ _ 0 0 1 1
     mask:   0 0 0 0 1 1 1 1
     >>> print(task.show(batch, 1))
-    input:  1 1 1 ? ? ? · ·
-    target: _ _ _ 1 1 1 _ _
-    mask:   0 0 0 1 1 1 0 0
+    input:  1 1 1 1 ? ? ? ?
+    target: _ _ _ _ 1 1 1 1
+    mask:   0 0 0 0 1 1 1 1
     """
 
     name = "reverse_string"

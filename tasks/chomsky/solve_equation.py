@@ -26,10 +26,10 @@ class SolveEquation(ClassificationTask):
     >>> task = SolveEquation(length=9)
     >>> batch = task.sample(np.random.default_rng(0), 2)
     >>> print(task.show(batch, 0))
-    input:  ( - 3 - x ) = 0
-    target: 2
+    input:  ( - x + 3 ) = 0
+    target: 3
     >>> print(task.show(batch, 1))
-    input:  ( x - 2 ) = 1 ·
+    input:  ( - x - 0 ) = 2
     target: 3
     """
 

@@ -25,13 +25,13 @@ class StackManipulation(AlignedTask):
     >>> task = StackManipulation(length=5)
     >>> batch = task.sample(np.random.default_rng(0), 2)
     >>> print(task.show(batch, 0))
-    input:  0 1 0 0 push1 ? ? ? ? ? ?
-    target: _ _ _ _ _ 1 0 0 1 0 2
+    input:  1 1 push0 push1 push1 ? ? ? ? ? ?
+    target: _ _ _ _ _ 1 1 0 1 1 2
     mask:   0 0 0 0 0 1 1 1 1 1 1
     >>> print(task.show(batch, 1))
-    input:  1 0 1 push1 ? ? ? ? ? · ·
-    target: _ _ _ _ 1 1 0 1 2 _ _
-    mask:   0 0 0 0 1 1 1 1 1 0 0
+    input:  0 push0 push1 push1 push0 ? ? ? ? ? ?
+    target: _ _ _ _ _ 0 1 1 0 0 2
+    mask:   0 0 0 0 0 1 1 1 1 1 1
     """
 
     name = "stack_manipulation"
