@@ -292,3 +292,19 @@ def pytest_collection_modifyitems(config, items):
     background, and take quick tests from each other's queues until all are done."""
     items.sort(key=lambda item: ("demo" in getattr(item, "fixturenames", ()),
                                  item.get_closest_marker("slow") is None))
+
+
+#: exec the command with SIGINT, SIGTERM and SIGHUP at their default action
+_DEFAULT_SIGNALS = ("import os, signal, sys\n"
+                    "for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):\n"
+                    "    signal.signal(s, signal.SIG_DFL)\n"
+                    "os.execv(sys.argv[1], sys.argv[1:])\n")
+
+
+def with_default_signals(args: list[str]) -> list[str]:
+    """``args`` started as a terminal starts it: with SIGINT, SIGTERM and SIGHUP at their default
+    action. A suite run in the background (``&`` in a script ignores SIGINT) or under ``nohup``
+    (SIGHUP) passes those ignored signals down, and a command started with a signal ignored keeps
+    ignoring it, by design (:func:`seqbench.cli.workers.stop_children_on_signal`); tests that send
+    such a signal must not depend on how the suite itself was started."""
+    return [sys.executable, "-c", _DEFAULT_SIGNALS, *args]

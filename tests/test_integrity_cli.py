@@ -21,7 +21,7 @@ from seqbench.cli import main
 from seqbench.cli.overrides import MAX_DIRNAME_BYTES, job_dirname
 from seqbench.cli.workers import children
 
-from conftest import SMOKE
+from conftest import SMOKE, with_default_signals
 
 TEXT = "the quick brown fox jumps over the lazy dog. " * 100
 
@@ -263,7 +263,8 @@ def test_a_signal_to_a_joblib_grid_ends_its_workers(tmp_path, sig):
     args = [seqbench, "run", "-m", "task=parity", "model=gru", "seed=0,1,2,3", "trainer=smoke", "trainer.steps=100000",
             "trainer.eval_every=50000", "trainer.eval_size=32", "hydra/launcher=joblib", "hydra.launcher.n_jobs=2",
             f"hydra.sweep.dir={tmp_path}"]
-    process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    process = subprocess.Popen(with_default_signals(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True)
     try:
         deadline = time.monotonic() + 240
         workers: list[int] = []

@@ -21,6 +21,7 @@ import pytest
 
 from seqbench.cli import workers
 from seqbench.cli.workers import LAUNCHER_VARIABLE, children, launcher_check, launcher_identity, parse_identity
+from conftest import with_default_signals
 from seqbench.core.record import load_results
 
 #: How long a test waits for something that should happen within seconds (the machine may be loaded).
@@ -69,7 +70,8 @@ def start_grid(folder: Path) -> tuple[subprocess.Popen, list[int]]:
             "trainer.steps=100000", "trainer.eval_every=50000", "trainer.eval_size=32", "hydra/launcher=joblib",
             "hydra.launcher.n_jobs=2", f"hydra.sweep.dir={folder / 'grid'}"]
     with open(folder / "out.txt", "w") as out, open(folder / "err.txt", "w") as err:
-        process = subprocess.Popen(args, stdout=out, stderr=err, text=True, start_new_session=True)
+        process = subprocess.Popen(with_default_signals(args), stdout=out, stderr=err, text=True,
+                                   start_new_session=True)
 
     def loky_workers() -> list[int]:
         return [p for p in children(process.pid) if "loky" in cmdline(p)]
@@ -184,15 +186,17 @@ in_main_thread = pytest.mark.skipif(threading.current_thread() is not threading.
 def test_a_hang_up_during_a_run_is_an_interrupt_that_ends_the_children(monkeypatch):
     ended = []
     monkeypatch.setattr(workers, "end_children", lambda: ended.append(True))  # not this test process's children
-    before = signal.getsignal(signal.SIGHUP)
-    if before is signal.SIG_IGN:
-        pytest.skip("the tests run under nohup")
-    with pytest.raises(KeyboardInterrupt):
-        with workers.stop_children_on_signal():
-            signal.raise_signal(signal.SIGHUP)
-            pytest.fail("SIGHUP was not turned into KeyboardInterrupt")
-    assert ended == [True]
-    assert signal.getsignal(signal.SIGHUP) == before
+    # as in a terminal, whether or not the suite itself runs under nohup (which ignores SIGHUP)
+    outer = signal.signal(signal.SIGHUP, signal.SIG_DFL)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            with workers.stop_children_on_signal():
+                signal.raise_signal(signal.SIGHUP)
+                pytest.fail("SIGHUP was not turned into KeyboardInterrupt")
+        assert ended == [True]
+        assert signal.getsignal(signal.SIGHUP) == signal.SIG_DFL
+    finally:
+        signal.signal(signal.SIGHUP, outer)
 
 
 @in_main_thread
