@@ -1,7 +1,7 @@
 """The modern recurrent families: tokens/s of the parallel scan / the sequential reference, and / torch's LSTM.
 
-For each family (``mingru``, ``minlstm``, ``lru``, ``mamba``; ``slstm`` has one path, the
-recurrence, and is only compared with the LSTM) and each length, forward and backward of one
+For each family (``mingru``, ``minlstm``, ``lru``, ``mamba``, ``mlstm``; ``slstm`` has one path,
+the recurrence, and is only compared with the LSTM) and each length, forward and backward of one
 core (:class:`seqbench.models.modern_core.ModernCore`, one block, ``hidden`` wide, reading
 ``inputs`` features) on a batch of ``batch`` full-length sequences:
 
@@ -28,7 +28,7 @@ from seqbench.core.budget import choose_hidden_size
 from seqbench.models.modern_core import ModernCell
 from timing import ratio_figure, seconds_per_call
 
-SCANNED = ("mingru", "minlstm", "lru", "mamba")
+SCANNED = ("mingru", "minlstm", "lru", "mamba", "mlstm")
 FAMILIES = SCANNED + ("slstm",)
 
 

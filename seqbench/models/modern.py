@@ -1,4 +1,4 @@
-"""The modern recurrent families: ``mingru``, ``minlstm``, ``lru``, ``mamba``, ``slstm``.
+"""The modern recurrent families: ``mingru``, ``minlstm``, ``lru``, ``mamba``, ``slstm``, ``mlstm``.
 
 Written from the papers in plain PyTorch (CPU and GPU alike, no custom kernels):
 
@@ -10,6 +10,7 @@ minlstm    Feng et al. 2024                                                     
 lru        Orvieto et al. 2023, "Resurrecting Recurrent Neural Networks ..."     linear, complex diagonal
 mamba      Gu and Dao 2023, "Mamba"; eigenvalues in [-1, 1]: Grazzi et al. 2025  linear, selective diagonal
 slstm      Beck et al. 2024, "xLSTM"                                             nonlinear, memory mixing
+mlstm      Beck et al. 2024, "xLSTM"                                             linear, matrix memory
 =========  ====================================================================  ===========================
 
 Each is a :class:`~seqbench.core.model_def.ModelDef` whose builder puts a
@@ -22,10 +23,11 @@ other recurrent families: ``hidden_size`` (the residual width H), ``embedding_si
 ``param_budget``, and the decoder options; ``bidirectional`` is not offered (each is a causal
 recurrence). The linear families take ``scan``: ``parallel`` (minGRU/minLSTM by a log-space
 scan, LRU and Mamba by an exact chunked scan that allows complex and negative factors, see
-:mod:`seqbench.models.scans`), ``sequential`` (the step-by-step reference; same function, same
-parameters) or ``auto`` (the default: sequential on a CPU, where it is 1.7-2.1 x faster,
-parallel on an accelerator). The ``mamba_signed`` preset (``conf/model/mamba_signed.yaml``) is
-``mamba`` with ``eigenvalue_min=-1``.
+:mod:`seqbench.models.scans`; mLSTM by the paper's parallel form, see
+:mod:`seqbench.models.mlstm`), ``sequential`` (the step-by-step reference; same function, same
+parameters) or ``auto`` (the default: the faster path of the device, sequential on a CPU for
+the scans, where it is 1.7-2.1 x faster, and mLSTM's parallel form everywhere). The
+``mamba_signed`` preset (``conf/model/mamba_signed.yaml``) is ``mamba`` with ``eigenvalue_min=-1``.
 
 >>> from seqbench import make_model, make_task
 >>> model = make_model("mamba", make_task("parity").spec, hidden_size=16, eigenvalue_min=-1.0)
@@ -60,7 +62,8 @@ COMMON: tuple[Knob, ...] = tuple(
 
 #: the linear families' scan (the same choices as seqbench.models.scans.SCANS, which imports torch)
 SCAN = Knob("scan", "auto", choices=("auto", "parallel", "sequential"),
-            help="auto (default): sequential on a CPU, parallel on an accelerator, whichever is faster there; "
+            help="auto (default): the faster path of the device (the scans: sequential on a CPU, parallel on an "
+                 "accelerator; mLSTM's parallel form: parallel on both); "
                  "parallel: the scan over the whole sequence; sequential: the step-by-step reference "
                  "(same function and parameters)")
 
@@ -122,4 +125,13 @@ slstm = _family(
     "slstm", "sLSTM (Beck et al. 2024, xLSTM): exponential input gate with normaliser and stabiliser states, "
              "heads with block-diagonal recurrent memory mixing, gated feed-forward; step by step",
     (Knob("num_heads", 4, low=1, high=64, help="heads (hidden_size must be a multiple): memory mixing within each"),),
+    size_step=lambda o: o["num_heads"], check=_check_heads)
+mlstm = _family(
+    "mlstm", "mLSTM (Beck et al. 2024, xLSTM): a matrix memory per head, C = f C + i v k^T read as "
+             "C q / max(|n^T q|, 1), exponential input gate with normaliser and stabiliser, no memory mixing; "
+             "the paper's parallel form (a causal T x T decay matrix)",
+    (Knob("num_heads", 4, low=1, high=64,
+          help="heads (hidden_size must be a multiple): each has its own (hidden_size / num_heads)^2 memory "
+               "and scalar input and forget gates"),
+     SCAN),
     size_step=lambda o: o["num_heads"], check=_check_heads)

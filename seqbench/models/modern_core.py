@@ -13,7 +13,7 @@ encoder-decoders) build either through :func:`~seqbench.models.cores.make_core`.
 where the mixer is the family's recurrence (:data:`MIXERS`): ``mingru``, ``minlstm``
 (:mod:`~seqbench.models.minrnn`), ``lru`` (:mod:`~seqbench.models.lru`), ``mamba``
 (:mod:`~seqbench.models.mamba`), ``slstm`` (:mod:`~seqbench.models.slstm`, whose gated
-feed-forward network is the second branch).
+feed-forward network is the second branch), ``mlstm`` (:mod:`~seqbench.models.mlstm`).
 
 **State.** A flat tuple of tensors (so truncated BPTT can detach it): first the *summary*,
 (L, B, H), each layer's residual stream at each example's last valid step, then the mixers'
@@ -67,10 +67,14 @@ def _mixer(family: str, size: int, options: dict[str, Any]) -> tuple[nn.Module, 
         from seqbench.models.slstm import SLSTM, GatedMLP
 
         return SLSTM(size, **options), GatedMLP(size)
+    if family == "mlstm":
+        from seqbench.models.mlstm import MLSTM
+
+        return MLSTM(size, **options), None
     raise ValueError(f"unknown modern family {family!r}; one of {', '.join(MIXERS)}")
 
 
-MIXERS = ("mingru", "minlstm", "lru", "mamba", "slstm")
+MIXERS = ("mingru", "minlstm", "lru", "mamba", "slstm", "mlstm")
 
 
 @dataclass(frozen=True)

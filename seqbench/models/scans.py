@@ -52,18 +52,21 @@ def _full(x: torch.Tensor) -> torch.Tensor:
     return x.float() if x.dtype in (torch.float16, torch.bfloat16) else x
 
 
-def resolve_scan(scan: str, x: torch.Tensor) -> str:
-    """The path ``scan`` means for input ``x``: ``auto`` is ``sequential`` on a CPU, where one
-    thread's step loop is 1.7-2.1 x faster than the scans (``bench/README.md``, modern families),
-    and ``parallel`` on an accelerator, where per-step launches dominate. Both compute the same
-    function with the same parameters (equal to float32 precision), so ``auto`` changes speed only.
+def resolve_scan(scan: str, x: torch.Tensor, on_cpu: str = "sequential") -> str:
+    """The path ``scan`` means for input ``x``: ``auto`` is ``on_cpu`` on a CPU (``sequential`` for
+    the scans, where one thread's step loop is 1.7-2.1 x faster, ``bench/README.md``, modern
+    families; mLSTM's parallel form passes ``parallel``, faster there too) and ``parallel`` on an
+    accelerator, where per-step launches dominate. Both paths compute the same function with the
+    same parameters (equal to float32 precision), so ``auto`` changes speed only.
 
     >>> resolve_scan("auto", torch.zeros(1)), resolve_scan("parallel", torch.zeros(1))
     ('sequential', 'parallel')
+    >>> resolve_scan("auto", torch.zeros(1), on_cpu="parallel")
+    'parallel'
     """
     if scan != "auto":
         return scan
-    return "sequential" if x.device.type == "cpu" else "parallel"
+    return on_cpu if x.device.type == "cpu" else "parallel"
 
 
 def sequential_scan(a: torch.Tensor, b: torch.Tensor, h0: torch.Tensor | None = None) -> torch.Tensor:
