@@ -7,7 +7,7 @@ import numpy as np
 from seqbench.core.decoding import with_eos
 from seqbench.core.options import Knob
 from seqbench.core.spaces import InputSpace, power
-from seqbench.core.spec import EOS, TaskSpec, Tokens
+from seqbench.core.spec import TaskSpec, Tokens
 from seqbench.core.task import SequenceTask, length_knobs, padding_mask, to_batch
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
