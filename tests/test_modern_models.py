@@ -18,6 +18,7 @@ import torch
 
 from conftest import ROOT
 from seqbench import make_model, make_task
+from seqbench.core.errors import ConfigError
 from seqbench.conformance.model_checks import CASES
 from seqbench.models import mlstm, model_def
 from seqbench.models.lru import LRU
@@ -183,12 +184,14 @@ def test_slstm_stabiliser_leaves_the_unstabilised_cell_unchanged():
     assert torch.allclose(n_cell * torch.exp(m_cell), n, rtol=1e-4)
 
 
-def _mlstm_by_the_equations(q, k, v, i_raw, f_raw):
+def _mlstm_by_the_equations(q, k, v, i_raw, f_raw, C=None, n=None):
     """The paper's mLSTM cell, unstabilised, in float64: i = exp(i~), f = sigmoid(f~),
-    C = f C + i v k^T, n = f n + i k, h~ = C q / max(|n^T q|, 1). q, k, v (B, K, T, d), gates (B, K, T)."""
+    C = f C + i v k^T, n = f n + i k, h~ = C q / max(|n^T q|, 1). q, k, v (B, K, T, d), gates (B, K, T);
+    C (B, K, d, d) and n (B, K, d) the state before the first step (default zeros)."""
     q, k, v, i_raw, f_raw = (t.detach().double() for t in (q, k, v, i_raw, f_raw))
     batch, heads, steps, d = q.shape
-    C, n = torch.zeros(batch, heads, d, d, dtype=torch.float64), torch.zeros(batch, heads, d, dtype=torch.float64)
+    C = torch.zeros(batch, heads, d, d, dtype=torch.float64) if C is None else C
+    n = torch.zeros(batch, heads, d, dtype=torch.float64) if n is None else n
     hs = []
     for t in range(steps):
         i, f = torch.exp(i_raw[:, :, t])[..., None], torch.sigmoid(f_raw[:, :, t])[..., None]  # (B, K, 1)
@@ -219,6 +222,16 @@ def test_mlstm_stabiliser_leaves_the_unstabilised_cell_unchanged():
         assert torch.allclose(C * torch.exp(m)[..., None, None], C_ref, rtol=1e-12), path.__name__
         assert torch.allclose(n * torch.exp(m)[..., None], n_ref, rtol=1e-12), path.__name__
         assert float(m.max()) > 1.0  # the stabiliser did act: the stored states are scaled down
+    # a carried-in state (C_0, n_0 stored scaled by exp(-m_0)), the parallel form in blocks of 3
+    C0, n0 = torch.randn(batch, heads, d, d, dtype=torch.float64), torch.randn(batch, heads, d, dtype=torch.float64)
+    m0 = torch.randn(batch, heads, dtype=torch.float64) * 4
+    h_ref, C_ref, n_ref = _mlstm_by_the_equations(q, k, v, i_raw, f_raw, C0, n0)
+    carried = (C0 * torch.exp(-m0)[..., None, None], n0 * torch.exp(-m0)[..., None], m0)
+    for path in (mlstm_sequential, lambda *a: mlstm_parallel(*a, block=3)):
+        h, (C, n, m) = path(q, k, v, i_raw, log_f, carried)
+        assert torch.allclose(h, h_ref, rtol=1e-12, atol=1e-12)
+        assert torch.allclose(C * torch.exp(m)[..., None, None], C_ref, rtol=1e-12, atol=1e-12)
+        assert torch.allclose(n * torch.exp(m)[..., None], n_ref, rtol=1e-12, atol=1e-12)
     # the module (float32): its own projections, then sigmoid(o) * h~ per head, group norm, output projection
     for scan in ("sequential", "parallel"):
         torch.manual_seed(1)
@@ -276,14 +289,35 @@ def test_bidirectional_is_not_an_option():
         make_model("mamba", make_task("parity").spec, bidirectional=True)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("family", FAMILIES)
 def test_param_budget_chooses_the_width(family):
     spec = make_task("parity").spec
     model = make_model(family, spec, param_budget=20_000)
     count = sum(p.numel() for p in model.parameters())
     assert abs(count - 20_000) / 20_000 < 0.15, count
-    if family in ("slstm", "mlstm"):
+    if family in ("slstm", "mlstm"):  # at least 2 units per head, whatever the budget
         assert model.build_options["hidden_size"] % model.build_options["num_heads"] == 0
+        tiny = make_model(family, spec, param_budget=200)
+        assert tiny.build_options["hidden_size"] >= 2 * tiny.build_options["num_heads"]
+
+
+@pytest.mark.parametrize("family", ["slstm", "mlstm"])
+def test_one_unit_per_head_is_refused_with_the_reason(family):
+    """A head of one unit is normalised to a constant: the mixer would ignore its input."""
+    with pytest.raises(ConfigError, match="at least 2 units per head"):
+        make_model(family, make_task("parity").spec, hidden_size=4, num_heads=4)
+
+
+def test_an_mlstm_read_with_an_underflowing_floor_is_finite():
+    """With i~ = 120 the stabiliser m is 120 and exp(-m) underflows in float32; a query orthogonal
+    to the normaliser (n^T q = 0) must still give a finite read, on both paths."""
+    q, k, v = (torch.tensor([0.0, 1.0]), torch.tensor([1.0, 0.0]), torch.tensor([1.0, 1.0]))
+    q, k, v = (t.view(1, 1, 1, 2) for t in (q, k, v))
+    fresh = (torch.zeros(1, 1, 2, 2), torch.zeros(1, 1, 2), torch.zeros(1, 1))
+    for path in (mlstm_sequential, mlstm_parallel):
+        h, _ = path(q, k, v, torch.full((1, 1, 1), 120.0), torch.zeros(1, 1, 1), fresh)
+        assert bool(torch.isfinite(h).all()), path.__name__
 
 
 def test_mamba_signed_preset_is_mamba_with_eigenvalues_in_minus_one_one():

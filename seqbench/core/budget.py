@@ -82,11 +82,12 @@ def choose_hidden_size(count: Callable[[int], int], budget: int, low: int = 1, h
 
 
 def resolve_budget(options: dict[str, Any], build: Callable[[dict[str, Any]], nn.Module],
-                   hidden: Knob, step: int = 1) -> dict[str, Any]:
-    """``options`` with ``hidden_size`` chosen for ``options["param_budget"]`` (unchanged if None)."""
+                   hidden: Knob, step: int = 1, low: int | None = None) -> dict[str, Any]:
+    """``options`` with ``hidden_size`` chosen for ``options["param_budget"]`` (unchanged if None),
+    at least ``low`` (default: the knob's lower bound)."""
     budget = options.get("param_budget")
     if budget is None:
         return options
     size, _ = choose_hidden_size(lambda h: count_built(lambda: build({**options, "hidden_size": h})),
-                                 budget, low=hidden.low or 1, high=hidden.high or 16_384, step=step)
+                                 budget, low=max(low or 1, hidden.low or 1), high=hidden.high or 16_384, step=step)
     return {**options, "hidden_size": size}

@@ -37,7 +37,9 @@ class ModelDef:
     """A registered model family: name, options and builder.
 
     ``size_step(options)`` says which hidden sizes are valid for a parameter budget (the
-    transformer's width must be a multiple of its head count); by default any.
+    transformer's width must be a multiple of its head count); by default any. ``size_min(options)``
+    is the smallest a budget may pick (the sLSTM and mLSTM need 2 units per head); by default the
+    ``hidden_size`` knob's own lower bound.
     """
 
     name: str
@@ -45,6 +47,7 @@ class ModelDef:
     options: tuple[Knob, ...]
     builder: Callable[[TaskSpec, dict[str, Any]], nn.Module]
     size_step: Callable[[dict[str, Any]], int] | None = None
+    size_min: Callable[[dict[str, Any]], int] | None = None
 
     def __post_init__(self) -> None:
         names = {k.name for k in self.options}
@@ -63,7 +66,8 @@ class ModelDef:
             return o
         hidden = next(k for k in self.options if k.name == "hidden_size")
         step = self.size_step(o) if self.size_step is not None else 1
-        return resolve_budget(o, lambda candidate: self._build(spec, candidate), hidden, step)
+        low = self.size_min(o) if self.size_min is not None else None
+        return resolve_budget(o, lambda candidate: self._build(spec, candidate), hidden, step, low)
 
     def build(self, spec: TaskSpec, **options: Any) -> nn.Module:
         """Validate options and build the module for ``spec`` (NotApplicableError if it cannot).

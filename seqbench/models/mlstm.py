@@ -38,8 +38,8 @@ maximum ``m_t`` of its row t and of the carried-in state's log weight ``log g_t 
 steps, the state carried from one to the next, so memory grows as T x BLOCK, not T^2. ``auto``
 (the default) is the parallel form on every device (:func:`~seqbench.models.scans.resolve_scan`
 with ``on_cpu="parallel"``): unlike the other families' scans it is also the faster path on one CPU
-thread (one block, hidden 64, batch 16, forward and backward: about 3.7 x the step loop's tokens/s
-at length 40 and 1.4-1.6 x at length 500, measured once on a shared machine).
+thread (one block, hidden 64, batch 16, forward and backward: 3.5 x the step loop's tokens/s at
+length 40 and 1.7 x at length 500, ``bench/README.md``).
 
 The mixer around the cell (:class:`MLSTM`): q, k, v, o and the gates from one linear map of the
 block's normalised input, the cell's ``h`` normalised per head (group norm, as the sLSTM block),
@@ -80,8 +80,9 @@ MAX_EXPONENT = 60.0
 
 
 def _floor(m: torch.Tensor) -> torch.Tensor:
-    """exp(-m), the stabilised form of the read's lower bound 1, kept finite."""
-    return torch.exp((-m).clamp(max=MAX_EXPONENT))
+    """exp(-m), the stabilised form of the read's lower bound 1, kept finite and above zero (for m
+    above about 104 exp(-m) underflows in float32, and a read with n^T q = 0 would be 0 / 0)."""
+    return torch.exp((-m).clamp(max=MAX_EXPONENT)).clamp(min=torch.finfo(torch.float32).tiny)
 
 
 def mlstm_sequential(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, i_raw: torch.Tensor,
@@ -201,7 +202,8 @@ class MLSTM(nn.Module):
         else:
             state = tuple(s.float() for s in state)
         run = mlstm_parallel if resolve_scan(self.scan, x, on_cpu="parallel") == "parallel" else mlstm_sequential
-        h, state = run(q, k, v, i_raw, log_f, state)  # (B, K, T, d)
+        with torch.autocast(x.device.type, enabled=False):  # the cell in float32, never half (as the LRU)
+            h, state = run(q, k, v, i_raw, log_f, state)  # (B, K, T, d)
         h = torch.sigmoid(o) * h  # the output gate
         h = h.permute(0, 2, 1, 3).reshape(batch * steps, self.size)  # (B T, H), heads side by side
         y = self.norm(h).view(batch, steps, self.size)

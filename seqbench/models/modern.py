@@ -36,7 +36,7 @@ the scans, where it is 1.7-2.1 x faster, and mLSTM's parallel form everywhere). 
 >>> make_model("slstm", make_task("parity").spec, hidden_size=10, num_heads=4)
 Traceback (most recent call last):
 ...
-seqbench.core.errors.ConfigError: model.hidden_size=10: must be a multiple of model.num_heads=4 (each head gets hidden_size / num_heads units)
+seqbench.core.errors.ConfigError: model.hidden_size=10: must be a multiple of model.num_heads=4 with at least 2 units per head (each head gets hidden_size / num_heads units, normalised together: one unit would normalise to a constant)
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ SCAN = Knob("scan", "auto", choices=("auto", "parallel", "sequential"),
 
 
 def _family(name: str, description: str, extra: tuple[Knob, ...],
-            size_step: Any = None, check: Any = None) -> ModelDef:
+            size_step: Any = None, size_min: Any = None, check: Any = None) -> ModelDef:
     mixer_options = tuple(k.name for k in extra)
 
     def build(spec: TaskSpec, o: dict[str, Any]) -> nn.Module:
@@ -80,7 +80,7 @@ def _family(name: str, description: str, extra: tuple[Knob, ...],
         cell = ModernCell(name, tuple((k, o[k]) for k in mixer_options))
         return build_recurrent(cell, spec, {k: v for k, v in o.items() if k not in mixer_options})
 
-    return ModelDef(name, description, COMMON + extra, build, size_step=size_step)
+    return ModelDef(name, description, COMMON + extra, build, size_step=size_step, size_min=size_min)
 
 
 def _check_lru(o: dict[str, Any]) -> None:
@@ -89,9 +89,19 @@ def _check_lru(o: dict[str, Any]) -> None:
 
 
 def _check_heads(o: dict[str, Any]) -> None:
-    if o["hidden_size"] % o["num_heads"]:
+    if o["hidden_size"] % o["num_heads"] or o["hidden_size"] < 2 * o["num_heads"]:
         raise ConfigError(f"model.hidden_size={o['hidden_size']}: must be a multiple of model.num_heads="
-                          f"{o['num_heads']} (each head gets hidden_size / num_heads units)")
+                          f"{o['num_heads']} with at least 2 units per head (each head gets hidden_size / "
+                          f"num_heads units, normalised together: one unit would normalise to a constant)")
+
+
+def _heads(o: dict[str, Any]) -> int:
+    return o["num_heads"]
+
+
+def _two_per_head(o: dict[str, Any]) -> int:
+    """A parameter budget picks at least 2 units per head."""
+    return 2 * o["num_heads"]
 
 
 mingru = _family(
@@ -125,7 +135,7 @@ slstm = _family(
     "slstm", "sLSTM (Beck et al. 2024, xLSTM): exponential input gate with normaliser and stabiliser states, "
              "heads with block-diagonal recurrent memory mixing, gated feed-forward; step by step",
     (Knob("num_heads", 4, low=1, high=64, help="heads (hidden_size must be a multiple): memory mixing within each"),),
-    size_step=lambda o: o["num_heads"], check=_check_heads)
+    size_step=_heads, size_min=_two_per_head, check=_check_heads)
 mlstm = _family(
     "mlstm", "mLSTM (Beck et al. 2024, xLSTM): a matrix memory per head, C = f C + i v k^T read as "
              "C q / max(|n^T q|, 1), exponential input gate with normaliser and stabiliser, no memory mixing; "
@@ -134,4 +144,4 @@ mlstm = _family(
           help="heads (hidden_size must be a multiple): each has its own (hidden_size / num_heads)^2 memory "
                "and scalar input and forget gates"),
      SCAN),
-    size_step=lambda o: o["num_heads"], check=_check_heads)
+    size_step=_heads, size_min=_two_per_head, check=_check_heads)

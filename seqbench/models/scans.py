@@ -41,7 +41,7 @@ import torch
 
 __all__ = ["SCANS", "chunked_scan", "log_scan", "resolve_scan", "sequential_scan"]
 
-#: the ``scan`` option of the linear families: ``auto`` is sequential on CPU, parallel elsewhere
+#: the ``scan`` option of the linear families: ``auto`` is the device's faster path (:func:`resolve_scan`)
 SCANS = ("auto", "parallel", "sequential")
 
 #: log_scan's default chunk: with |log a| <= 1 per step the identity loses at most ~32 ulps
