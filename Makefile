@@ -1,13 +1,13 @@
 # The two set-up commands of the README. Each installs what it needs into .venv first.
 #   make demo   the main job: a smoke task x model grid on CPU and its leaderboard
-#   make test   the test suite (what CI runs)
+#   make test   the test suite without its slow tests (CI runs it, then make test-slow)
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DIR ?= outputs/smoke
 
-.PHONY: install demo test bench clean leaderboard
+.PHONY: install demo test test-slow bench clean leaderboard
 
 install: $(STAMP)
 
@@ -25,10 +25,15 @@ demo: $(STAMP)
 	@$(BIN)/seqbench leaderboard $(DEMO_DIR) --out $(DEMO_DIR)/leaderboard > /dev/null
 	@echo "[seqbench] leaderboard: $(DEMO_DIR)/leaderboard/leaderboard.md (and .html, results.csv, plots)"
 
-# The suite starts fresh interpreters (make demo, its workers, installs, signals): let them share the
-# bytecode the first one compiles, even where the environment says not to write it.
+# make test: every test but the slow ones, under 2 minutes on 2 quiet cores (the loop to run while
+# working). make test-slow: the slow ones (marked `slow`: fresh processes, grids, make demo, installs,
+# the browser, trainings that show a phenomenon). CI runs both. The suite starts fresh interpreters:
+# let them share the bytecode the first one compiles, even where the environment says not to write it.
 test: $(STAMP)
-	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -q
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -q -m "not slow"
+
+test-slow: $(STAMP)
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -q -m slow
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py --quick

@@ -18,3 +18,4 @@ for i in $(seq 1 "$RUNS"); do
 done
 touch "$OUT/fg.done"
 echo "end $(date -u +%H:%M:%S)" >> "$OUT/loadruns.txt"
+wait  # the second suite's loop ends with the run it is in (else it runs on, loading the machine)

@@ -201,6 +201,8 @@ def pytest_sessionstart(session):
         return
     if config.args_source != pytest.Config.ArgsSource.TESTPATHS:  # a chosen subset: make it on demand
         return
+    if config.getoption("markexpr", "") not in ("", "slow"):  # make test (-m "not slow") has no demo tests
+        return
     import tempfile
     import threading
 
@@ -286,10 +288,15 @@ def demo(pytestconfig, tmp_path_factory) -> Demo:
     return Demo(Result(*made["result"]), folder, records)
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest's own -m filter deselects by marker
 def pytest_collection_modifyitems(config, items):
-    """The slow tests first and the tests of ``make demo``'s grid last (a stable sort): with
+    """The tests of ``make demo``'s grid (they wait for a real grid) and of the page in Chromium
+    are slow. The demo's are collected last and the other slow tests first (a stable sort): with
     ``--dist worksteal`` the workers start on the long tests while the demo runs in the
     background, and take quick tests from each other's queues until all are done."""
+    for item in items:  # a real grid (make demo) or a real browser (Chromium) is slow
+        if {"demo", "browser"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
     items.sort(key=lambda item: ("demo" in getattr(item, "fixturenames", ()),
                                  item.get_closest_marker("slow") is None))
 

@@ -180,6 +180,7 @@ def test_leaderboard_with_out_lists_the_files_written_instead_of_the_markdown(tm
     assert printed.strip() == (out / "leaderboard.md").read_text().strip()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("code, message", ERRORS)
 def test_a_board_that_cannot_be_written_is_one_line_and_the_old_board_stays_whole(tmp_path, monkeypatch, code,
                                                                                    message):
@@ -302,6 +303,7 @@ def test_results_csv_neutralises_formulas_but_keeps_numbers_numeric(tmp_path, la
 GRID = ["run", "-m", "task=parity", "model=rnn_tanh,gru", *SMOKE]
 
 
+@pytest.mark.slow
 def test_a_job_whose_record_cannot_be_written_fails_alone_and_resume_recovers(tmp_path, monkeypatch):
     sweep, failures = tmp_path / "grid", []
 
@@ -325,6 +327,7 @@ def test_a_job_whose_record_cannot_be_written_fails_alone_and_resume_recovers(tm
     assert sorted(r.status for r in load_results([sweep]).records) == ["ok", "ok"]
 
 
+@pytest.mark.slow
 def test_a_sweep_that_cannot_write_any_record_stops_in_one_line_and_resume_recovers(tmp_path, monkeypatch):
     sweep = tmp_path / "grid"
     fail_replace(monkeypatch, errno.ENOSPC, "No space left on device", when=lambda d: d.name == "result.json")

@@ -32,6 +32,7 @@ def caption_of(features, knobs):
     return groups[0] if len(groups) == 1 else " , ".join(groups[:-1]) + " and " + groups[-1]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("knobs", [{}, {"n_sizes": 1, "max_count": 1, "max_objects": 4},
                                    {"n_shapes": 8, "n_colours": 8, "n_sizes": 5, "max_count": 9,
                                     "min_objects": 8, "max_objects": 8}])

@@ -198,6 +198,7 @@ def test_sentiment_defeats_every_bag_of_words_model():
     assert best_bag_of_words < 0.95
 
 
+@pytest.mark.slow
 def test_lstm_beats_the_majority_baseline_on_sentiment():
     task = make_task("sentiment")
     torch.manual_seed(0)  # the initial weights too, not only fit's data: the test must not depend on order
@@ -248,6 +249,7 @@ def test_pos_tags_of_ambiguous_words_follow_the_next_word():
     assert {"NOUN", "VERB"} <= set(tags[after_noun])
 
 
+@pytest.mark.slow
 def test_bidirectional_lstm_beats_unidirectional_on_pos_tagging():
     task = make_task("pos_tagging", length=12)
     scores = {}

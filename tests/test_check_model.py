@@ -39,6 +39,7 @@ def registered(registry, name, obj):
         registry.unregister(name)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name, case", [(name, case) for name in MODELS.names() for case in CASES])
 def test_every_registered_model_conforms(name, case):
     """One test per model and kind (scikit-learn's parametrize_with_checks): plugins included."""
@@ -46,6 +47,7 @@ def test_every_registered_model_conforms(name, case):
     assert report.ok, report.failures
 
 
+@pytest.mark.slow
 def test_check_command_exits_0_on_a_conforming_model(capsys):
     assert main(["check", "--model", "transformer"]) == 0
     out = capsys.readouterr().out

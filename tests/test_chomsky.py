@@ -59,11 +59,13 @@ def samples(name: str, **knobs):
 
 
 # ----------------------------------------------------------------- conformance and registration
+@pytest.mark.slow
 @pytest.mark.parametrize("name", NAMES)
 def test_every_chomsky_task_passes_the_conformance_checks(name):
     assert check_task(make_task(name)) == []
 
 
+@pytest.mark.slow
 def test_seqbench_check_passes_on_the_family(capsys):
     assert commands.check(NAMES) == 0
     assert capsys.readouterr().out.count("ok  ") == len(NAMES)
@@ -192,6 +194,7 @@ def test_missing_duplicate_string_label_is_the_other_copy():
         assert restored[:half] == restored[half:] and restored[other] == str(label)
 
 
+@pytest.mark.slow
 def test_reverse_string_duplicate_string_odds_first_bucket_sort():
     for name, rule in [("reverse_string", lambda s: s[::-1]), ("duplicate_string", lambda s: s + s),
                        ("odds_first", lambda s: s[0::2] + s[1::2]), ("bucket_sort", sorted)]:
@@ -277,6 +280,7 @@ def test_bucket_sort_position_prior_by_enumeration():
 
 
 # ----------------------------------------------------------------- the experiment presets
+@pytest.mark.slow
 def test_experiment_chomsky_sweeps_the_fifteen_tasks_seven_models_three_seeds():
     from pathlib import Path
 

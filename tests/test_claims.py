@@ -220,6 +220,7 @@ def test_command_errors_are_one_line_with_status_2(tmp_path, setup, message):
     assert done.stderr.startswith("seqbench: error: ") and done.stderr.count("\n") == 1 and not done.stdout
 
 
+@pytest.mark.slow
 def test_claims_command_imports_no_torch(tmp_path):
     folder = board_dir(tmp_path, PARITY, [{"id": "a", "kind": "ranks", "last": "transformer"}])
     code = (f"from seqbench.cli import main\nassert main(['claims', {str(folder)!r}]) == 0\n"
@@ -228,6 +229,7 @@ def test_claims_command_imports_no_torch(tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("board", BOARDS, ids=[b.name for b in BOARDS])
 def test_every_committed_claim_holds(board):
     """Every sentence the READMEs make about a committed board, checked over its result files."""

@@ -124,12 +124,14 @@ def test_a_file_over_the_size_limit_is_refused_unread(tmp_path):
     assert f"over the limit of {MAX_BYTES:,} bytes for a claims file ({len(text):,} bytes)" in message
 
 
+@pytest.mark.slow
 def test_a_file_with_too_many_claims_is_refused(tmp_path):
     text = yaml.safe_dump({"claims": [{"id": f"c{i}", "kind": "count", "at_least": 0} for i in range(MAX_CLAIMS + 1)]})
     assert len(text.encode()) < MAX_BYTES
     assert f"{MAX_CLAIMS + 1:,} claims, over the limit of {MAX_CLAIMS:,} claims per file" in refused(tmp_path, text)
 
 
+@pytest.mark.slow
 def test_yaml_nested_too_deeply_is_one_line(tmp_path):
     assert "not valid YAML: nested too deeply" in refused(tmp_path, "claims: " + "[" * 5000 + "]" * 5000 + "\n")
 

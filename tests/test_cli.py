@@ -36,6 +36,7 @@ def test_every_kind_runs_from_the_command_line_and_writes_a_complete_record(demo
             assert key in record, key
 
 
+@pytest.mark.slow
 def test_grid_and_leaderboard_name_both_models(tmp_path):
     run_cli("run", "-m", "task=parity,bracket_depth", "model=rnn_tanh,gru", *SMOKE, f"hydra.sweep.dir={tmp_path / 'grid'}")
     assert len(list((tmp_path / "grid").rglob("result.json"))) == 4

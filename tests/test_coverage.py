@@ -10,6 +10,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from coverage import SPREADS, simulate  # noqa: E402
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("n", [3, 5, 10])
 @pytest.mark.parametrize("spread", sorted(SPREADS))
 def test_the_interval_covers_the_truth_for_normal_seeds(n, spread):

@@ -51,6 +51,7 @@ def test_every_metric_of_every_split_has_an_interval_around_its_value(tmp_path):
                     assert low - 1e-9 <= value <= high + 1e-9, (task, name, metric)
 
 
+@pytest.mark.slow
 def test_macro_f1_matches_scikit_learn_and_resamples_cheaply():
     from sklearn.metrics import f1_score
 

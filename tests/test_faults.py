@@ -89,6 +89,7 @@ def test_broken_tasks_fail_the_named_check(task_cls, check, words):
     assert any(f.startswith(check) and words in f for f in failures), failures
 
 
+@pytest.mark.slow
 def test_check_command_names_the_task_and_the_failed_check(tmp_path):
     package = tmp_path / "site" / "bad_plugin"
     package.mkdir(parents=True)

@@ -25,6 +25,7 @@ for suffix in {formats!r}:
 """
 
 
+@pytest.mark.slow
 def test_two_processes_write_byte_identical_files(tmp_path, monkeypatch):
     """A fresh process and this one (the same script, run in-process) write the same bytes."""
     script = WRITE_ALL.format(formats=FORMATS)

@@ -120,6 +120,7 @@ def test_gradflow_command_writes_table_plot_and_record(tmp_path):
     assert (tmp_path / section["plot"]).read_bytes()[:4] == b"\x89PNG"
 
 
+@pytest.mark.slow
 def test_probes_differing_only_in_their_own_options_are_distinct_runs(tmp_path):
     """W_hh x 1 and x 4 of the same model and seed are two probes: the reader keeps both."""
     from seqbench.core.record import load_results

@@ -21,6 +21,7 @@ def _records(folder: Path) -> list[dict]:
     return [json.loads(p.read_text()) for p in sorted(folder.rglob("result.json"))]
 
 
+@pytest.mark.slow
 def test_a_failing_job_is_recorded_and_the_grid_finishes(tmp_path):
     # A job that fails while running (an invalid configuration is refused before the grid starts):
     # a CUDA device on a machine without one is only found out by the job itself, as on a cluster.
@@ -125,6 +126,7 @@ CHOMSKY_LIST = ("even_pairs,modular_arithmetic,parity_check,cycle_navigation,sta
                 "binary_addition,binary_multiplication,compute_sqrt,bucket_sort")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("experiment, replaced, narrowed", [
     ("chomsky", CHOMSKY_LIST, ["model=lstm", "seed=0"]),  # ${seqbench.tagged:chomsky}, basic sweeper
     ("smoke", f"glob(*,exclude=[{CHOMSKY_LIST}])", ["model=lstm"]),  # ${seqbench.untagged:chomsky}
@@ -146,6 +148,7 @@ def test_a_grid_by_tag_expands_to_the_jobs_of_the_list_it_replaced(experiment, r
     assert any("task=parity_check" in d for d in by_tag.subdirs) == (experiment == "chomsky")
 
 
+@pytest.mark.slow
 def test_the_committed_chomsky_board_is_found_by_its_tagged_grid(tmp_path):
     """Resuming the committed Chomsky grid (its job folders were named when the tasks were a list)
     finds every finished run of the cell it resumes in the folder the tagged grid names."""
@@ -181,6 +184,7 @@ def _demo_job_here(name: str, tmp_path_factory) -> dict:
     return once_per_run(tmp_path_factory, f"demo_job_{name}", run_it)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", _in_the_demo())
 def test_the_demos_jobs_run_in_this_process(name, tmp_path_factory):
     """Each task of the demo, its gru job run again here (no ``demo`` fixture: this runs while
@@ -188,6 +192,7 @@ def test_the_demos_jobs_run_in_this_process(name, tmp_path_factory):
     assert _demo_job_here(name, tmp_path_factory)["status"] == "ok"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", _in_the_demo())
 def test_the_demos_results_are_identical_in_this_process(name, demo, tmp_path_factory):
     """The same config and seed give the same data fingerprints and metrics in another process:
@@ -201,6 +206,7 @@ def test_the_demos_results_are_identical_in_this_process(name, demo, tmp_path_fa
     _compare(_demo_job_here(name, tmp_path_factory), theirs[name])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(_left_out_of_the_demo() & set(TASKS.names())))
 def test_results_are_identical_in_a_fresh_process(name, fresh_runs, tmp_path):
     """The tasks the demo leaves out (the Chomsky-hierarchy family): run in a fresh process
@@ -384,6 +390,7 @@ def test_cuda_jobs_spread_over_gpus(monkeypatch):
     assert resolve_device("cuda:2", 5) == "cuda:2" and resolve_device("cpu", 3) == "cpu"
 
 
+@pytest.mark.slow
 def test_optuna_sweeper_tunes_on_val_and_records_every_trial(tmp_path):
     pytest.importorskip("hydra_plugins.hydra_optuna_sweeper")
     run_cli("run", "-m", "hparams_search=parity_lstm", "hydra.sweeper.n_trials=2", "trainer.steps=10",

@@ -65,6 +65,7 @@ def board(tmp_path_factory) -> Path:
 
 
 # ------------------------------------------------------------------ the HTML itself
+@pytest.mark.slow
 def test_page_escapes_record_text_and_marks_ties_baselines_and_header(board):
     page = board.read_text()
     assert page.count("<script") == 1  # the page's own script; the hostile name is text
@@ -80,6 +81,7 @@ def test_page_escapes_record_text_and_marks_ties_baselines_and_header(board):
     assert "<pre class=\"example\">input:" in page  # a rendered example of a task that can be built
 
 
+@pytest.mark.slow
 def test_each_rows_command_reproduces_it(board):
     """The command shown for a model row is accepted by ``seqbench run``'s full check, seeds and all."""
     import html
@@ -164,6 +166,7 @@ def column(page: Page, table: str, index: int, rows: str = "tbody tr") -> list[s
         "(rows, i) => rows.map(r => r.cells[i].textContent.trim())", index)
 
 
+@pytest.mark.slow
 def test_page_loads_without_console_errors_or_network(fresh, board):
     page = fresh.page
     assert page.title() == "seqbench leaderboard"
@@ -269,6 +272,7 @@ def test_screenshot(fresh, tmp_path):
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 50_000
 
 
+@pytest.mark.slow
 def test_the_committed_boards_page_as_a_visitor_sees_it(visit):
     """leaderboards/main/leaderboard.html: loads cleanly, no stray column or markdown, sorts, and
     every task is reached from the contents."""
@@ -318,6 +322,7 @@ def views_board(tmp_path_factory) -> Path:
     return out / "leaderboard.html"
 
 
+@pytest.mark.slow
 def test_the_overview_switches_between_test_and_test_ood_views(views_board, visit):
     """The list picks the view; each view sorts and filters as the first does; nothing else moves."""
     seen = visit(views_board.as_uri())

@@ -70,6 +70,7 @@ def _text_files(root: Path) -> Path:
     return root / "sub"
 
 
+@pytest.mark.slow
 def test_hostile_override_values_give_each_job_one_folder_inside_the_sweep(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(_text_files(tmp_path / "data"))
     long = tmp_path / "data" / ("L" * 240 + ".txt")
@@ -165,6 +166,7 @@ def test_a_sweep_names_every_bad_job_before_the_first_starts(tmp_path, capsys):
     assert not sweep.exists()
 
 
+@pytest.mark.slow
 def test_output_folders_that_are_files_or_unwritable_are_refused(tmp_path, capsys):
     a_file = tmp_path / "file.txt"
     a_file.write_text("x")
@@ -313,6 +315,7 @@ def test_exported_datasets_and_results_get_plain_open_permissions(tmp_path, caps
 
 # -- 12.8 and 12.9: preset names, a compact progress view -------------------------------------
 
+@pytest.mark.slow
 def test_a_sweep_prints_one_line_per_job_and_a_short_summary(tmp_path, capsys):
     sweep = tmp_path / "sweep"
     args = ["run", "-m", "task=parity", "model=bilstm,stacked_lstm", *SMOKE, f"hydra.sweep.dir={sweep}"]
@@ -331,6 +334,7 @@ def test_a_sweep_prints_one_line_per_job_and_a_short_summary(tmp_path, capsys):
     assert code == 0 and out.count("skipped, ok result already in") == 2
 
 
+@pytest.mark.slow
 def test_the_preflights_shared_config_cache_composes_what_hydra_composes():
     """The preflight composes a sweep's jobs from one cache (seqbench.cli.hydra_internals.share_repository);
     every job must come out as Hydra composes it alone, whatever the jobs before it overrode."""

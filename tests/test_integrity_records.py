@@ -59,6 +59,7 @@ def test_a_run_counts_once_however_many_copies(tmp_path, layout):
     assert f"{expected_duplicates[layout]} copies of runs already counted" in markdown
 
 
+@pytest.mark.slow
 def test_out_inside_an_input_folder_is_never_read_back(tmp_path):
     grid(tmp_path)
     for _ in range(3):  # rebuilding again and again never counts the board's own raw copies
@@ -233,6 +234,7 @@ def test_a_non_finite_or_missing_metric_is_never_the_best(tmp_path):
 
 
 # ------------------------------------------------------------------ 6. markdown stays a table
+@pytest.mark.slow
 @pytest.mark.parametrize("text", ["a|b", "two\nlines", "`code`", "<script>alert(1)</script>", "**bold** | [x](y)",
                                   "back\\slash|pipe", "tab\there"])
 def test_markdown_tables_stay_tables_whatever_the_names_and_errors(tmp_path, text):

@@ -33,6 +33,7 @@ def scalars(folder) -> dict[str, list[tuple[int, float]]]:
             for tag in tags}
 
 
+@pytest.mark.slow
 def test_a_sweep_writes_every_runs_curve_named_by_task_model_and_seed(tmp_path):
     tensorboard_or_skip()
     sweep = tmp_path / "sweep"

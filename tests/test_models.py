@@ -18,9 +18,16 @@ TINY = dict(steps=2, batch_size=4, eval_every=2, eval_size=8, val_size=8, eval_b
 REFUSED = {("mlp", "lm"): ("cannot be a language model", "would see the characters it is asked to predict")}
 
 
-@pytest.mark.parametrize("task_name", builtin_names(TASKS))
-@pytest.mark.parametrize("model_name", builtin_names(MODELS))
+#: one quick task of each kind: every model through every adapter in ``make test``; the rest of
+#: the matrix (33 tasks) in ``make test-slow``
+QUICK_TASKS = ("parity", "adding", "reverse", "bracket_depth", "markov_lm", "captioning", "digits")
+
+
+@pytest.mark.parametrize("model_name, task_name", [
+    pytest.param(model, task, marks=() if task in QUICK_TASKS else pytest.mark.slow)
+    for model in builtin_names(MODELS) for task in builtin_names(TASKS)])
 def test_model_task_matrix(model_name, task_name):
+    """Each pair trains two steps, or is refused with the expected reason."""
     knobs = TASKS.get(task_name)().describe()["knobs"]
     # the Chomsky tasks test lengths up to 500 by default; the matrix only asks whether each pair runs
     short = {"length": 8, "ood_length": 16} if {"ood_length", "ood_grid"} <= set(knobs) else {}

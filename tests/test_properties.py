@@ -35,6 +35,7 @@ def knob_values(knob: Knob) -> st.SearchStrategy:
     return st.one_of(st.none(), base) if knob.optional else base
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", TASKS.names())
 def test_any_valid_knobs_give_conforming_batches(name):
     task_cls = TASKS.get(name)
@@ -74,6 +75,7 @@ RECORDISH = st.fixed_dictionaries(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=30, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(files=st.lists(JSON | RECORDISH, min_size=1, max_size=3))
 def test_leaderboard_survives_arbitrary_json(tmp_path_factory, files):

@@ -26,10 +26,13 @@ def test_readme_only_shows_commands_a_test_runs():
         assert command.split()[0] in ("make", "seqbench", "python", "mkdocs"), command
 
 
-def test_ci_runs_the_readmes_test_command():
+def test_ci_runs_the_readmes_test_command_and_the_slow_tests_it_leaves_out():
     assert "make test" in commands()
     ci = (ROOT / ".ci" / "run").read_text()
-    assert re.search(r"^make test$", ci, flags=re.M)
+    assert re.search(r"^make test\nmake test-slow$", ci, flags=re.M)
+    makefile = (ROOT / "Makefile").read_text()
+    assert re.search(r'^test: .*\n\t.*pytest -q -m "not slow"$', makefile, flags=re.M)
+    assert re.search(r"^test-slow: .*\n\t.*pytest -q -m slow$", makefile, flags=re.M)
 
 
 def tour_groups() -> dict[str, list[str]]:
@@ -70,6 +73,7 @@ def test_the_tour_runs_every_seqbench_command_of_the_readme():
     assert {"multirun/tour", "multirun/optuna"} <= set(tour_groups())
 
 
+@pytest.mark.slow
 def test_python_examples_run(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     examples = all_blocks("python")

@@ -152,6 +152,7 @@ def test_third_party_plugin_is_listed_checked_and_runs(plugin_session):
     assert len(runs) == 1 and "task=acme_count" in runs[0].split(",")
 
 
+@pytest.mark.slow
 def test_a_broken_plugin_fails_clearly_when_asked_for_by_name(plugin_session):
     _, done = plugin_session
     result = done["check_broken"]

@@ -90,6 +90,7 @@ def test_training_runs_and_probes_are_recorded_by_one_function(tmp_path, builds)
     assert run.metrics and probe.metrics and probe.gradflow["trained"]
 
 
+@pytest.mark.slow
 def test_a_command_line_run_checks_every_option_once_and_seeds_once(tmp_path, checks, builds):
     run_cli("run", "task=parity", "model=gru", *SMOKE, f"hydra.run.dir={tmp_path / 'one'}")
     assert dict(checks) == {"validate_knobs(task)": 1, "validate_knobs(model)": 1, "validate_knobs(trainer)": 1,

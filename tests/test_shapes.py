@@ -109,6 +109,7 @@ def test_scaling_experiments_pair_each_model_with_its_view(experiment, task, mod
     assert cfg.trainer.threads == 1 and cfg.hydra.sweep.dir.startswith("leaderboards/image_scaling/raw")
 
 
+@pytest.mark.slow
 def test_scaling_report_from_real_runs(tmp_path, monkeypatch):
     from seqbench.core import memory
     # the machine's memory is given, not read from this host: the 8192x8192 mlp (412 GB) never fits

@@ -135,6 +135,7 @@ def hand_written(model):
     return twin
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("task_name, options, trainer", [
     ("parity", {}, {}),  # many to one, padded batches
     ("pos_tagging", {"bidirectional": True, "num_layers": 2}, {}),  # tagging, two layers, both directions

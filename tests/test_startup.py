@@ -40,6 +40,7 @@ def test_import_seqbench_is_light_and_names_resolve_on_use():
     # (a name that needs torch brings it: test_the_core_imports_no_plotting, which imports fit)
 
 
+@pytest.mark.slow
 def test_the_core_imports_no_plotting():
     core = ("seqbench.core.spec", "seqbench.core.task", "seqbench.core.registry", "seqbench.models", "seqbench.engine.train",
             "seqbench.core.metrics", "seqbench.core.record", "seqbench.boards.tables", "seqbench.conformance.task_checks",
@@ -50,6 +51,7 @@ def test_the_core_imports_no_plotting():
     assert not loaded["matplotlib"]
 
 
+@pytest.mark.slow
 def test_plotting_modules_switch_no_backend():
     code = ("import matplotlib\nbefore = matplotlib.rcParams._get('backend')\n"
             "import seqbench.analysis.plots, seqbench.analysis.curves, seqbench.analysis.scaling\n"
@@ -58,6 +60,7 @@ def test_plotting_modules_switch_no_backend():
     imported_after(code)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("module", ["seqbench.analysis.curves", "seqbench.analysis.scaling"])
 def test_module_commands_shown_in_the_readme_run(module):
     done = subprocess.run([sys.executable, "-m", module, "--help"], capture_output=True, text=True, timeout=120)
@@ -65,6 +68,7 @@ def test_module_commands_shown_in_the_readme_run(module):
     assert done.stdout.startswith(f"usage: python -m {module}")
 
 
+@pytest.mark.slow
 def test_checking_a_sweep_imports_no_torch(tmp_path):
     """``seqbench run -m`` checks every job before the first starts; under a launcher that runs
     the jobs elsewhere (joblib, submitit) its own process never needs torch."""

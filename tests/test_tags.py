@@ -145,6 +145,7 @@ def test_a_grid_with_a_bad_tag_is_refused_before_any_job(value, error, tmp_path)
     assert not (tmp_path / "grid").exists()
 
 
+@pytest.mark.slow
 def test_a_grid_by_tag_runs_and_resumes_under_either_form(tmp_path):
     """Two jobs chosen by tag run; the same grid written as a list finds them finished (resume=true)."""
     small = ["experiment=chomsky_smoke", "model=lstm", "trainer.steps=4", "trainer.eval_every=2",

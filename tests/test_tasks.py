@@ -16,6 +16,7 @@ from seqbench.core.spec import KINDS
 from conftest import builtin_names
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", TASKS.names())
 def test_every_registered_task_conforms(name):
     assert check_task(make_task(name)) == []
@@ -34,6 +35,7 @@ for name in TASKS.names():
 """
 
 
+@pytest.mark.slow
 def test_same_seed_same_data_across_processes():
     """Another process (its own hash seed, import order and global random state) draws the same data."""
     there = subprocess.run([sys.executable, "-c", FINGERPRINTS], capture_output=True, text=True, check=True,
@@ -89,6 +91,7 @@ def test_bracket_depth_tags_count_open_brackets():
     assert depth.min() >= 0 and depth.max() <= 3
 
 
+@pytest.mark.slow
 def test_number_words_spells_the_number():
     from seqbench.tasks.number_words import CHARACTERS, words
 
@@ -155,6 +158,7 @@ def test_digits_test_ood_is_the_test_images_under_pixel_noise():
     assert "test_ood" not in make_task("digits", ood_noise=0.0).splits
 
 
+@pytest.mark.slow
 def test_digits_reads_scikit_learns_file_as_load_digits_does(monkeypatch):
     """From the shipped file, not through load_digits (which would import scikit-learn and scipy):
     the same values; load_digits is the fallback only."""

@@ -73,6 +73,7 @@ def test_tbptt_with_k_at_least_the_length_equals_full_backprop():
     assert not all(torch.allclose(a, b, atol=1e-6) for a, b in zip(full, short))
 
 
+@pytest.mark.slow
 def test_learning_happens_at_small_scale():
     """A GRU learns parity of short strings far above chance in a few hundred steps."""
     result = _fit(task_knobs={"length": 6}, steps=400, eval_every=50, lr=0.01, batch_size=64)
@@ -126,6 +127,7 @@ print("torch._dynamo" in sys.modules)
 """
 
 
+@pytest.mark.slow
 def test_a_fresh_process_trains_without_torch_dynamo_and_builds_budgeted_models(tmp_path):
     """In a fresh interpreter (one, for two checks that need one): ``param_budget`` builds
     candidates under ``torch.device("meta")``, and a model module imported there for the first

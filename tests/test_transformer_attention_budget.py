@@ -32,6 +32,7 @@ def test_attention_weights_cover_only_real_steps_and_change_the_outputs():
     assert not torch.allclose(before, model(batch))
 
 
+@pytest.mark.slow
 def test_attention_trains():
     task = make_task("reverse", length=4, vocab_size=3)
     torch.manual_seed(0)
@@ -86,6 +87,7 @@ def test_language_model_is_causal_and_tagger_sees_the_whole_input(task_name, cau
     assert torch.allclose(before[:, :-1], after[:, :-1], atol=1e-6) == causal
 
 
+@pytest.mark.slow
 def test_transformer_learns_a_language_model():
     task = make_task("markov_lm", length=16)
     torch.manual_seed(0)
