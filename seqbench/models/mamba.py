@@ -80,14 +80,14 @@ class Mamba(nn.Module):
         return f"eigenvalue_min={self.eigenvalue_min}, scan={self.scan}"
 
     def transition(self, dt: torch.Tensor) -> torch.Tensor:
-        """a = eigenvalue_min + (1 - eigenvalue_min) exp(dt A): (B, T, E) -> (B, T, E, N)."""
+        """a = eigenvalue_min + (1 - eigenvalue_min) exp(dt A): (..., E) -> (..., E, N)."""
         a = torch.exp(dt[..., None] * -torch.exp(self.A_log.float()))
         return a if self.eigenvalue_min == 0.0 else self.eigenvalue_min + (1.0 - self.eigenvalue_min) * a
 
     def forward(self, u: torch.Tensor, valid: torch.Tensor | None = None,
                 state: tuple[torch.Tensor, ...] | None = None) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
         """u (B, T, H) -> outputs (B, T, H), state (h (B, E, N), conv (B, E, k - 1))."""
-        batch, steps, _ = u.shape
+        batch = u.shape[0]
         x, z = self.in_proj(u).chunk(2, dim=-1)  # (B, T, E) each
         if state is None:
             h = None
@@ -98,13 +98,17 @@ class Mamba(nn.Module):
         x = silu(self.conv(window)).transpose(1, 2)  # (B, T, E)
         dt, B, C = self.x_proj(x).split([self.rank, self.state_size, self.state_size], dim=-1)
         dt = softplus(self.dt_proj(dt))  # (B, T, E)
-        if resolve_scan(self.scan, x) == "sequential":
-            y, h = self._step_by_step(dt, x, B, C, valid, h)
-            y = (y.to(x.dtype) + self.D * x) * silu(z)
-            return self.out_proj(y), (h, self._last_inputs(window, valid))
-        scan = chunked_scan
+        path = self._step_by_step if resolve_scan(self.scan, x) == "sequential" else self._chunked
+        y, h = path(dt, x, B, C, valid, h)  # (B, T, E), (B, E, N)
+        y = (y.to(x.dtype) + self.D * x) * silu(z)
+        return self.out_proj(y), (h, self._last_inputs(window, valid))
+
+    def _chunked(self, dt: torch.Tensor, x: torch.Tensor, B: torch.Tensor, C: torch.Tensor,
+                 valid: torch.Tensor | None, h: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
+        """The parallel path: :func:`~seqbench.models.scans.chunked_scan` on blocks of at most
+        :data:`BLOCK` steps (arguments and result as :meth:`_step_by_step`)."""
         ys = []
-        for start in range(0, steps, BLOCK):
+        for start in range(0, dt.shape[1], BLOCK):
             part = slice(start, start + BLOCK)
             a = self.transition(dt[:, part].float())  # (B, t, E, N)
             b = (dt[:, part] * x[:, part]).float()[..., None] * B[:, part, None, :].float()
@@ -112,11 +116,10 @@ class Mamba(nn.Module):
                 keep = valid[:, part, None, None]
                 a = torch.where(keep, a, torch.ones_like(a))
                 b = torch.where(keep, b, torch.zeros_like(b))
-            states = scan(a, b, h)  # (B, t, E, N)
+            states = chunked_scan(a, b, h)  # (B, t, E, N)
             ys.append(torch.einsum("bten,btn->bte", states, C[:, part].float()))
             h = states[:, -1]
-        y = (torch.cat(ys, dim=1).to(x.dtype) + self.D * x) * silu(z)
-        return self.out_proj(y), (h, self._last_inputs(window, valid))
+        return torch.cat(ys, dim=1), h
 
     def _step_by_step(self, dt: torch.Tensor, x: torch.Tensor, B: torch.Tensor, C: torch.Tensor,
                       valid: torch.Tensor | None, h: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
@@ -125,7 +128,6 @@ class Mamba(nn.Module):
         mixer at batch 128, 20 steps, width 52: 1.2-1.4 x faster than building them for the whole
         sequence first, same outputs). dt, x (B, T, E); B, C (B, T, N) -> y (B, T, E), the last
         state (B, E, N)."""
-        neg_A = -torch.exp(self.A_log.float())  # (E, N)
         dt, dx = dt.float(), (dt * x).float()  # (B, T, E)
         h = dt.new_zeros(dt.shape[0], self.inner, self.state_size) if h is None else h.float()
         keep = valid.unbind(1) if valid is not None else [None] * dt.shape[1]
@@ -133,9 +135,7 @@ class Mamba(nn.Module):
         # unbind, not [:, t]: indexing's backward writes a full-size zero gradient per step (O(T^2))
         for dt_t, dx_t, B_t, C_t, keep_t in zip(dt.unbind(1), dx.unbind(1), B.float().unbind(1),
                                                 C.float().unbind(1), keep):
-            a = torch.exp(dt_t[:, :, None] * neg_A)  # (B, E, N)
-            if self.eigenvalue_min != 0.0:
-                a = self.eigenvalue_min + (1.0 - self.eigenvalue_min) * a
+            a = self.transition(dt_t)  # (B, E, N)
             new = a * h + dx_t[:, :, None] * B_t[:, None, :]  # (B, E, N)
             h = new if keep_t is None else torch.where(keep_t[:, None, None], new, h)  # padding: unchanged
             ys.append(torch.bmm(h, C_t[:, :, None]).squeeze(-1))  # (B, E): h C
