@@ -148,21 +148,6 @@ def test_a_grid_by_tag_expands_to_the_jobs_of_the_list_it_replaced(experiment, r
     assert any("task=parity_check" in d for d in by_tag.subdirs) == (experiment == "chomsky")
 
 
-@pytest.mark.slow
-def test_the_committed_chomsky_board_is_found_by_its_tagged_grid(tmp_path):
-    """Resuming the committed Chomsky grid (its job folders were named when the tasks were a list)
-    finds every finished run of the cell it resumes in the folder the tagged grid names."""
-    from seqbench.cli.preflight import preflight
-    from seqbench.cli.run import register_configs
-
-    register_configs()
-    plan = preflight(["-m", "experiment=chomsky", "device=cuda", "model=lstm", "seed=0", "resume=true",
-                      f"hydra.sweep.dir={tmp_path}"])
-    committed = {p.name for p in (ROOT / "leaderboards" / "chomsky" / "sweep").iterdir()
-                 if p.name.startswith("device=cuda,experiment=chomsky,model=lstm,seed=0,")}
-    assert plan.n_jobs == 15 and committed and committed <= set(plan.subdirs)
-
-
 def _compare(ours: dict, theirs: dict) -> None:
     """Two records of one configuration and seed hold the same data fingerprints and numbers."""
     assert ours["status"] == theirs["status"] == "ok", (ours["error"], theirs["error"])

@@ -130,7 +130,8 @@ def _position(value: float, low: float, high: float) -> float:
 # ---------------------------------------------------------------------------------- page parts
 def header(records: list[RunRecord], budget: str) -> str:
     """The budget, the commit(s), the machine and the date the runs were made."""
-    commits = sorted({r.git_commit[:12] for r in records if r.git_commit})
+    commits = sorted({r.git_commit[:12] + ("+dirty" if r.git_commit.endswith("+dirty") else "")
+                      for r in records if r.git_commit})
     devices = sorted({r.device for r in records if r.device})
     versions: dict[str, set] = {}
     for r in records:

@@ -51,7 +51,8 @@ LEVEL_ORDER = ("regular", "context-free", "context-sensitive")
 
 
 def sections(frame: pd.DataFrame, records: list[RunRecord], skipped: list[tuple[str, str]],
-             score: str = "test/primary", best_seed: bool = False) -> list[dict]:
+             score: str = "test/primary", best_seed: bool = False, solved: float | None = None,
+             published: pd.DataFrame | None = None) -> list[dict]:
     """The leaderboard as a list of sections: a heading, lead lines, an optional table, note lines, figures.
 
     The HTML page also reads each section's ``role`` (``overview``, ``task`` or ``notes``), its
@@ -59,7 +60,9 @@ def sections(frame: pd.DataFrame, records: list[RunRecord], skipped: list[tuple[
     section holds one view per score (:func:`seqbench.boards.tables.overview_scores`, ``score``
     first) in ``views``, each a section of its own; the markdown prints them one after another,
     the page switches between them. A task section's ``lead`` says what separates its models
-    (:func:`seqbench.boards.tables.separation_lines`)."""
+    (:func:`seqbench.boards.tables.separation_lines`). ``solved`` (a threshold on ``score``) adds the
+    section of :mod:`seqbench.boards.solved`; ``published`` (:func:`seqbench.boards.published.read_published`)
+    the published numbers beside the board's."""
     out: list[dict] = []
     levels = task_levels(records) if len(frame) else {}
     level_of = {label: levels.get(task) for label, task in zip(frame["task_label"], frame["task"])} if len(frame) else {}
@@ -100,6 +103,18 @@ def sections(frame: pd.DataFrame, records: list[RunRecord], skipped: list[tuple[
             out.append({"heading": f"Best seed: {what}, maximum over seeds (as the Chomsky-hierarchy paper reports)",
                         "table": overview_table(best), "notes": [], "figures": [], "role": "notes",
                         "id": "best-seed"})
+        if solved is not None:
+            from seqbench.boards.solved import SOLVED_NOTE, solved_table
+
+            out.append({"heading": f"Solved: {what} at {solved:g} or beyond, and the input-ignoring baselines",
+                        "table": solved_table(frame, records, labels, score, solved, level_of), "figures": [],
+                        "notes": [SOLVED_NOTE], "role": "notes", "id": "solved", "title": "Solved"})
+        if published is not None and len(published):
+            from seqbench.boards.published import PUBLISHED_NOTE, published_table
+
+            out.append({"heading": f"Published results beside ours: {what}",
+                        "table": published_table(frame, published, score, solved), "figures": [],
+                        "notes": [PUBLISHED_NOTE], "role": "notes", "id": "published", "title": "Published"})
         headroom = headroom_table(frame, labels)
         if len(headroom):
             out.append({"heading": "Headroom: the best and the worst model per task and split (primary metric)",
@@ -263,7 +278,7 @@ def budget_line(records: list[RunRecord], total: int | None = None) -> str:
     ...                                                                     "lr": 0.003, "eval_size": 200})])
     'Budget: steps 200, batch_size 32, lr 0.003, eval_size 200 (1 run).'
     """
-    keys = ("steps", "patience", "min_delta", "batch_size", "lr", "eval_size", "target")
+    keys = ("steps", "patience", "min_delta", "smooth", "batch_size", "lr", "eval_size", "target")
     seen: dict[str, set] = {k: set() for k in (*keys, "param_budget")}
     for r in records:
         for k in keys:
@@ -301,7 +316,8 @@ def render_html(parts: list[dict], budget: str = "", records: list[RunRecord] = 
 
 
 def build(folders: list[str], out: str | None = None, copy_raw: bool = False, score: str = "test/primary",
-          best_seed: bool = False, figures: bool = True) -> tuple[str, pd.DataFrame, list[tuple[str, str]]]:
+          best_seed: bool = False, figures: bool = True, solved: float | None = None,
+          published: pd.DataFrame | None = None) -> tuple[str, pd.DataFrame, list[tuple[str, str]]]:
     """Load every result below ``folders``; write the leaderboard into ``out`` when given.
 
     ``out`` receives ``leaderboard.md``, ``leaderboard.html``, ``results.csv`` (one row per run),
@@ -311,7 +327,10 @@ def build(folders: list[str], out: str | None = None, copy_raw: bool = False, sc
     same tables can be rebuilt. ``out`` inside an input folder is never read as input, and a
     run found several times (a ``raw/`` copy, a folder given twice) counts once. ``score``
     (``SPLIT/METRIC``) is what the overview ranks; ``best_seed`` adds the maximum over seeds;
-    ``figures=False`` writes the tables only (the plots take most of the time).
+    ``figures=False`` writes the tables only (the plots take most of the time); ``solved`` marks the
+    models at or beyond that score and flags tasks no model beats the input-ignoring baselines on
+    (:mod:`seqbench.boards.solved`); ``published`` puts published numbers beside the board's
+    (:mod:`seqbench.boards.published`).
 
     ``out`` is written as a whole under a lock (:func:`seqbench.boards.files.write_board`): a kill
     or a full disk leaves the previous board, a second writer of the same folder is refused, a
@@ -330,7 +349,7 @@ def build(folders: list[str], out: str | None = None, copy_raw: bool = False, sc
     compared = compared_runs(records)  # repeats dropped, rows per setup, each cell at its rate selected on val
     every_run, records, choices = compared.every_run, compared.records, compared.choices
     frame = results_frame(records)
-    parts = sections(frame, records, skipped, score, best_seed)
+    parts = sections(frame, records, skipped, score, best_seed, solved, published)
     if choices:
         parts.append(selection_section(choices))
     if loaded.duplicates or compared.repeats:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from collections.abc import Callable
 
@@ -135,6 +136,13 @@ def leaderboard(argv: list[str]) -> int:
                              "test_ood/length_mean)")
     parser.add_argument("--best-seed", action="store_true",
                         help="also show the maximum over seeds (as the Chomsky-hierarchy paper reports)")
+    parser.add_argument("--solved", type=float, metavar="THRESHOLD",
+                        help="mark the models whose score reaches THRESHOLD (best seed and mean; the "
+                             "Chomsky-hierarchy paper's 0.9) and flag tasks no model beats the "
+                             "input-ignoring baselines on")
+    parser.add_argument("--published", metavar="CSV",
+                        help="published numbers to show beside the board's (columns task, model, published, "
+                             "statistic, source)")
     args = parser.parse_args(argv)
     from seqbench.boards.render import build
 
@@ -152,6 +160,14 @@ def leaderboard(argv: list[str]) -> int:
         hint = closest(split, ["val", "test", "test_ood"])
         raise SeqbenchError(f"--score={args.score}: must be SPLIT/METRIC with SPLIT val, test or test_ood"
                             + (f"; did you mean '{hint}/{metric or 'primary'}'?" if hint else ""))
+    if args.solved is not None and not math.isfinite(args.solved):
+        raise SeqbenchError(f"--solved={args.solved}: must be a finite number (a score, e.g. 0.9)")
+    if args.published is not None:
+        if not Path(args.published).is_file():
+            raise SeqbenchError(f"--published {args.published}: no such file (a CSV of published numbers)")
+        from seqbench.boards.published import read_published
+
+        args.published = read_published(args.published)  # checked before anything is read or written
     if args.out is not None and Path(args.out).exists() and not Path(args.out).is_dir():
         raise SeqbenchError(f"--out {args.out}: is a file, not a folder (the leaderboard is a folder of files)")
     markdown, frame, skipped = _build_locked(args, build)
@@ -179,7 +195,8 @@ def _build_locked(args: argparse.Namespace, build: Callable) -> tuple:
 
     try:
         with board_lock(args.out) if args.out is not None else nullcontext():
-            return build(args.folders, args.out, copy_raw=args.raw, score=args.score, best_seed=args.best_seed)
+            return build(args.folders, args.out, copy_raw=args.raw, score=args.score, best_seed=args.best_seed,
+                         solved=args.solved, published=args.published)
     except OSError as exc:
         if isinstance(exc, SeqbenchError):  # a WriteError: already one line naming the file
             raise

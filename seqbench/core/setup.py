@@ -9,6 +9,8 @@ why it lives in the core and not with the boards.
 >>> b = RunRecord(task="parity", model="gru", seed=1, trainer_params={"lr": 0.003, "threads": 2})
 >>> setup_key(a) == setup_key(b), setup_key(a, with_rate=True) == setup_key(b, with_rate=True)
 (True, False)
+>>> setup_key(a) == setup_key(RunRecord(task="parity", model="gru", seed=2, trainer_params={"lr": 0.01, "smooth": 1}))
+True
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ if TYPE_CHECKING:
 NOT_MEASURING = frozenset({"threads", "eval_batch_size"})
 #: The trainer option chosen per cell on val (:mod:`seqbench.boards.selection`), not part of a setup.
 SELECTED = "lr"
+#: Trainer options added after records were written, at the value that behaves as those records did:
+#: a record at that value is the same setup as one that predates the option.
+LATER_DEFAULTS = {"smooth": 1}
 
 
 def device_class(device: str | None) -> str:
@@ -37,7 +42,8 @@ def device_class(device: str | None) -> str:
 def trainer_setup(record: RunRecord, with_rate: bool = False) -> dict[str, Any]:
     """The record's trainer options that change what it measures (the learning rate only when asked)."""
     skip = NOT_MEASURING if with_rate else NOT_MEASURING | {SELECTED}
-    return {k: v for k, v in (record.trainer_params or {}).items() if k not in skip}
+    return {k: v for k, v in (record.trainer_params or {}).items()
+            if k not in skip and not (k in LATER_DEFAULTS and v == LATER_DEFAULTS[k])}
 
 
 def task_setup(record: RunRecord) -> str:

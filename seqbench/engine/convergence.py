@@ -7,6 +7,11 @@ accuracy 1.0). ``min_delta`` is on the metric's own scale: absolute for accuraci
 cross-entropy, a share of the best value so far for metrics the registry declares relative (mse,
 perplexity), so that on ``adding`` (mse near 1e-4) an improvement can still exceed it.
 
+With ``smooth`` above 1 the rule reads the mean of the last ``smooth`` evaluations instead of each
+one alone: a model whose val score jitters around chance sets new records by noise, and each
+record restarts its patience; the mean jitters less, so such a run stops when its curve stopped
+rising, while a real rise (a jump from chance to solved) moves the mean as well.
+
 A run that hits the step cap is *not* converged; it is *budget-limited*
 (:func:`still_improving`) when its last ``window`` evaluations still improved on everything
 before them by more than ``min_delta``: more steps would likely have changed its score. The
@@ -21,6 +26,12 @@ the best one), the same definition for metrics where higher or lower is better.
 [False, False, False, True]
 >>> watch.converged, watch.reason
 (True, 'no improvement above 0.01 in 2 evaluations after step 200')
+>>> jitter = [0.50, 0.53, 0.49, 0.55, 0.50, 0.52, 0.57, 0.50, 0.49]  # chance, with noise
+>>> def stop_step(smooth):
+...     watch = Plateau(True, patience=3, min_delta=0.01, smooth=smooth)
+...     return next((i for i, v in enumerate(jitter) if watch.update(i, v)), None)
+>>> stop_step(1), stop_step(3)  # each record of noise restarts patience; their mean sets none after the first
+(None, 4)
 >>> mse = Plateau(higher_is_better=False, patience=2, min_delta=0.01, relative=True)  # 1 % of the best
 >>> [mse.update(step, value) for step, value in [(100, 1e-3), (200, 5e-4), (300, 2e-4), (400, 1.99e-4)]]
 [False, False, False, False]
@@ -46,9 +57,11 @@ class Plateau:
     """The stopping rule: ``update(step, value)`` after each evaluation returns True to stop."""
 
     def __init__(self, higher_is_better: bool, patience: int | None = None, min_delta: float = 0.0,
-                 target: float | None = None, relative: bool = False) -> None:
+                 target: float | None = None, relative: bool = False, smooth: int = 1) -> None:
         self.higher, self.patience, self.min_delta, self.target = higher_is_better, patience, min_delta, target
         self.relative = relative  #: min_delta is a share of the best value so far
+        self.smooth = smooth  #: improvements are judged on the mean of the last ``smooth`` evaluations
+        self.seen: list[float] = []  #: every value so far (resume refills it from the history)
         self.best: float | None = None
         self.best_step = 0
         self.waited = 0
@@ -59,8 +72,11 @@ class Plateau:
         return value > than + margin if self.higher else value < than - margin
 
     def update(self, step: int, value: float) -> bool:
-        if self.best is None or self._better(value, self.best, threshold(self.min_delta, self.best, self.relative)):
-            self.best, self.best_step, self.waited = value, step, 0
+        self.seen.append(value)
+        recent = self.seen[-self.smooth:]
+        level = sum(recent) / len(recent)  # the value itself when smooth is 1
+        if self.best is None or self._better(level, self.best, threshold(self.min_delta, self.best, self.relative)):
+            self.best, self.best_step, self.waited = level, step, 0
         else:
             self.waited += 1
         if self.target is not None and not self._better(self.target, value):
@@ -102,13 +118,27 @@ def threshold(min_delta: float, best: float, relative: bool) -> float:
     return min_delta * abs(best) if relative else min_delta
 
 
+def smoothed(values: list[float], smooth: int = 1) -> list[float]:
+    """The trailing mean of the last ``smooth`` values at each point (the plateau rule's view of a curve).
+
+    >>> smoothed([0.5, 0.6, 0.4, 0.9], 2)
+    [0.5, 0.55, 0.5, 0.65]
+    """
+    out = []
+    for i in range(len(values)):
+        recent = values[max(0, i + 1 - smooth): i + 1]
+        out.append(sum(recent) / len(recent))
+    return out
+
+
 def still_improving(history: list[dict], primary: str, higher_is_better: bool, window: int | None = None,
-                    min_delta: float = 0.0, relative: bool = False) -> bool:
-    """Whether the last ``window`` evaluations of ``val_<primary>`` improved on every earlier one by
-    more than the plateau threshold (a run stopped there was limited by its budget)."""
+                    min_delta: float = 0.0, relative: bool = False, smooth: int = 1) -> bool:
+    """Whether the last ``window`` evaluations of ``val_<primary>`` (each the mean of the last ``smooth``,
+    as the plateau rule reads them) improved on every earlier one by more than the plateau threshold
+    (a run stopped there was limited by its budget)."""
     window = window or DEFAULT_WINDOW
     values = [h.get(f"val_{primary}") for h in history]
-    values = [v for v in values if v is not None and math.isfinite(v)]
+    values = smoothed([v for v in values if v is not None and math.isfinite(v)], smooth)
     if len(values) < 2:
         return False
     split = max(1, len(values) - window)  # a curve shorter than the window: everything after its first point
@@ -141,7 +171,7 @@ def budget_limited(record) -> bool:
         return False
     higher = spec.higher_is_better if spec else bool(record.higher_is_better)
     return still_improving(record.history, record.primary_metric, higher, trainer.get("patience"),
-                           trainer.get("min_delta") or 0.0, relative)
+                           trainer.get("min_delta") or 0.0, relative, trainer.get("smooth") or 1)
 
 
 def converged(record) -> bool | None:

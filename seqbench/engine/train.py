@@ -164,7 +164,7 @@ def fit_config(model: nn.Module, task: Task, config: TrainerConfig, seed: int = 
     if target is None and config.stop_at_ceiling:
         target = metric_spec(primary).ceiling if metric_spec(primary) else None
     relative = bool(metric_spec(primary) and metric_spec(primary).relative)  # min_delta on the metric's scale
-    plateau = Plateau(higher, config.patience, config.min_delta, target, relative)
+    plateau = Plateau(higher, config.patience, config.min_delta, target, relative, config.smooth)
     history: list[dict[str, float]] = []
     status, error, last_finite, tokens, train_seconds, step = "ok", None, None, 0, 0.0, 0
     start = 0
@@ -175,6 +175,7 @@ def fit_config(model: nn.Module, task: Task, config: TrainerConfig, seed: int = 
         best_value, best_step, best_state = resume_from.best_value, resume_from.best_step, resume_from.best_model
         history = list(resume_from.history)
         plateau.best, plateau.best_step, plateau.waited = (resume_from.plateau[k] for k in ("best", "best_step", "waited"))
+        plateau.seen = [row[f"val_{primary}"] for row in history if row.get(f"val_{primary}") is not None]
         train_rng.bit_generator.state = resume_from.train_rng
         torch.set_rng_state(resume_from.torch_rng)
     from tqdm.auto import tqdm  # progress bar on terminals only (disable=None)
@@ -250,7 +251,7 @@ def capped_while_improving(status: str, plateau: Plateau, history: list[dict], p
     """A run that ended ok at its step cap whose last ``patience`` evaluations still improved."""
     if status != "ok" or plateau.converged:
         return False
-    return still_improving(history, primary, higher, config.patience, config.min_delta, relative)
+    return still_improving(history, primary, higher, config.patience, config.min_delta, relative, config.smooth)
 
 
 def _clip(params: list[torch.Tensor], how: str, value: float) -> bool:

@@ -39,6 +39,9 @@ TRAINER_OPTIONS: tuple[Knob, ...] = (
     Knob("patience", None, low=1, high=1_000_000, type=int, optional=True,
          help="stop (converged) after this many evaluations without an improvement above min_delta"),
     Knob("min_delta", 0.0, low=0.0, high=1e6, help="the smallest change of val's primary metric that counts"),
+    Knob("smooth", 1, low=1, high=1000,
+         help="the plateau rule reads the mean of the last N evaluations (1: each alone), so that a model "
+              "whose val score jitters around chance does not pass for one that improves"),
     Knob("tbptt", None, low=1, high=1_000_000, type=int, optional=True,
          help="truncated backpropagation through time: chunk length k (tagging and lm)"),
     Knob("threads", 1, low=1, high=1024,
@@ -66,6 +69,7 @@ class TrainerConfig:
     stop_at_ceiling: bool
     patience: int | None
     min_delta: float
+    smooth: int
     tbptt: int | None
     threads: int
 

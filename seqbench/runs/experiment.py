@@ -291,12 +291,24 @@ def machine() -> str:
     return ", ".join(p for p in (platform.machine(), f"{os.cpu_count()} CPUs", model) if p)
 
 
+#: The folders whose uncommitted changes make a run's code differ from its commit.
+CODE = ("seqbench", "conf", "tasks", "hydra_plugins")
+
+
 @lru_cache(maxsize=1)
 def git_commit() -> str | None:
-    """The commit of the seqbench checkout in use, or None outside a git checkout."""
+    """The commit of the seqbench checkout in use, with ``+dirty`` when its code (:data:`CODE`)
+    has uncommitted changes (the run's code is then not the commit's), or None outside a git
+    checkout. Read once per process: what the process runs is what it loaded at its start."""
+    root = Path(__file__).resolve().parents[2]
     try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent, capture_output=True,
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
                              text=True, timeout=5, check=False)
+        if out.returncode != 0 or not out.stdout.strip():
+            return None
+        changed = subprocess.run(["git", "status", "--porcelain", "--", *CODE], cwd=root, capture_output=True,
+                                 text=True, timeout=5, check=False)
     except (OSError, subprocess.SubprocessError):
         return None
-    return out.stdout.strip() or None if out.returncode == 0 else None
+    dirty = changed.returncode == 0 and any(line[3:].endswith((".py", ".yaml")) for line in changed.stdout.splitlines())
+    return out.stdout.strip() + ("+dirty" if dirty else "")
