@@ -148,6 +148,26 @@ def test_a_grid_by_tag_expands_to_the_jobs_of_the_list_it_replaced(experiment, r
     assert any("task=parity_check" in d for d in by_tag.subdirs) == (experiment == "chomsky")
 
 
+@pytest.mark.slow
+def test_the_chomsky_board_resumes_every_committed_run_in_the_folder_its_grid_names(tmp_path):
+    """The Chomsky board is run in sittings (``resume=true``): every run committed under
+    ``leaderboards/chomsky/raw`` sits in a folder ``experiment=chomsky`` names, so a sitting with
+    any subset of its tasks and models finds it instead of training it again."""
+    from seqbench.cli.preflight import preflight
+    from seqbench.cli.run import register_configs
+
+    register_configs()
+    committed = {p.parent.name for p in (ROOT / "leaderboards" / "chomsky" / "raw").glob("*/result.json")}
+    assert committed
+    task = sorted(committed)[0].split("task=")[1].split(",")[0]  # one task's runs: a plan of a few dozen jobs
+    runs = {name for name in committed if f"task={task}," in name}
+    models = sorted({name.split("model=")[1].split(",")[0] for name in runs})
+    plan = preflight(["-m", "experiment=chomsky", f"task={task}", f"model={','.join(models)}", "resume=true",
+                      f"hydra.sweep.dir={tmp_path}"])
+    assert plan.n_jobs == len(models) * (2 + 2)  # seed 0 at both rates, then seeds 1 and 2 at the chosen one
+    assert runs <= set(plan.subdirs)
+
+
 def _compare(ours: dict, theirs: dict) -> None:
     """Two records of one configuration and seed hold the same data fingerprints and numbers."""
     assert ours["status"] == theirs["status"] == "ok", (ours["error"], theirs["error"])
