@@ -91,6 +91,9 @@ def test_published_numbers_sit_beside_the_board_with_their_source(tmp_path):
     ("task,model,published,statistic,source\nt,m,high,max,T2\n", "row 2: published='high': must be a number"),
     ("task,model,published,statistic,source\nt,m,0.5,max,\n", "row 2: source is empty"),
     ("task,model,published\nt,m,0.5\n", "missing column(s) statistic, source"),
+    ("task,model,published,statistic,source\n", "no rows"),
+    ("task,model,published,statistic,source\nt,m,0.5,max,T2\nt,m,0.6,max,T3\n", "row 3: task 't' x model 'm' appears twice"),
+    ("task,model,published,statistic,source\nt,m,0.5,max,T2,extra\n", "row 2: 6 fields, the header has 5"),
 ])
 def test_a_bad_published_file_is_one_line(tmp_path, text, message):
     path = tmp_path / "p.csv"
@@ -116,3 +119,20 @@ def test_the_leaderboard_command_shows_both_sections_and_checks_its_options_firs
     assert "--published" in capsys.readouterr().err and not out_dir.exists()  # refused before any work
     assert main(["leaderboard", str(tmp_path / "runs"), "--solved", "nan"]) == 2
     assert "--solved=nan" in capsys.readouterr().err
+    assert main(["leaderboard", str(tmp_path / "runs"), "--out", str(out_dir), "--score", "test_ood/length_mean",
+                 "--solved", "90"]) == 2  # a percentage for a share: refused before anything is written
+    assert "a share is written 0.9, not 90" in capsys.readouterr().err and not out_dir.exists()
+
+
+def test_every_baseline_a_chomsky_task_gives_is_classified_as_input_ignoring():
+    """The floor a model must clear: every baseline the 15 tasks emit ignores the input's symbols
+    (chance, the fitted majority, the exact population values)."""
+    from seqbench import make_task
+    from seqbench.boards.solved import INPUT_IGNORING
+    from seqbench.core.registry import TASKS
+    from seqbench.core.tags import select
+
+    for name in select(TASKS, ["chomsky"]):
+        task = make_task(name)
+        names = {"chance", task.spec.info.memoryless} | set(task.analytic_baselines("test_ood"))
+        assert names <= INPUT_IGNORING, (name, names - INPUT_IGNORING)

@@ -281,7 +281,10 @@ def test_bucket_sort_position_prior_by_enumeration():
 
 # ----------------------------------------------------------------- the experiment presets
 @pytest.mark.slow
-def test_experiment_chomsky_sweeps_the_fifteen_tasks_seven_models_three_seeds():
+def test_experiment_chomsky_is_the_board_grid_and_its_smoke_a_look_of_its_own():
+    """The board: 15 tasks (by tag) x the classic, transformer and modern models at one parameter
+    budget, two rates chosen on val (the select sweeper), 3 seeds, trainer=chomsky_converge at the
+    paper's batch; the smoke: lstm and transformer, one seed, no rate grid, its own folder."""
     from pathlib import Path
 
     from importlib import import_module
@@ -290,15 +293,21 @@ def test_experiment_chomsky_sweeps_the_fifteen_tasks_seven_models_three_seeds():
 
     import_module("seqbench.cli.run")  # registers ${seqbench.tagged:...}, which the grid's tasks use
 
-    conf = Path(__file__).parents[1] / "conf" / "experiment"
-    full = OmegaConf.load(conf / "chomsky.yaml")
+    conf = Path(__file__).parents[1] / "conf"
+    full = OmegaConf.load(conf / "experiment" / "chomsky.yaml")
     params = full.hydra.sweeper.params
     assert OmegaConf.to_container(params)["task"] == "${seqbench.tagged:chomsky}"  # the tasks by tag, not a list
     assert sorted(params.task.split(",")) == sorted(NAMES)
-    assert params.model.split(",") == ["rnn_tanh", "rnn_relu", "rnn_sigmoid", "lstm", "gru", "stacked_lstm", "transformer"]
-    assert params.seed == "range(3)" and full.trainer.batch_size == 128
-    smoke = OmegaConf.load(conf / "chomsky_smoke.yaml")
-    assert "chomsky" in smoke.defaults and smoke.hydra.sweeper.params.model == "lstm,transformer"
+    assert params.model.split(",") == ["rnn_tanh", "rnn_relu", "lstm", "gru", "transformer", "mingru", "minlstm",
+                                       "lru", "mamba", "mamba_signed", "slstm", "mlstm"]
+    assert params["trainer.lr"] == "0.001,0.003" and params.seed == "range(3)"
+    assert {"override /trainer": "chomsky_converge"} in full.defaults and {"override /hydra/sweeper": "select"} in full.defaults
+    assert full.model.param_budget == 25000
+    trainer = OmegaConf.load(conf / "trainer" / "chomsky_converge.yaml")
+    assert (trainer.batch_size, trainer.clip, trainer.clip_value) == (128, "norm", 1.0)  # the paper's
+    smoke = OmegaConf.load(conf / "experiment" / "chomsky_smoke.yaml")
+    assert smoke.hydra.sweeper.params.model == "lstm,transformer" and "trainer.lr" not in smoke.hydra.sweeper.params
+    assert smoke.hydra.sweep.dir != full.hydra.sweep.dir and smoke.trainer.batch_size == 128
     for name in NAMES:  # the smoke's shorter test_ood is a valid configuration of every task
         assert check_task(make_task(name, **smoke.task)) == []
 

@@ -65,3 +65,38 @@ def test_trainer_converge_is_the_convergence_budget():
     with initialize_config_module("seqbench.conf", version_base="1.3"):
         cfg = compose("config", overrides=["trainer=converge"])
     assert cfg.trainer.patience == 5 and cfg.trainer.min_delta == pytest.approx(0.001) and cfg.trainer.steps == 5000
+
+
+@pytest.mark.parametrize("smooth", [1, 2, 3])
+def test_the_plateau_rule_resumed_from_its_saved_state_decides_as_one_uninterrupted(smooth):
+    """What a budget-limited run saves (best, its step, evaluations waited) plus the curve it
+    refills the recent values from gives every later decision of a run that never stopped."""
+    from seqbench.engine.convergence import Plateau
+
+    curve = [0.50, 0.53, 0.49, 0.55, 0.60, 0.58, 0.61, 0.62, 0.61, 0.60, 0.62, 0.61, 0.60]
+    whole = Plateau(True, patience=3, min_delta=0.01, smooth=smooth)
+    decisions = [whole.update(i, v) for i, v in enumerate(curve)]
+    for cut in range(1, len(curve)):
+        first = Plateau(True, patience=3, min_delta=0.01, smooth=smooth)
+        before = [first.update(i, v) for i, v in enumerate(curve[:cut])]
+        if any(before):
+            continue  # it stopped before the cut: nothing to resume
+        resumed = Plateau(True, patience=3, min_delta=0.01, smooth=smooth)
+        resumed.best, resumed.best_step, resumed.waited = first.best, first.best_step, first.waited
+        resumed.seen = list(curve[:cut])  # what fit_config refills from the history
+        after = [resumed.update(i, v) for i, v in enumerate(curve[cut:], start=cut)]
+        stop = next((i for i, d in enumerate(before + after) if d), None)
+        assert stop == next((i for i, d in enumerate(decisions) if d), None), cut
+
+
+def test_the_smooth_option_at_its_default_leaves_a_runs_identity_as_before():
+    """resume=true finds the runs of grids started before trainer.smooth existed: at smooth=1 the
+    identity is the one the code before the option computed (pinned from commit c5dcb1e)."""
+    from seqbench.runs.plan import validate_experiment
+
+    def identity(**extra):
+        return validate_experiment({"name": "parity", "length": 8}, {"name": "gru", "hidden_size": 8},
+                                   {"steps": 50, "patience": 3, "min_delta": 0.01, **extra}, seed=1).identity
+
+    assert identity() == identity(smooth=1) == "65b32376c32ba002"
+    assert identity(smooth=3) != identity()

@@ -128,7 +128,7 @@ CHOMSKY_LIST = ("even_pairs,modular_arithmetic,parity_check,cycle_navigation,sta
 
 @pytest.mark.slow
 @pytest.mark.parametrize("experiment, replaced, narrowed", [
-    ("chomsky", CHOMSKY_LIST, ["model=lstm", "seed=0"]),  # ${seqbench.tagged:chomsky}, basic sweeper
+    ("chomsky", CHOMSKY_LIST, ["model=lstm", "seed=0", "trainer.lr=0.001"]),  # ${seqbench.tagged:chomsky}, select
     ("smoke", f"glob(*,exclude=[{CHOMSKY_LIST}])", ["model=lstm"]),  # ${seqbench.untagged:chomsky}
     ("leaderboard", f"glob(*,exclude=[{CHOMSKY_LIST}])", ["model=lstm", "seed=0", "trainer.lr=0.01"]),  # select
 ], ids=["chomsky", "smoke", "leaderboard_select"])

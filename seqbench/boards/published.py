@@ -30,6 +30,8 @@ seqbench.core.errors.ConfigError: published results: missing column(s) published
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import IO
 
 import pandas as pd
@@ -40,24 +42,43 @@ from seqbench.core.errors import ConfigError
 COLUMNS = ("task", "model", "published", "statistic", "source")
 
 
-def read_published(source: str | IO[str]) -> pd.DataFrame:
+def read_published(source: str | os.PathLike | IO[str]) -> pd.DataFrame:
     """The published numbers of ``source`` (a CSV path or text stream), checked: every column of
-    :data:`COLUMNS`, a number in ``published``, no empty task, model or source; one line otherwise."""
+    :data:`COLUMNS`, at least one row, a number in ``published``, no empty task, model or source and
+    no task and model twice; a bad file is one line naming it."""
+    import csv
+    import io
+
+    is_path = isinstance(source, (str, os.PathLike))
+    name = str(source) if is_path else "published results"
     try:
-        table = pd.read_csv(source, dtype={"task": str, "model": str, "statistic": str, "source": str})
-    except (OSError, ValueError) as error:
-        raise ConfigError(f"published results {source}: {error}") from None
+        text = Path(source).read_text(encoding="utf-8") if is_path else source.read()
+        rows = list(csv.reader(io.StringIO(text)))
+    except (OSError, UnicodeDecodeError, csv.Error) as error:
+        raise ConfigError(f"{name}: {error}") from None
+    header, body = (rows[0], rows[1:]) if rows else ([], [])
+    for i, row in enumerate(body):
+        if len(row) != len(header):
+            raise ConfigError(f"{name}, row {i + 2}: {len(row)} fields, the header has {len(header)}")
+    table = pd.DataFrame(body, columns=header, dtype=str)
     missing = [c for c in COLUMNS if c not in table]
     if missing:
-        raise ConfigError(f"published results: missing column(s) {', '.join(missing)} (columns: {', '.join(COLUMNS)})")
+        raise ConfigError(f"{name}: missing column(s) {', '.join(missing)} (columns: {', '.join(COLUMNS)})")
+    if not len(table):
+        raise ConfigError(f"{name}: no rows (one row per published number: {', '.join(COLUMNS)})")
     numbers = pd.to_numeric(table["published"], errors="coerce")
     for i, (raw, number) in enumerate(zip(table["published"], numbers)):
         if pd.isna(number):
-            raise ConfigError(f"published results, row {i + 2}: published={raw!r}: must be a number")
+            raise ConfigError(f"{name}, row {i + 2}: published={raw!r}: must be a number")
     for column in ("task", "model", "source"):
-        empty = table[column].isna() | (table[column].astype(str).str.strip() == "")
+        empty = table[column].str.strip() == ""
         if empty.any():
-            raise ConfigError(f"published results, row {int(empty.idxmax()) + 2}: {column} is empty")
+            raise ConfigError(f"{name}, row {int(empty.idxmax()) + 2}: {column} is empty")
+    twice = table.duplicated(["task", "model"])
+    if twice.any():
+        row = int(twice.idxmax())
+        raise ConfigError(f"{name}, row {row + 2}: task {table['task'][row]!r} x model {table['model'][row]!r} "
+                          "appears twice (one published number per cell)")
     return table.assign(published=numbers.astype(float))[list(COLUMNS)]
 
 
@@ -67,15 +88,17 @@ def published_table(frame: pd.DataFrame, published: pd.DataFrame, score: str,
     [interval] on ``score`` for the same task and model (empty where the board has no such cell)."""
     rows = []
     for item in published.itertuples(index=False):
-        runs = frame[(frame["task_label"] == item.task) & (frame["model_label"] == item.model)
-                     & (frame["status"] == "ok")]
+        cell_runs = frame[(frame["task_label"] == item.task) & (frame["model_label"] == item.model)]
+        runs = cell_runs[cell_runs["status"] == "ok"]
         primary = runs["primary_metric"].dropna()
         column = score_column(score, primary.iloc[0]) if len(primary) else None
         values = runs[column].dropna().astype(float) if column in runs else pd.Series(dtype=float)
-        higher = bool(runs["higher_is_better"].dropna().iloc[0]) if len(values) else True
+        direction = runs["higher_is_better"].dropna()
+        higher = bool(direction.iloc[0]) if len(direction) else True
         best = (values.max() if higher else values.min()) if len(values) else None
+        missing = "no ok run" if len(cell_runs) else "not run"
         row = {"task": item.task, "model": item.model, "published": _fmt(item.published),
-               "statistic": item.statistic, "ours: best seed": _fmt(best) if best is not None else "not run",
+               "statistic": item.statistic, "ours: best seed": _fmt(best) if best is not None else missing,
                "ours: mean [95 % interval]": cell(*estimate(runs, column)) if len(values) else "",
                "seeds": len(values) or ""}
         if threshold is not None:

@@ -280,10 +280,13 @@ def budget_line(records: list[RunRecord], total: int | None = None) -> str:
     """
     keys = ("steps", "patience", "min_delta", "smooth", "batch_size", "lr", "eval_size", "target")
     seen: dict[str, set] = {k: set() for k in (*keys, "param_budget")}
+    from seqbench.core.setup import LATER_DEFAULTS
+
     for r in records:
         for k in keys:
-            if (r.trainer_params or {}).get(k) is not None:
-                seen[k].add(r.trainer_params[k])
+            value = (r.trainer_params or {}).get(k)
+            if value is not None and not (k in LATER_DEFAULTS and value == LATER_DEFAULTS[k]):
+                seen[k].add(value)
         if (r.model_params or {}).get("param_budget") is not None:
             seen["param_budget"].add(r.model_params["param_budget"])
     parts = [f"{k} {' or '.join(str(v) for v in sorted(values, key=str))}" for k, values in seen.items() if values]
@@ -344,6 +347,10 @@ def build(folders: list[str], out: str | None = None, copy_raw: bool = False, sc
     loaded = load_results(folders, exclude=[out] if out is not None else [], record_type="run")
     records, skipped = loaded.records, list(loaded.skipped)
     check_score(score, records)  # a misspelled score fails before anything is written
+    if solved is not None:
+        from seqbench.boards.solved import check_threshold
+
+        check_threshold(solved, score, records)
     if copy_raw and out is not None:
         records = _copy_raw(records, Path(out) / "raw")
     compared = compared_runs(records)  # repeats dropped, rows per setup, each cell at its rate selected on val

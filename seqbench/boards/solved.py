@@ -9,7 +9,7 @@ in expectation).
 
 **Beyond the input-ignoring baselines.** A model that collapses to the most frequent answer can
 rank first on a task no model learns. Every record carries baselines scored on the same examples;
-those that never look at the input (:data:`INPUT_IGNORING`: chance, the majority class or tag, the
+those that never read the input's symbols (:data:`INPUT_IGNORING`: chance, the majority class or tag, the
 population majority, the most likely symbol at each output position) give the floor a model must
 clear. A model clears it when it is :func:`~seqbench.boards.aggregate.better` than the best such
 baseline on the score's split and the task's primary metric: beyond the metric's equivalence margin
@@ -34,11 +34,12 @@ from seqbench.boards.tables import _fmt, estimate, runs_of, score_column
 from seqbench.core.record import RunRecord
 from seqbench.core.spec import metric_margin
 
-#: Baselines that never read the input: generic ones (:mod:`seqbench.core.baselines`: ``chance``
-#: and the memoryless predictors fitted on training data) and the population values the Chomsky
-#: family computes in closed form (``majority_exact``, ``position_prior_exact``).
+#: Baselines that never read the input's content: generic ones (:mod:`seqbench.core.baselines`:
+#: ``chance`` and the memoryless predictors fitted on training data) and the population values the
+#: Chomsky family computes in closed form (``majority_exact``, ``memoryless_exact``, and
+#: ``position_prior_exact``, which knows the string's length and the output position, not its symbols).
 INPUT_IGNORING = frozenset({"chance", "majority", "unigram", "position_frequency", "mean",
-                            "majority_exact", "position_prior_exact"})
+                            "majority_exact", "memoryless_exact", "position_prior_exact"})
 
 
 def _cell_runs(frame: pd.DataFrame, task_label: str) -> dict[str, pd.DataFrame]:
@@ -54,6 +55,30 @@ def _higher(frame: pd.DataFrame, task_label: str) -> bool:
 def _primary(frame: pd.DataFrame, task_label: str) -> str | None:
     values = frame.loc[frame["task_label"] == task_label, "primary_metric"].dropna()
     return str(values.iloc[0]) if len(values) else None
+
+
+def check_threshold(threshold: float, score: str, records: list[RunRecord]) -> None:
+    """Refuse, in one line, a threshold outside the range of the score's metric (``--solved 90`` for an
+    accuracy, which no model can reach): the metric's floor and ceiling from the registry.
+
+    >>> check_threshold(90, "test_ood/length_mean", [RunRecord(task="t", model="m", seed=0, primary_metric="accuracy")])
+    Traceback (most recent call last):
+    ...
+    seqbench.core.errors.ConfigError: --solved=90: test_ood/length_mean of accuracy lies in [0, 1]; a share is written 0.9, not 90
+    """
+    from seqbench.core.errors import ConfigError
+    from seqbench.core.spec import metric_spec
+
+    for primary in sorted({r.primary_metric for r in records if r.primary_metric}):
+        metric = score.partition("/")[2]
+        spec = metric_spec(primary if metric in ("", "primary") else metric, primary)
+        low = spec.floor if spec is not None and spec.floor is not None else (0.0 if spec and spec.ceiling == 1 else None)
+        high = spec.ceiling if spec is not None else None
+        if (low is not None and threshold < low) or (high is not None and threshold > high):
+            shown = f"[{low:g}, {high:g}]" if low is not None and high is not None else \
+                (f">= {low:g}" if low is not None else f"<= {high:g}")
+            hint = "; a share is written 0.9, not 90" if high == 1 and threshold > 1 else ""
+            raise ConfigError(f"--solved={threshold:g}: {score} of {primary} lies in {shown}{hint}")
 
 
 def solved_by(frame: pd.DataFrame, task_label: str, score: str, threshold: float) -> tuple[list[str], list[str]]:
@@ -125,15 +150,16 @@ def solved_table(frame: pd.DataFrame, records: list[RunRecord], labels: list[str
         if primary is None:
             continue
         best, mean = solved_by(frame, task_label, score, threshold)
+        higher = _higher(frame, task_label)
         chosen = [record for record, _ in runs_of(records, frame, task_label)]
         floors = input_ignoring(chosen, split, primary)
         beyond = clears(frame, task_label, split, floors)
-        higher = _higher(frame, task_label)
         name = (max if higher else min)(floors, key=floors.get) if floors else None
+        at = "≥" if higher else "≤"
         rows.append({
             "task": task_label, "level": (levels or {}).get(task_label, ""),
-            f"solved, best seed ≥ {threshold:g}": ", ".join(best) or "none",
-            f"solved, mean ≥ {threshold:g}": ", ".join(mean) or "none",
+            f"solved, best seed {at} {threshold:g}": ", ".join(best) or "none",
+            f"solved, mean {at} {threshold:g}": ", ".join(mean) or "none",
             f"best input-ignoring baseline ({split} {primary})": f"{name} {_fmt(floors[name])}" if name else "n/a",
             "models beyond it": ", ".join(beyond) if name else "n/a",
             "flag": "no model beyond the input-ignoring baselines" if name and not beyond else "",
@@ -144,7 +170,7 @@ def solved_table(frame: pd.DataFrame, records: list[RunRecord], labels: list[str
 
 SOLVED_NOTE = ("A model solves a task when its score reaches the threshold: its best seed (the maximum "
                "over seeds, as the Chomsky-hierarchy paper reports) or its mean over seeds. A model is beyond "
-               "the input-ignoring baselines (chance, the majority answer, the most likely symbol at each "
-               "position, fitted or exact) when its mean on the primary metric exceeds the best of them by "
+               "the input-ignoring baselines (those that never read the input's symbols: chance, the majority "
+               "answer, the most likely symbol at each position, fitted or exact) when its mean on the primary metric exceeds the best of them by "
                "more than the metric's margin and by more than its own interval; a flagged task ranks "
                "models that do no better than ignoring their input.")

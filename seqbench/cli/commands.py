@@ -164,7 +164,8 @@ def leaderboard(argv: list[str]) -> int:
         raise SeqbenchError(f"--solved={args.solved}: must be a finite number (a score, e.g. 0.9)")
     if args.published is not None:
         if not Path(args.published).is_file():
-            raise SeqbenchError(f"--published {args.published}: no such file (a CSV of published numbers)")
+            what = "is a folder" if Path(args.published).is_dir() else "no such file"
+            raise SeqbenchError(f"--published {args.published}: {what} (a CSV of published numbers)")
         from seqbench.boards.published import read_published
 
         args.published = read_published(args.published)  # checked before anything is read or written

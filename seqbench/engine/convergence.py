@@ -30,7 +30,7 @@ the best one), the same definition for metrics where higher or lower is better.
 >>> def stop_step(smooth):
 ...     watch = Plateau(True, patience=3, min_delta=0.01, smooth=smooth)
 ...     return next((i for i, v in enumerate(jitter) if watch.update(i, v)), None)
->>> stop_step(1), stop_step(3)  # each record of noise restarts patience; their mean sets none after the first
+>>> stop_step(1), stop_step(3)  # each record of noise restarts patience; their mean stops rising at once
 (None, 4)
 >>> mse = Plateau(higher_is_better=False, patience=2, min_delta=0.01, relative=True)  # 1 % of the best
 >>> [mse.update(step, value) for step, value in [(100, 1e-3), (200, 5e-4), (300, 2e-4), (400, 1.99e-4)]]
@@ -61,7 +61,7 @@ class Plateau:
         self.higher, self.patience, self.min_delta, self.target = higher_is_better, patience, min_delta, target
         self.relative = relative  #: min_delta is a share of the best value so far
         self.smooth = smooth  #: improvements are judged on the mean of the last ``smooth`` evaluations
-        self.seen: list[float] = []  #: every value so far (resume refills it from the history)
+        self.seen: list[float] = []  #: every finite value so far (resume refills it from the history)
         self.best: float | None = None
         self.best_step = 0
         self.waited = 0
@@ -72,9 +72,10 @@ class Plateau:
         return value > than + margin if self.higher else value < than - margin
 
     def update(self, step: int, value: float) -> bool:
-        self.seen.append(value)
+        if math.isfinite(value):  # as still_improving reads a curve: non-finite values left out
+            self.seen.append(value)
         recent = self.seen[-self.smooth:]
-        level = sum(recent) / len(recent)  # the value itself when smooth is 1
+        level = sum(recent) / len(recent) if recent else value  # the value itself when smooth is 1
         if self.best is None or self._better(level, self.best, threshold(self.min_delta, self.best, self.relative)):
             self.best, self.best_step, self.waited = level, step, 0
         else:
@@ -84,7 +85,8 @@ class Plateau:
         elif self.patience is not None and self.waited >= self.patience:
             self.converged = True
             what = f"{self.min_delta:g} of the best" if self.relative else f"{self.min_delta:g}"
-            self.reason = (f"no improvement above {what} in {self.patience} evaluations "
+            mean = f" (the mean of the last {self.smooth})" if self.smooth > 1 else ""
+            self.reason = (f"no improvement above {what} in {self.patience} evaluations{mean} "
                            f"after step {self.best_step}")
         return self.converged
 

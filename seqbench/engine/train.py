@@ -175,7 +175,7 @@ def fit_config(model: nn.Module, task: Task, config: TrainerConfig, seed: int = 
         best_value, best_step, best_state = resume_from.best_value, resume_from.best_step, resume_from.best_model
         history = list(resume_from.history)
         plateau.best, plateau.best_step, plateau.waited = (resume_from.plateau[k] for k in ("best", "best_step", "waited"))
-        plateau.seen = [row[f"val_{primary}"] for row in history if row.get(f"val_{primary}") is not None]
+        plateau.seen = [v for row in history if (v := row.get(f"val_{primary}")) is not None and math.isfinite(v)]
         train_rng.bit_generator.state = resume_from.train_rng
         torch.set_rng_state(resume_from.torch_rng)
     from tqdm.auto import tqdm  # progress bar on terminals only (disable=None)

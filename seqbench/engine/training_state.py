@@ -39,7 +39,7 @@ class TrainingState:
     best_step: int
     best_model: dict[str, Any] | None  #: the state dict of the best val checkpoint so far
     history: list[dict[str, float]]
-    plateau: dict[str, Any]  #: the stopping rule's best value, its step, evaluations waited
+    plateau: dict[str, Any]  #: the stopping rule's best level (the mean of its last ``smooth`` values), its step, evaluations waited
     train_rng: dict[str, Any]  #: the training stream's numpy bit-generator state
     torch_rng: Any  #: torch's CPU random state (dropout)
     tokens: int

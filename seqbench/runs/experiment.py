@@ -295,20 +295,32 @@ def machine() -> str:
 CODE = ("seqbench", "conf", "tasks", "hydra_plugins")
 
 
-@lru_cache(maxsize=1)
-def git_commit() -> str | None:
-    """The commit of the seqbench checkout in use, with ``+dirty`` when its code (:data:`CODE`)
-    has uncommitted changes (the run's code is then not the commit's), or None outside a git
-    checkout. Read once per process: what the process runs is what it loaded at its start."""
-    root = Path(__file__).resolve().parents[2]
+def commit_of(root: Path) -> str | None:
+    """The commit checked out at ``root``, with ``+dirty`` when a ``.py`` or ``.yaml`` file under
+    :data:`CODE` differs from it (changed, added or untracked), or None outside a git checkout.
+    Reads without taking git's optional index lock, so a commit made during a grid never fails on it.
+
+    >>> import tempfile
+    >>> commit_of(Path(tempfile.mkdtemp())) is None
+    True
+    """
+    git = ["git", "--no-optional-locks"]
     try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
-                             text=True, timeout=5, check=False)
-        if out.returncode != 0 or not out.stdout.strip():
+        head = subprocess.run([*git, "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=5,
+                              check=False)
+        if head.returncode != 0 or not head.stdout.strip():
             return None
-        changed = subprocess.run(["git", "status", "--porcelain", "--", *CODE], cwd=root, capture_output=True,
-                                 text=True, timeout=5, check=False)
+        changed = subprocess.run([*git, "status", "--porcelain", "-z", "--untracked-files=all", "--", *CODE],
+                                 cwd=root, capture_output=True, text=True, timeout=5, check=False)
     except (OSError, subprocess.SubprocessError):
         return None
-    dirty = changed.returncode == 0 and any(line[3:].endswith((".py", ".yaml")) for line in changed.stdout.splitlines())
-    return out.stdout.strip() + ("+dirty" if dirty else "")
+    paths = [entry[3:] for entry in changed.stdout.split("\0") if len(entry) > 3] if changed.returncode == 0 else []
+    dirty = any(path.endswith((".py", ".yaml")) for path in paths)
+    return head.stdout.strip() + ("+dirty" if dirty else "")
+
+
+@lru_cache(maxsize=1)
+def git_commit() -> str | None:
+    """:func:`commit_of` the seqbench checkout in use (None for an installed wheel). Read once per
+    process: what a process runs is what it loaded when it started."""
+    return commit_of(Path(__file__).resolve().parents[2])

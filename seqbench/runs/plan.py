@@ -58,14 +58,29 @@ class Plan:
         """A stable hash of everything that changes this run's result or what it writes: the
         task (name, version, resolved knobs, the content of any file it reads), the model and
         its options, the trainer, seed, device, ``save_model``, the label and a logger other than
-        ``none`` (it writes event files; ``none`` leaves the hash of earlier runs as it was)."""
+        ``none`` (it writes event files; ``none`` leaves the hash of earlier runs as it was; so do
+        trainer options added later, at the value that behaves as before: :func:`hashed_trainer`)."""
         blob = json.dumps({
             "task": [self.task.name, self.task.version, self.task.params, self.task.data_digest()],
-            "model": [self.definition.name, self.model_options], "trainer": self.trainer.as_dict(), "seed": self.seed,
+            "model": [self.definition.name, self.model_options], "trainer": hashed_trainer(self.trainer.as_dict()),
+            "seed": self.seed,
             "device": self.device, "save_model": self.save_model, "label": self.label,
             **({"logger": self.logger} if self.logger != "none" else {}),
         }, sort_keys=True, default=str)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def hashed_trainer(options: dict[str, Any]) -> dict[str, Any]:
+    """The trainer options a run's identity hashes: all, but those added after runs were recorded
+    (:data:`seqbench.core.setup.LATER_DEFAULTS`) while at the value that behaves as those runs did,
+    so ``resume=true`` finds the runs of a grid started before the option existed.
+
+    >>> hashed_trainer({"steps": 10, "smooth": 1}), hashed_trainer({"steps": 10, "smooth": 3})
+    ({'steps': 10}, {'steps': 10, 'smooth': 3})
+    """
+    from seqbench.core.setup import LATER_DEFAULTS
+
+    return {k: v for k, v in options.items() if not (k in LATER_DEFAULTS and v == LATER_DEFAULTS[k])}
 
 
 def validate_experiment(task: dict[str, Any], model: dict[str, Any], trainer: dict[str, Any], seed: int = 0,
