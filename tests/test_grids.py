@@ -151,7 +151,7 @@ def test_a_grid_by_tag_expands_to_the_jobs_of_the_list_it_replaced(experiment, r
 @pytest.mark.slow
 def test_the_chomsky_board_resumes_every_committed_run_in_the_folder_its_grid_names(tmp_path):
     """The Chomsky board is run in sittings (``resume=true``): every run committed under
-    ``leaderboards/chomsky/raw`` sits in a folder ``experiment=chomsky`` names, so a sitting with
+    ``leaderboards/chomsky_converged/raw`` sits in a folder ``experiment=chomsky`` names, so a sitting with
     any subset of its tasks and models finds it instead of training it again."""
     from seqbench.cli.preflight import preflight
     from seqbench.cli.run import register_configs
