@@ -190,3 +190,28 @@ def test_the_mlp_is_not_scored_on_positions_it_never_trained_on():
     scores = score_splits(model, long, make_eval_sets(long, test_size=64, val_size=16), "cpu")
     assert "test_ood" not in scores["metrics"] and "never trained on" in scores["not_applicable"]["test_ood"]
     assert "accuracy" in scores["metrics"]["test"]
+
+
+@pytest.mark.parametrize("task_name", ["parity_check", "odds_first"])  # one label; tags at blank steps
+def test_evaluating_by_length_gives_every_example_its_own_record_in_the_original_order(task_name, monkeypatch):
+    """Chunks grouped by length pad less (test_ood: 41 to 500 in random order); the records come
+    back in the split's order, so scores, per-length scores and bootstrap intervals see the same data."""
+    import numpy as np
+
+    import seqbench.engine.evaluation as evaluation
+    from seqbench import make_model, make_task
+
+    task = make_task(task_name, ood_length=60, ood_grid=4)
+    torch.manual_seed(0)
+    model = make_model("gru", task.spec, hidden_size=8)
+    batch = task.sample(task.eval_rng("test_ood"), 40, "test_ood")
+    assert evaluation.by_length(batch) is not None  # the split is not in length order
+    grouped = evaluation.collect_records(model, task, batch, "cpu", chunk=8)
+    monkeypatch.setattr(evaluation, "by_length", lambda batch: None)
+    plain = evaluation.collect_records(model, task, batch, "cpu", chunk=8)
+    assert grouped.keys() == plain.keys()
+    for key in plain:
+        if key == "nll":  # summed in another chunk shape: equal to float precision
+            np.testing.assert_allclose(grouped[key], plain[key], rtol=1e-5)
+        else:
+            np.testing.assert_array_equal(grouped[key], plain[key], err_msg=key)

@@ -120,6 +120,27 @@ def concat(records: list[Records]) -> Records:
     return out
 
 
+def reorder(records: Records, order: np.ndarray) -> Records:
+    """Records computed on the examples taken in ``order`` (``order[i]``: the original index of the
+    i-th), put back in the original order: per-example arrays by the inverse permutation, per-token
+    arrays example by example (each example's tokens in their own order), as if never reordered.
+
+    >>> records = {"hits": np.array([1, 0]), "token_pred": np.array([7, 8, 9]), "token_example": np.array([0, 1, 1])}
+    >>> back = reorder(records, np.array([1, 0]))  # the first record was example 1's
+    >>> back["hits"].tolist(), back["token_pred"].tolist(), back["token_example"].tolist()
+    ([0, 1], [8, 9, 7], [0, 0, 1])
+    """
+    inverse = np.empty_like(order)
+    inverse[order] = np.arange(len(order))
+    out = {key: values[inverse] for key, values in records.items() if not key.startswith("token_")}
+    if "token_example" in records:
+        original = order[records["token_example"]]  # each token's example, by its original index
+        tokens = np.argsort(original, kind="stable")
+        out.update({key: values[tokens] for key, values in records.items() if key.startswith("token_")})
+        out["token_example"] = original[tokens]
+    return out
+
+
 def metric_names(spec: TaskSpec, records: Records) -> tuple[str, ...]:
     """The metrics these records support: the spec's family, plus decoders' content and stop accuracy."""
     extra = tuple(name for name in ("content_accuracy", "stop_accuracy") if RATIOS[name][0] in records)

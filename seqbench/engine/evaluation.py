@@ -28,12 +28,13 @@ import copy
 import json
 from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
 
 from seqbench.core import metrics as _metrics
 from seqbench.core.baselines import chance, memoryless_outputs
-from seqbench.core.batch import Batch
+from seqbench.core.batch import Batch, take_rows
 from seqbench.engine.intervals import split_estimates
 from seqbench.models.hooks import FixedLength, ForcedDecoding
 from seqbench.core.task import Task
@@ -87,16 +88,38 @@ def collect_records(model: nn.Module, task: Task, batch: Batch, device: torch.de
     was_training = model.training
     model.eval()
     aligned = task.spec.aligned_output
+    order = by_length(batch)
+    ordered = batch if order is None else take_rows(batch, order, aligned)
     parts = []
     for start in range(0, batch.size, chunk):
-        part = batch.slice(start, start + chunk, aligned=aligned).to(device)
+        part = ordered.slice(start, start + chunk, aligned=aligned).to(device)  # trimmed to its own longest
         records = task.score(model(part), part)
         if content and task.spec.is_decoder_output and isinstance(model, ForcedDecoding):
             with model.forced_length():
                 records.update(_metrics.collect_content(model(part), part))
         parts.append(records)
     model.train(was_training)
-    return _metrics.concat(parts)
+    records = _metrics.concat(parts)
+    return records if order is None else _metrics.reorder(records, order)
+
+
+def by_length(batch: Batch) -> np.ndarray | None:
+    """The order that groups ``batch``'s examples by input length (stable), so that a chunk pads to
+    the length of its own examples and not to the split's longest: on a Chomsky ``test_ood`` split,
+    whose lengths run from 41 to 500 in random order, nearly every chunk held a 500; None where the
+    examples have no lengths or already come in that order.
+
+    >>> from seqbench import make_task
+    >>> batch = make_task("parity_check").sample(np.random.default_rng(0), 6, "test_ood")
+    >>> batch.lengths.tolist(), batch.lengths[by_length(batch)].tolist()
+    ([434, 500, 41, 107, 172, 238], [41, 107, 172, 238, 434, 500])
+    """
+    if batch.lengths is None or batch.inputs.dim() < 2:
+        return None
+    lengths = batch.lengths.cpu().numpy()
+    if (np.diff(lengths) >= 0).all():
+        return None
+    return np.argsort(lengths, kind="stable")
 
 
 def evaluate(model: nn.Module, task: Task, batch: Batch, device: torch.device | str,
