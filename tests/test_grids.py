@@ -157,7 +157,7 @@ def test_the_chomsky_board_resumes_every_committed_run_in_the_folder_its_grid_na
     from seqbench.cli.run import register_configs
 
     register_configs()
-    committed = {p.parent.name for p in (ROOT / "leaderboards" / "chomsky" / "raw").glob("*/result.json")}
+    committed = {p.parent.name for p in (ROOT / "leaderboards" / "chomsky_converged" / "raw").glob("*/result.json")}
     assert committed
     task = sorted(committed)[0].split("task=")[1].split(",")[0]  # one task's runs: a plan of a few dozen jobs
     runs = {name for name in committed if f"task={task}," in name}
