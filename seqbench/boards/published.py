@@ -36,6 +36,7 @@ from typing import IO
 
 import pandas as pd
 
+from seqbench.boards.solved import reaches
 from seqbench.boards.tables import _fmt, cell, estimate, score_column
 from seqbench.core.errors import ConfigError
 
@@ -102,9 +103,8 @@ def published_table(frame: pd.DataFrame, published: pd.DataFrame, score: str,
                "ours: mean [95 % interval]": cell(*estimate(runs, column)) if len(values) else "",
                "seeds": len(values) or ""}
         if threshold is not None:
-            solved = (lambda v: v >= threshold) if higher else (lambda v: v <= threshold)
-            row[f"same verdict at {threshold:g}"] = ("yes" if solved(item.published) == solved(best) else "no") \
-                if best is not None else ""
+            row[f"same verdict at {threshold:g}"] = "" if best is None else \
+                "yes" if reaches(item.published, threshold, higher) == reaches(best, threshold, higher) else "no"
         row["source"] = item.source
         rows.append(row)
     return pd.DataFrame(rows)

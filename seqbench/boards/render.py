@@ -280,12 +280,12 @@ def budget_line(records: list[RunRecord], total: int | None = None) -> str:
     """
     keys = ("steps", "patience", "min_delta", "smooth", "batch_size", "lr", "eval_size", "target")
     seen: dict[str, set] = {k: set() for k in (*keys, "param_budget")}
-    from seqbench.core.setup import LATER_DEFAULTS
+    from seqbench.core.setup import at_later_default
 
     for r in records:
         for k in keys:
             value = (r.trainer_params or {}).get(k)
-            if value is not None and not (k in LATER_DEFAULTS and value == LATER_DEFAULTS[k]):
+            if value is not None and not at_later_default(k, value):
                 seen[k].add(value)
         if (r.model_params or {}).get("param_budget") is not None:
             seen["param_budget"].add(r.model_params["param_budget"])

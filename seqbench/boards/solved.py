@@ -81,6 +81,15 @@ def check_threshold(threshold: float, score: str, records: list[RunRecord]) -> N
             raise ConfigError(f"--solved={threshold:g}: {score} of {primary} lies in {shown}{hint}")
 
 
+def reaches(value: float, threshold: float, higher_is_better: bool) -> bool:
+    """Whether ``value`` is at ``threshold`` or beyond it in the metric's better direction.
+
+    >>> reaches(0.9, 0.9, True), reaches(0.2, 0.1, False)
+    (True, False)
+    """
+    return value >= threshold if higher_is_better else value <= threshold
+
+
 def solved_by(frame: pd.DataFrame, task_label: str, score: str, threshold: float) -> tuple[list[str], list[str]]:
     """(models whose best seed reaches ``threshold`` on ``score``, models whose mean over seeds does),
     each sorted by name; a lower-is-better metric must stay at or below it."""
@@ -93,10 +102,9 @@ def solved_by(frame: pd.DataFrame, task_label: str, score: str, threshold: float
         values = runs[column].dropna().astype(float) if column in runs else pd.Series(dtype=float)
         if not len(values):
             continue
-        reaches = (lambda v: v >= threshold) if higher else (lambda v: v <= threshold)
-        if reaches(values.max() if higher else values.min()):
+        if reaches(values.max() if higher else values.min(), threshold, higher):
             best.append(model)
-        if reaches(values.mean()):
+        if reaches(values.mean(), threshold, higher):
             mean.append(model)
     return best, mean
 

@@ -30,6 +30,17 @@ SELECTED = "lr"
 LATER_DEFAULTS = {"smooth": 1}
 
 
+def at_later_default(key: str, value: Any) -> bool:
+    """Whether trainer option ``key`` is an option added later (:data:`LATER_DEFAULTS`) at the value
+    that behaves as the records written before it did: a run's identity, its setup and the board's
+    budget line leave it out.
+
+    >>> at_later_default("smooth", 1), at_later_default("smooth", 3), at_later_default("steps", 1)
+    (True, False, False)
+    """
+    return key in LATER_DEFAULTS and value == LATER_DEFAULTS[key]
+
+
 def device_class(device: str | None) -> str:
     """``cpu`` or ``cuda``: the kind of device a run used, without its index or model name.
 
@@ -43,7 +54,7 @@ def trainer_setup(record: RunRecord, with_rate: bool = False) -> dict[str, Any]:
     """The record's trainer options that change what it measures (the learning rate only when asked)."""
     skip = NOT_MEASURING if with_rate else NOT_MEASURING | {SELECTED}
     return {k: v for k, v in (record.trainer_params or {}).items()
-            if k not in skip and not (k in LATER_DEFAULTS and v == LATER_DEFAULTS[k])}
+            if k not in skip and not at_later_default(k, v)}
 
 
 def task_setup(record: RunRecord) -> str:

@@ -78,9 +78,9 @@ def hashed_trainer(options: dict[str, Any]) -> dict[str, Any]:
     >>> hashed_trainer({"steps": 10, "smooth": 1}), hashed_trainer({"steps": 10, "smooth": 3})
     ({'steps': 10}, {'steps': 10, 'smooth': 3})
     """
-    from seqbench.core.setup import LATER_DEFAULTS
+    from seqbench.core.setup import at_later_default
 
-    return {k: v for k, v in options.items() if not (k in LATER_DEFAULTS and v == LATER_DEFAULTS[k])}
+    return {k: v for k, v in options.items() if not at_later_default(k, v)}
 
 
 def validate_experiment(task: dict[str, Any], model: dict[str, Any], trainer: dict[str, Any], seed: int = 0,
