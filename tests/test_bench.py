@@ -34,7 +34,7 @@ def monkeypatch_module():
         yield mp
 
 
-IN_PROCESS = ("trainer_vs_bare", "generation_vs_naive", "sigmoid_vs_fused", "scaling", "evaluation_cost")
+IN_PROCESS = ("trainer_vs_bare", "generation_vs_naive", "sigmoid_vs_fused", "scaling", "evaluation_cost", "selective_scan")
 
 
 @pytest.mark.slow
@@ -59,6 +59,8 @@ def test_smoke_run_writes_every_in_process_figure(tmp_path, capsys, bench_module
     assert len(figures["scaling"]["points"]) >= 6
     assert figures["evaluation_cost"]["tasks"]
     assert figures["trainer_vs_bare"]["same_final_parameters"]
+    assert set(figures["selective_scan"]["ranges"]) == {"eigenvalue_min=0", "eigenvalue_min=-1"}
+    assert all(r["median"] > 0 for r in figures["selective_scan"]["ranges"].values())
     assert len(data["loadavg"]["start"]) == 3 and set(data["targets"]) >= set(RATIOS)
     assert "trainer_vs_bare" in printed  # the table
 

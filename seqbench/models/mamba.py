@@ -25,7 +25,9 @@ A log-space scan needs positive factors, so ``scan="parallel"`` uses
 :func:`~seqbench.models.scans.chunked_scan`, exact for any sign, on time blocks of at most
 :data:`BLOCK` steps, the state carried from one to the next, so that (B, T, E, N) is never held
 at once for long inputs; ``scan="sequential"`` steps through time (the reference), building
-each step's (B, E, N) factors as it goes. The state is ``(h (B, E, N), conv (B, E, k - 1))``: the SSM state and the last
+each step's factors as it goes, with the backward pass of
+:func:`~seqbench.models.selective_scan.selective_scan` (written out: 1.6-1.9 x autograd's loop on
+one CPU thread, ``bench/README.md``). The state is ``(h (B, E, N), conv (B, E, k - 1))``: the SSM state and the last
 ``k - 1`` inputs of the convolution, both taken at each example's last valid step.
 
 >>> import torch
@@ -45,6 +47,7 @@ from torch import nn
 from torch.nn.functional import silu, softplus
 
 from seqbench.models.scans import SCANS, chunked_scan, resolve_scan
+from seqbench.models.selective_scan import selective_scan
 
 #: the longest stretch of time whose (B, T, E, N) states are formed at once
 BLOCK = 256
@@ -95,13 +98,24 @@ class Mamba(nn.Module):
         else:
             h, window = state
         window = torch.cat([window.to(x.dtype), x.transpose(1, 2)], dim=2)  # (B, E, k - 1 + T)
-        x = silu(self.conv(window)).transpose(1, 2)  # (B, T, E)
+        x = silu(self._convolve(window)).transpose(1, 2)  # (B, T, E)
         dt, B, C = self.x_proj(x).split([self.rank, self.state_size, self.state_size], dim=-1)
         dt = softplus(self.dt_proj(dt))  # (B, T, E)
         path = self._step_by_step if resolve_scan(self.scan, x) == "sequential" else self._chunked
         y, h = path(dt, x, B, C, valid, h)  # (B, T, E), (B, E, N)
         y = (y.to(x.dtype) + self.D * x) * silu(z)
         return self.out_proj(y), (h, self._last_inputs(window, valid))
+
+    def _convolve(self, window: torch.Tensor) -> torch.Tensor:
+        """``self.conv`` (depthwise, no padding) on window (B, E, k - 1 + T) -> (B, E, T), as k shifted
+        products: the same function, without mkldnn's depthwise backward pass, which took 10-15 ms
+        a training step on one CPU thread, longer than the rest of the convolution's work together."""
+        steps = window.shape[2] - self.kernel + 1
+        weight = self.conv.weight[:, 0, :, None]  # (E, k, 1)
+        out = torch.addcmul(self.conv.bias[:, None], weight[:, 0], window[:, :, :steps])
+        for k in range(1, self.kernel):
+            out = out.addcmul(weight[:, k], window[:, :, k:k + steps])
+        return out  # (B, E, T)
 
     def _chunked(self, dt: torch.Tensor, x: torch.Tensor, B: torch.Tensor, C: torch.Tensor,
                  valid: torch.Tensor | None, h: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
@@ -123,23 +137,12 @@ class Mamba(nn.Module):
 
     def _step_by_step(self, dt: torch.Tensor, x: torch.Tensor, B: torch.Tensor, C: torch.Tensor,
                       valid: torch.Tensor | None, h: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
-        """The reference path: one step at a time, never holding (B, T, E, N) transitions or inputs,
-        so each step's (B, E, N) tensors stay in cache (on one CPU thread, forward and backward of the
-        mixer at batch 128, 20 steps, width 52: 1.2-1.4 x faster than building them for the whole
-        sequence first, same outputs). dt, x (B, T, E); B, C (B, T, N) -> y (B, T, E), the last
-        state (B, E, N)."""
-        dt, dx = dt.float(), (dt * x).float()  # (B, T, E)
-        h = dt.new_zeros(dt.shape[0], self.inner, self.state_size) if h is None else h.float()
-        keep = valid.unbind(1) if valid is not None else [None] * dt.shape[1]
-        ys = []
-        # unbind, not [:, t]: indexing's backward writes a full-size zero gradient per step (O(T^2))
-        for dt_t, dx_t, B_t, C_t, keep_t in zip(dt.unbind(1), dx.unbind(1), B.float().unbind(1),
-                                                C.float().unbind(1), keep):
-            a = self.transition(dt_t)  # (B, E, N)
-            new = a * h + dx_t[:, :, None] * B_t[:, None, :]  # (B, E, N)
-            h = new if keep_t is None else torch.where(keep_t[:, None, None], new, h)  # padding: unchanged
-            ys.append(torch.bmm(h, C_t[:, :, None]).squeeze(-1))  # (B, E): h C
-        return torch.stack(ys, dim=1), h
+        """The reference path: one step at a time, never holding (B, T, E, N) tensors, with its
+        backward pass written out (:func:`~seqbench.models.selective_scan.selective_scan`). dt, x
+        (B, T, E); B, C (B, T, N) -> y (B, T, E), the last state (B, E, N)."""
+        A = -torch.exp(self.A_log.float())  # (E, N)
+        return selective_scan(dt.float(), (dt * x).float(), B.float(), C.float(), A, self.eigenvalue_min,
+                              valid, None if h is None else h.float())
 
     def _last_inputs(self, window: torch.Tensor, valid: torch.Tensor | None) -> torch.Tensor:
         """The convolution's state: the last k - 1 inputs up to each example's length, (B, E, k - 1)."""
