@@ -4,8 +4,9 @@ Forward and backward of :func:`seqbench.models.selective_scan.selective_scan` ag
 :func:`~seqbench.models.selective_scan.reference_scan` (the same recurrence, differentiated by
 autograd step by step), on the Chomsky board's Mamba (``param_budget=25000``: width 52, inner
 104, state 16) and batch of 128 strings of the mean training length, 20; eigenvalues in
-[0, 1] and in [-1, 1]. A ratio of two measurements in this process, sides alternating
-(``timing.ratio_figure``). ``python bench/selective_scan.py`` prints the table alone.
+[0, 1] and in [-1, 1], on the CPU (one thread by default) whatever ``bench/run.py --device``
+says: the figure is about the CPU path. A ratio of two measurements in this process, sides
+alternating (``timing.ratio_figure``). ``python bench/selective_scan.py`` prints the table alone.
 """
 
 from __future__ import annotations

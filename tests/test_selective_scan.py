@@ -65,3 +65,54 @@ def test_padding_leaves_the_state_where_each_example_ended():
         cut = [x[example:example + 1, :length] for x in tensors[:4]]
         _, alone = selective_scan(*cut, tensors[4], 0.0)
         torch.testing.assert_close(last[example:example + 1], alone)
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (1, 4), (2, 1)], ids=["one step, one example", "one example", "one step"])
+def test_the_smallest_batches_and_sequences(shape):
+    batch, steps = shape
+    tensors, h0 = inputs(torch.float64, batch=batch, steps=steps, with_h0=True)
+    assert torch.autograd.gradcheck(lambda *a: selective_scan(*a[:5], -1.0, None, a[5]), (*tensors, h0))
+
+
+def test_a_mask_with_holes_inside_the_sequence():
+    holes = torch.tensor([[True, False, True, True, False, True], [False, True, True, False, False, True],
+                          [True, True, True, True, True, True]])
+    tensors, h0 = inputs(torch.float64, with_h0=True)
+    assert torch.autograd.gradcheck(lambda *a: selective_scan(*a[:5], -0.5, holes, a[5]), (*tensors, h0))
+
+
+def test_a_gradient_on_the_last_state_alone_matches_autograds_loop():
+    """The state leaves as a (B, E, N) view: a gradient arriving on it alone still gives autograd's."""
+    tensors, h0 = inputs(torch.float32, with_h0=True)
+    _, ours = selective_scan(*tensors, -1.0, KEEP, h0)
+    _, theirs = reference_scan(*tensors, -1.0, KEEP, h0)
+    weight = torch.randn_like(ours)  # contiguous (B, E, N)
+    leaves = [*tensors, h0]
+    got = torch.autograd.grad((weight * ours).sum(), leaves)
+    want = torch.autograd.grad((weight * theirs).sum(), leaves, allow_unused=True)  # C: unused by h
+    for g, w, leaf in zip(got, want, leaves):
+        torch.testing.assert_close(g, torch.zeros_like(leaf) if w is None else w)
+
+
+def test_a_second_order_gradient_is_refused_not_wrong():
+    tensors, _ = inputs(torch.float64)
+    y, _ = selective_scan(*tensors, 0.0)
+    (first,) = torch.autograd.grad((y ** 2).sum(), tensors[0], create_graph=True)
+    with pytest.raises(RuntimeError):
+        torch.autograd.grad(first.sum(), tensors[2])
+
+
+def test_mambas_convolution_is_its_conv1d():
+    """Mamba._convolve (k shifted products) computes self.conv exactly, with the same gradients: a
+    flipped kernel would still train (a reparametrisation) but change what a checkpoint computes."""
+    from seqbench.models.mamba import Mamba
+
+    torch.manual_seed(0)
+    block = Mamba(8, conv_kernel=4)
+    window = torch.randn(3, 16, 9, requires_grad=True)  # (B, E, k - 1 + T)
+    ours, theirs = block._convolve(window), block.conv(window)
+    torch.testing.assert_close(ours, theirs)
+    weight = torch.randn_like(ours)
+    leaves = [window, block.conv.weight, block.conv.bias]
+    for g, w in zip(torch.autograd.grad((weight * ours).sum(), leaves), torch.autograd.grad((weight * theirs).sum(), leaves)):
+        torch.testing.assert_close(g, w)

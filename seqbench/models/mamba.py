@@ -140,9 +140,10 @@ class Mamba(nn.Module):
         """The reference path: one step at a time, never holding (B, T, E, N) tensors, with its
         backward pass written out (:func:`~seqbench.models.selective_scan.selective_scan`). dt, x
         (B, T, E); B, C (B, T, N) -> y (B, T, E), the last state (B, E, N)."""
-        A = -torch.exp(self.A_log.float())  # (E, N)
-        return selective_scan(dt.float(), (dt * x).float(), B.float(), C.float(), A, self.eigenvalue_min,
-                              valid, None if h is None else h.float())
+        with torch.autocast(dt.device.type, enabled=False):  # the scan in float32, never half (as the LRU)
+            A = -torch.exp(self.A_log.float())  # (E, N)
+            return selective_scan(dt.float(), (dt * x).float(), B.float(), C.float(), A, self.eigenvalue_min,
+                                  valid, None if h is None else h.float())
 
     def _last_inputs(self, window: torch.Tensor, valid: torch.Tensor | None) -> torch.Tensor:
         """The convolution's state: the last k - 1 inputs up to each example's length, (B, E, k - 1)."""
