@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import copy
-import json
 import sys
 from typing import Any
 
@@ -26,7 +25,7 @@ from torch import nn
 
 from seqbench.core.budget import choose_hidden_size
 from seqbench.models.modern_core import ModernCell
-from timing import ratio_figure, seconds_per_call
+from timing import ratio_figure, seconds_per_call, show
 
 SCANNED = ("mingru", "minlstm", "lru", "mamba", "mlstm")
 FAMILIES = SCANNED + ("slstm",)
@@ -117,11 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     result = modern_scans(tuple(int(n) for n in args.lengths.split(",")), args.repeats, args.threads,
                           args.device, batch=args.batch)
-    print("\n".join(modern_table(result)))
-    if args.json:
-        with open(args.json, "w") as handle:
-            json.dump(result, handle, indent=2)
-    return 0
+    return show(modern_table(result), result, args.json)
 
 
 if __name__ == "__main__":

@@ -12,14 +12,13 @@ alternating (``timing.ratio_figure``). ``python bench/selective_scan.py`` prints
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import Any
 
 import torch
 
 from seqbench.models.selective_scan import reference_scan, selective_scan
-from timing import ratio_figure, seconds_per_call
+from timing import ratio_figure, seconds_per_call, show
 
 
 def _inputs(batch: int, steps: int, inner: int, size: int) -> list[torch.Tensor]:
@@ -73,11 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", help="also write the figure here")
     args = parser.parse_args(argv)
     result = selective_scan_speedup(args.repeats, args.threads)
-    print("\n".join(selective_scan_table(result)))
-    if args.json:
-        with open(args.json, "w") as handle:
-            json.dump(result, handle, indent=2)
-    return 0
+    return show(selective_scan_table(result), result, args.json)
 
 
 if __name__ == "__main__":

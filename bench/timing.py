@@ -10,6 +10,7 @@ on both alike; it reports the median ratio with the smallest and largest.
 
 from __future__ import annotations
 
+import json
 import statistics
 import time
 from typing import Any, Callable
@@ -66,3 +67,12 @@ def seconds_per_call(fn: Callable[[], Any], min_seconds: float = 0.05, max_calls
 def sync(device: str) -> None:
     if str(device).startswith("cuda"):
         torch.cuda.synchronize()
+
+
+def show(lines: list[str], figure: dict[str, Any], json_path: str | None) -> int:
+    """A standalone figure script's ending: print its table, write the figure as JSON where asked."""
+    print("\n".join(lines))
+    if json_path:
+        with open(json_path, "w") as handle:
+            json.dump(figure, handle, indent=2)
+    return 0
