@@ -45,3 +45,19 @@ def test_committed_chomsky_table_regenerates_byte_for_byte(tmp_path):
         assert (tmp_path / name).read_bytes() == (board / name).read_bytes(), name
     markdown = (board / "leaderboard.md").read_text()
     assert "Overview: test_ood/length_mean" in markdown and "Best seed" in markdown
+
+
+@pytest.mark.slow
+def test_committed_converged_chomsky_table_regenerates_byte_for_byte(tmp_path):
+    """The board being rebuilt (issue 26): its tables are what its committed records give, with the
+    paper's score, the best seed, the solved marks at 0.9 and the published numbers beside ours."""
+    from seqbench.boards.published import read_published
+
+    board = ROOT / "leaderboards" / "chomsky_converged"
+    published = read_published(ROOT / "leaderboards" / "chomsky" / "published.csv")
+    build([str(board / "raw")], str(tmp_path), score="test_ood/length_mean", best_seed=True, solved=0.9,
+          published=published, figures=False)
+    for name in ("leaderboard.md", "leaderboard.html", "results.csv"):
+        assert (tmp_path / name).read_bytes() == (board / name).read_bytes(), name
+    markdown = (board / "leaderboard.md").read_text()
+    assert "## Solved" in markdown and "## Published results beside ours" in markdown
