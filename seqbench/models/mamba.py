@@ -26,8 +26,8 @@ A log-space scan needs positive factors, so ``scan="parallel"`` uses
 :data:`BLOCK` steps, the state carried from one to the next, so that (B, T, E, N) is never held
 at once for long inputs; ``scan="sequential"`` steps through time (the reference), building
 each step's factors as it goes, with the backward pass of
-:func:`~seqbench.models.selective_scan.selective_scan` (written out: a median 1.6-1.9 x autograd's loop on
-one CPU thread, ``bench/README.md``). The state is ``(h (B, E, N), conv (B, E, k - 1))``: the SSM state and the last
+:func:`~seqbench.models.selective_scan.selective_scan` (written out: 1.4-1.9 x autograd's loop on one CPU
+thread, ``bench/README.md``). The state is ``(h (B, E, N), conv (B, E, k - 1))``: the SSM state and the last
 ``k - 1`` inputs of the convolution, both taken at each example's last valid step.
 
 >>> import torch
