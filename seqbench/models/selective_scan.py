@@ -11,8 +11,8 @@ with ``h_t = h_{t-1}`` where ``keep`` is False (padding). On one CPU thread this
 by memory traffic over the (B, E, N) state, and autograd's version of it re-reads and
 re-writes that state about twenty times a step (broadcast products, their reductions, saved
 intermediates). :class:`SelectiveScan` keeps each step's state and ``exp(dt_t A)`` and
-computes the gradient in one reverse loop of fused products (``baddbmm``, ``bmm``), about
-half the passes; the arithmetic is the same, so results agree with autograd's to float32
+computes the gradient in one reverse loop of fused products (``addcmul``, ``bmm``,
+``vecdot``), in fewer passes; the arithmetic is the same, so results agree with autograd's to float32
 rounding (``tests/test_selective_scan.py`` checks it against ``torch.autograd.gradcheck``
 in float64).
 
@@ -44,18 +44,24 @@ import torch
 __all__ = ["SelectiveScan", "reference_scan", "selective_scan"]
 
 
-def _steps(dt, dx, B, C, At, m, keep, h, history: bool):
+def _factor(e: torch.Tensor, m: float) -> torch.Tensor:
+    """a_t = m + (1 - m) exp(dt_t A) from e = exp(dt_t A)."""
+    return e if m == 0.0 else e * (1.0 - m) + m
+
+
+def _steps(dt, dx, B, C, At, m, keep, h0, history: bool):
     """The forward loop on states laid out (B, N, E): every product over the state then runs along
     contiguous rows (a batched matrix-vector product over (B, E, N) is several times slower on one
     CPU thread), and each step's (B, N, E) tensors stay small enough to stay in cache (one
-    (T, B, N, E) tensor for a whole batch is not). Returns y (B, T, E), h_T and, with ``history``,
-    the lists of every h_t and exp(dt_t A) (empty without)."""
+    (T, B, N, E) tensor for a whole batch is not). ``h0`` None starts from zeros. Returns
+    y (B, T, E), h_T and, with ``history``, the lists of every state h_0 .. h_T and every
+    exp(dt_t A) (empty without)."""
+    h = dt.new_zeros(dt.shape[0], *At.shape) if h0 is None else h0
     y = dt.new_empty(dt.shape)
-    states, exps = [], []
+    states, exps = ([h], []) if history else ([], [])
     for t in range(dt.shape[1]):
         e = torch.exp(dt[:, t, None, :] * At)  # (B, N, E)
-        a = e if m == 0.0 else e * (1.0 - m) + m
-        new = (B[:, t, :, None] * dx[:, t, None, :]).addcmul_(a, h)  # B_t dx_t + a h
+        new = (B[:, t, :, None] * dx[:, t, None, :]).addcmul_(_factor(e, m), h)  # B_t dx_t + a h
         h = new if keep is None else torch.where(keep[:, t, None, None], new, h)
         y[:, t] = torch.bmm(C[:, t, None, :], h).squeeze(1)  # (B, 1, N) @ (B, N, E): y_t
         if history:
@@ -75,27 +81,26 @@ class SelectiveScan(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, dt, dx, B, C, At, m, keep, h0):  # noqa: D102 (the class docstring)
-        h = h0 if h0 is not None else dt.new_zeros(dt.shape[0], *At.shape)
-        y, last, states, exps = _steps(dt, dx, B, C, At, m, keep, h, history=True)
+        y, last, states, exps = _steps(dt, dx, B, C, At, m, keep, h0, history=True)
         ctx.m, ctx.has_h0 = m, h0 is not None
-        ctx.save_for_backward(dt, dx, B, C, At, keep, h, *states, *exps)
+        ctx.save_for_backward(dt, dx, B, C, At, keep, *states, *exps)
         return y, last
 
     @staticmethod
     @torch.autograd.function.once_differentiable  # the saved states carry no graph: a second order raises
     def backward(ctx, g_y, g_last):  # noqa: D102
-        dt, dx, B, C, At, keep, h0, *kept_tensors = ctx.saved_tensors
+        dt, dx, B, C, At, keep, *kept_tensors = ctx.saved_tensors
         steps, m = dt.shape[1], ctx.m
-        states, exps = kept_tensors[:steps], kept_tensors[steps:]
-        # the state leaves as a (B, E, N) view of (B, N, E): its gradient arrives strided, and every
-        # step's products would keep those strides (1.4 x slower); cloned contiguous, they do not
-        g = torch.zeros_like(h0) if g_last is None else g_last.clone(memory_format=torch.contiguous_format)
-        g_y = torch.zeros_like(dt) if g_y is None else g_y
+        states, exps = kept_tensors[:steps + 1], kept_tensors[steps + 1:]  # h_0 .. h_T; exp(dt_t A)
+        # autograd passes zeros for an unused output. The state leaves as a (B, E, N) view of
+        # (B, N, E): its gradient arrives strided, and every step's products would keep those
+        # strides (1.4 x slower); cloned contiguous, they do not
+        g = g_last.clone(memory_format=torch.contiguous_format)
         g_dt, g_dx = torch.empty_like(dt), torch.empty_like(dx)
         g_B, g_C = torch.empty_like(B), torch.empty_like(C)
         g_At = torch.zeros_like(At)
         for t in range(steps - 1, -1, -1):
-            h_t, h_prev, e = states[t], (states[t - 1] if t > 0 else h0), exps[t]
+            h_prev, h_t, e = states[t], states[t + 1], exps[t]
             g_y_t = g_y[:, t, None, :]  # (B, 1, E)
             g_C[:, t] = torch.linalg.vecdot(h_t, g_y_t)  # sum_e h_t g_y_t  (B, N)
             g.addcmul_(C[:, t, :, None], g_y_t)  # the gradient reaching h_t
@@ -105,8 +110,8 @@ class SelectiveScan(torch.autograd.Function):
             q = (g_new * h_prev).mul_(e)  # the gradient of dt_t A, but for the factor (1 - m)
             g_dt[:, t] = torch.linalg.vecdot(q, At, dim=1)  # sum_n q A  (B, E)
             g_At.add_((q * dt[:, t, None, :]).sum(0))  # sum_b q dt_t  (N, E)
-            a = e if m == 0.0 else e * (1.0 - m) + m
-            g = g_new * a if keep is None else torch.where(keep[:, t, None, None], g_new * a, g)
+            through = g_new * _factor(e, m)
+            g = through if keep is None else torch.where(keep[:, t, None, None], through, g)
         if m != 0.0:  # a = m + (1 - m) exp(dt A): the factor left out of q
             g_dt.mul_(1.0 - m)
             g_At.mul_(1.0 - m)
@@ -141,6 +146,5 @@ def selective_scan(dt: torch.Tensor, dx: torch.Tensor, B: torch.Tensor, C: torch
     if torch.is_grad_enabled() and any(x.requires_grad for x in (*tensors, *([h0] if h0 is not None else []))):
         y, h = SelectiveScan.apply(*tensors, float(eigenvalue_min), keep, h0)
     else:  # evaluation: nothing kept for a backward pass
-        start = h0 if h0 is not None else tensors[0].new_zeros(dt.shape[0], *tensors[4].shape)
-        y, h, _, _ = _steps(*tensors, float(eigenvalue_min), keep, start, history=False)
+        y, h, _, _ = _steps(*tensors, float(eigenvalue_min), keep, h0, history=False)
     return y, h.transpose(1, 2)
