@@ -15,6 +15,8 @@ with the order of the two sides alternating; the median is reported with min and
 - gpu (``--device cuda``): cuDNN LSTM and GRU tokens/s and mixed precision / fp32
 - modern_scans: the modern recurrent families' parallel scan / their sequential reference, and /
   torch's fused LSTM at equal parameters, at lengths 40 and 500 (modern.py)
+- optimizer_update: clip + Adam, one update, seqbench's foreach kernels / torch's per-tensor loop
+  on CPU, at the main board's model size (optimizer.py)
 - selective_scan: Mamba's selective scan with its hand-written backward pass / autograd's loop,
   one training step at the Chomsky board's size (selective_scan.py)
 
@@ -42,6 +44,7 @@ import evaluation
 import generation
 import grid
 import modern
+import optimizer
 import selective_scan
 import training
 
@@ -51,20 +54,21 @@ MODES: dict[str, dict[str, Any]] = {
                  grid_extra=[], rss_grid="smoke", long_grid=["trainer.steps=600"], anatomy=True,
                  spin=30_000_000, gpu_steps=50, evaluation={},
                  modern=dict(lengths=(40, 500), repeats=3, batch=16, min_seconds=0.2),
-                 scan=dict(repeats=5, min_seconds=0.2)),
+                 scan=dict(repeats=5, min_seconds=0.2), update=dict(repeats=5, min_seconds=0.2)),
     "quick": dict(repeats=3, fit_repeats=5, fit_steps=4, gen_examples=1024, gen_repeats=3, share_steps=2,
                   lengths=(25, 50, 100), batches=(32, 64, 128), scaling_steps=2, grid_repeats=1,
                   grid_extra=[], rss_grid="four", long_grid=None, anatomy=False, spin=30_000_000,
                   gpu_steps=20, evaluation=dict(tasks=("parity", "reverse", "pos_tagging")),
                   modern=dict(lengths=(40, 500), repeats=1, batch=16, min_seconds=0.05),
-                  scan=dict(repeats=1, min_seconds=0.05)),
+                  scan=dict(repeats=1, min_seconds=0.05), update=dict(repeats=1, min_seconds=0.05)),
     "smoke": dict(repeats=1, fit_repeats=1, fit_steps=2, gen_examples=64, gen_repeats=1, share_steps=1,
                   lengths=(5, 10, 20), batches=(8, 16, 32), scaling_steps=1, grid_repeats=1,
                   grid_extra=["trainer.steps=4", "trainer.eval_every=2", "trainer.eval_size=16", "trainer.val_size=16"],
                   rss_grid="four", long_grid=None, anatomy=False, spin=3_000_000,
                   gpu_steps=5, evaluation=dict(steps=4, tasks=("parity",), test_size=64, val_size=16),
                   gen_seconds=0.005, modern=dict(lengths=(5, 10), repeats=1, batch=2, min_seconds=0.005),
-                  scan=dict(repeats=1, min_seconds=0.005, batch=2, steps=5)),
+                  scan=dict(repeats=1, min_seconds=0.005, batch=2, steps=5),
+                  update=dict(repeats=1, min_seconds=0.005, budget=2000, families=("lstm", "mingru"))),
 }
 
 #: figure -> (where the compared value is, the target, ">=" or "<")
@@ -76,7 +80,8 @@ TARGETS = {
     "joblib_speedup": ("median", 1.6, ">="),
 }
 FIGURES = ("trainer_vs_bare", "generation_vs_naive", "sigmoid_vs_fused", "joblib_speedup", "peak_rss_mb",
-           "scaling", "evaluation_cost", "gpu", "modern_scans", "selective_scan")
+           "scaling", "evaluation_cost", "gpu", "modern_scans", "selective_scan",
+           "optimizer_update")
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -147,6 +152,8 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
                                      batch=m["modern"]["batch"], min_seconds=m["modern"]["min_seconds"])),
         ("selective_scan", "selective_scan" in only,
          lambda: selective_scan.selective_scan_speedup(threads=args.threads, **m["scan"])),
+        ("optimizer_update", "optimizer_update" in only,
+         lambda: optimizer.optimizer_speedup(threads=args.threads, **m["update"])),
     ]
     for name, wanted, run in steps:
         if not wanted:
@@ -208,6 +215,7 @@ def table(out: dict[str, Any]) -> str:
     lines += gpu_table(f.get("gpu"))
     lines += modern.modern_table(f.get("modern_scans"))
     lines += selective_scan.selective_scan_table(f.get("selective_scan"))
+    lines += optimizer.optimizer_table(f.get("optimizer_update"))
     return "\n".join(lines)
 
 

@@ -34,7 +34,8 @@ def monkeypatch_module():
         yield mp
 
 
-IN_PROCESS = ("trainer_vs_bare", "generation_vs_naive", "sigmoid_vs_fused", "scaling", "evaluation_cost", "selective_scan")
+IN_PROCESS = ("trainer_vs_bare", "generation_vs_naive", "sigmoid_vs_fused", "scaling", "evaluation_cost", "selective_scan",
+              "optimizer_update")
 
 
 @pytest.mark.slow
@@ -61,6 +62,8 @@ def test_smoke_run_writes_every_in_process_figure(tmp_path, capsys, bench_module
     assert figures["trainer_vs_bare"]["same_final_parameters"]
     assert set(figures["selective_scan"]["ranges"]) == {"eigenvalue_min=0", "eigenvalue_min=-1"}
     assert all(r["median"] > 0 for r in figures["selective_scan"]["ranges"].values())
+    assert set(figures["optimizer_update"]["families"]) == {"lstm", "mingru"}
+    assert all(r["median"] > 0 and r["tensors"] > 1 for r in figures["optimizer_update"]["families"].values())
     assert len(data["loadavg"]["start"]) == 3 and set(data["targets"]) >= set(RATIOS)
     assert "trainer_vs_bare" in printed  # the table
 

@@ -91,27 +91,37 @@ def test_a_long_job_without_a_progress_bar_reports_progress(monkeypatch, capsys)
     assert "val accuracy" in lines[-1]  # after the first evaluation the line shows the validation score
 
 
-def test_seqbench_adam_matches_torch_adam_bit_for_bit():
+@pytest.mark.parametrize("family", ["lstm", "lru", "mamba"])  # lru: complex parameters
+def test_seqbench_adam_and_clipping_match_torchs_per_tensor_loop_bit_for_bit(family):
+    """Our Adam and clipping run torch's foreach kernels on CPU; the parameters they produce are
+    those of torch.optim.Adam and clip_grad_norm_ on their default CPU path (a per-tensor loop) and
+    on their foreach path, bit for bit: the speed-up changes no number."""
     import copy
 
     import torch
 
     from seqbench.engine.optim import Adam
+    from seqbench.engine.train import _clip
 
     task = make_task("sort")
     torch.manual_seed(0)
-    ours = make_model("lstm", task.spec, hidden_size=16)
-    theirs = copy.deepcopy(ours)
+    ours = make_model(family, task.spec, hidden_size=16)
+    loop, foreach = copy.deepcopy(ours), copy.deepcopy(ours)
     rng = task.rng(0, "train")
     batches = [task.sample(rng, 8, "train") for _ in range(12)]
-    for model, optimizer in [(ours, Adam(ours.parameters(), lr=0.003)),
-                             (theirs, torch.optim.Adam(theirs.parameters(), lr=0.003))]:
+    runs = [(ours, Adam(ours.parameters(), lr=0.003), lambda m: _clip(list(m.parameters()), "norm", 0.5)),
+            (loop, torch.optim.Adam(loop.parameters(), lr=0.003, foreach=False),
+             lambda m: torch.nn.utils.clip_grad_norm_(m.parameters(), 0.5, foreach=False)),
+            (foreach, torch.optim.Adam(foreach.parameters(), lr=0.003, foreach=True),
+             lambda m: torch.nn.utils.clip_grad_norm_(m.parameters(), 0.5, foreach=True))]
+    for model, optimizer, clip in runs:
         for batch in batches:
             optimizer.zero_grad()
             task.loss(model(batch), batch).backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            clip(model)
             optimizer.step()
-    assert all(torch.equal(a, b) for a, b in zip(ours.state_dict().values(), theirs.state_dict().values()))
+    for other in (loop, foreach):
+        assert all(torch.equal(a, b) for a, b in zip(ours.state_dict().values(), other.state_dict().values()))
 
 
 TRAIN_IN_A_FRESH_PROCESS = """

@@ -5,9 +5,12 @@ guards whose first call imports ``torch._dynamo``: 1.6 s of CPU on the 2-core ma
 as importing torch itself, paid again by every process that trains (each launcher worker, each
 ``seqbench run``). seqbench never compiles, so :class:`Adam` keeps the optimizer state itself
 and calls torch's own update, ``torch.optim.adam.adam``, with the defaults ``torch.optim.Adam``
-uses (betas 0.9 and 0.999, eps 1e-8, no weight decay, no amsgrad; the foreach kernels on CUDA,
-the per-tensor loop on CPU). The parameters it produces are identical, bit for bit, to
-``torch.optim.Adam``'s (``tests/test_train.py`` checks it).
+uses (betas 0.9 and 0.999, eps 1e-8, no weight decay, no amsgrad), always through the foreach
+kernels: ``torch.optim.Adam`` takes them on CUDA and a per-tensor Python loop on CPU, and on CPU
+the foreach kernels do the same arithmetic in the same order at half the cost (1.0 against 2.1 ms
+a step for a 20k-parameter model with 13 tensors, the main board's size). The parameters it
+produces are identical, bit for bit, to ``torch.optim.Adam``'s on either path
+(``tests/test_train.py`` checks both).
 
 >>> import torch
 >>> weight = torch.nn.Parameter(torch.tensor([1.0, -2.0]))
@@ -52,7 +55,7 @@ class Adam:
         params = [self.params[i] for i in chosen]
         adam(params, [p.grad for p in params], [self.exp_avgs[i] for i in chosen],
              [self.exp_avg_sqs[i] for i in chosen], [], [self.steps[i] for i in chosen],
-             foreach=all(p.is_cuda for p in params), amsgrad=False, beta1=self.betas[0], beta2=self.betas[1],
+             foreach=True, amsgrad=False, beta1=self.betas[0], beta2=self.betas[1],
              lr=self.lr, weight_decay=0.0, eps=self.eps, maximize=False,
              has_complex=any(torch.is_complex(p) for p in params))
 
