@@ -336,31 +336,45 @@ def test_a_sweep_prints_one_line_per_job_and_a_short_summary(tmp_path, capsys):
 
 @pytest.mark.slow
 def test_the_preflights_shared_config_cache_composes_what_hydra_composes():
-    """The preflight composes a sweep's jobs from one cache (seqbench.cli.hydra_internals.share_repository);
-    every job must come out as Hydra composes it alone, whatever the jobs before it overrode."""
+    """The preflight composes a sweep's jobs from one cache (seqbench.cli.hydra_internals.share_repository)
+    and merges each set of config-group choices once (compose_once_per_choice); every job must come
+    out as Hydra composes it alone, whatever the jobs before it overrode: jobs of one choice set
+    with different values, one that adds a key, one that changes a group, and back."""
     from hydra import initialize_config_module
     from hydra.core.global_hydra import GlobalHydra
     from hydra.types import RunMode
     from omegaconf import OmegaConf
 
-    from seqbench.cli.hydra_internals import share_repository
+    from seqbench.cli.hydra_internals import compose_once_per_choice, share_repository
     from seqbench.cli.run import register_configs
 
     register_configs()
     jobs = [["task=parity", "seed=1", "task.length=5", "+trainer.target=0.9"], ["task=parity", "seed=2"],
             ["task=reverse", "model=gru", "trainer.lr=0.01", "model.hidden_size=7"], ["task=parity", "seed=3"],
-            ["model=bilstm", "task=sort"]]
+            ["model=bilstm", "task=sort"], ["task=parity", "seed=1", "trainer=converge", "trainer.lr=0.003"],
+            ["task=parity", "seed=1", "trainer=converge", "trainer.lr=0.01"], ["task=parity", "seed=2"],
+            ["model=mamba_signed", "task=sort", "model.state_size=4"], ["model=mamba_signed", "task=sort"]]
 
     def compose_all(share: bool) -> list:
         GlobalHydra.instance().clear()
         try:
             with initialize_config_module(config_module="seqbench.conf", version_base="1.3"):
                 loader = GlobalHydra.instance().config_loader()
-                if share:
-                    share_repository(loader)
-                master = loader.load_configuration("config", ["experiment=smoke"], run_mode=RunMode.MULTIRUN)
-                return [OmegaConf.to_container(loader.load_sweep_config(master, job), resolve=False) for job in jobs]
+
+                def compose() -> list:
+                    master = loader.load_configuration("config", ["experiment=smoke"], run_mode=RunMode.MULTIRUN)
+                    return [OmegaConf.to_container(loader.load_sweep_config(master, job), resolve=False)
+                            for job in jobs]
+                if not share:
+                    return compose()
+                share_repository(loader)
+                with compose_once_per_choice(loader):
+                    return compose()
         finally:
             GlobalHydra.instance().clear()
 
-    assert compose_all(share=True) == compose_all(share=False)
+    shared, hydras = compose_all(share=True), compose_all(share=False)
+    for job, ours, theirs in zip(jobs, shared, hydras):
+        assert ours == theirs, job
+    assert shared[0]["trainer"]["target"] == 0.9 and shared[1]["trainer"]["target"] != 0.9  # job 0's stayed there
+    assert shared[9]["model"]["state_size"] != 4 and shared[6]["trainer"]["lr"] == 0.01

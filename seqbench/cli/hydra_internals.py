@@ -6,7 +6,9 @@ seqbench drives Hydra through its public API (``hydra.main``, ``initialize_confi
 * the basic sweeper's grid expansion (``BasicSweeper.split_arguments``), which the preflight and
   the select sweeper (``hydra/sweeper=select``) reuse so that their grid is Hydra's own;
 * one shared config cache for the preflight's compositions of every job of a sweep (Hydra builds
-  a fresh caching repository for each composition: most of the preflight's time);
+  a fresh caching repository for each composition), and one defaults list and merged config per
+  distinct set of config-group choices (jobs that differ only in values, such as seeds and
+  learning rates, share them): together most of the preflight's time;
 * skipping the sweepers' second composition of every job (``Sweeper.validate_batch_is_legal``)
   after the preflight composed and checked them all.
 
@@ -32,9 +34,13 @@ PRIVATE_NAMES = (
     ("hydra._internal.core_plugins.basic_sweeper", "BasicSweeper"),
     ("hydra._internal.config_repository", "CachingConfigRepository"),
     ("hydra._internal.config_loader_impl", "ConfigLoaderImpl"),
+    ("hydra._internal.config_loader_impl", "create_defaults_list"),
+    ("hydra._internal.defaults_list", "DefaultsList"),
 )
-#: Private methods of the config loader that :func:`share_repository` calls or replaces.
-LOADER_METHODS = ("_process_config_searchpath", "_parse_overrides_and_create_caching_repo")
+#: Private methods of the config loader that :func:`share_repository` and :func:`compose_once_per_choice`
+#: call or replace.
+LOADER_METHODS = ("_process_config_searchpath", "_parse_overrides_and_create_caching_repo",
+                  "_compose_config_from_defaults_list")
 
 
 def hydra_version_supported(version: str) -> bool:
@@ -85,6 +91,56 @@ def share_repository(loader: Any) -> None:
         return parsed, shared[key]
 
     loader._parse_overrides_and_create_caching_repo = parse_and_cache
+
+
+@contextmanager
+def compose_once_per_choice(loader: Any) -> Iterator[None]:
+    """Within the block, ``loader`` builds the defaults list and merges the configs of each distinct
+    set of config-group choices once, and hands each job a copy with its own value overrides applied.
+
+    A composition is Hydra's defaults list (which config of each group: ``task=sort``,
+    ``model=gru``, ``hydra/sweeper=select``), the merge of those configs, then the value overrides
+    (``seed=3``, ``trainer.lr=0.01``, ``task.length=5``), which Hydra applies to the merged config
+    afterwards and which cannot change the list. A grid's jobs mostly differ in values: the
+    leaderboard's 5,760 jobs have 288 choice sets. Hydra's own steps run for the first job of each
+    set; the others start from a deep copy of its merged config (``tests/test_integrity_cli.py``
+    compares every job with Hydra's own composition). For the preflight's loader only: Hydra's
+    launches compose as Hydra does.
+    """
+    from hydra._internal import config_loader_impl
+    from hydra._internal.defaults_list import DefaultsList
+
+    original_create = config_loader_impl.create_defaults_list
+    original_compose = loader._compose_config_from_defaults_list
+    lists: dict[tuple, Any] = {}
+    merged: dict[int, Any] = {}
+
+    def create(repo: Any, config_name: str | None, overrides_list: list, prepend_hydra: bool,
+               skip_missing: bool) -> Any:
+        # a value override, as Hydra's defaults list sorts them: a dict value, or a key that is no group
+        values = [o for o in overrides_list if not o.is_sweep_override()
+                  and (isinstance(o.value(), dict) or not repo.group_exists(o.key_or_group))]
+        choices = [o for o in overrides_list if all(o is not v for v in values)]
+        key = (id(repo), config_name, tuple(o.input_line for o in choices), prepend_hydra, skip_missing)
+        if key not in lists:
+            lists[key] = (repo, original_create(repo, config_name, choices, prepend_hydra, skip_missing))
+        shared = lists[key][1]
+        return DefaultsList(defaults=shared.defaults, defaults_tree=shared.defaults_tree,
+                            overrides=shared.overrides, config_overrides=values)
+
+    def compose(defaults: list, repo: Any) -> Any:
+        key = id(defaults)  # the list ``create`` shares between the jobs of one choice set
+        if key not in merged:
+            merged[key] = (defaults, original_compose(defaults=defaults, repo=repo))
+        return copy.deepcopy(merged[key][1])
+
+    config_loader_impl.create_defaults_list = create
+    loader._compose_config_from_defaults_list = compose
+    try:
+        yield
+    finally:
+        config_loader_impl.create_defaults_list = original_create
+        del loader._compose_config_from_defaults_list  # the class's method again
 
 
 @contextmanager

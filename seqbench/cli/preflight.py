@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from seqbench.core.errors import ConfigError, SeqbenchError, closest
-from seqbench.cli.hydra_internals import BASIC_SWEEPER, expand_grid, share_repository
+from seqbench.cli.hydra_internals import BASIC_SWEEPER, compose_once_per_choice, expand_grid, share_repository
 from seqbench.cli.overrides import hydra_error_message
 
 if TYPE_CHECKING:
@@ -98,10 +98,11 @@ def preflight(argv: list[str]) -> Plan | None:
             share_repository(loader)  # one config cache for every job (seqbench.cli.hydra_internals)
             mode = RunMode.MULTIRUN if multirun else RunMode.RUN
             try:
-                master = loader.load_configuration("config", overrides, run_mode=mode)
-                if not multirun:
-                    return _check_run(master, overrides)
-                return _check_sweep(loader, master, overrides)
+                with compose_once_per_choice(loader):  # jobs differing only in values: one merge
+                    master = loader.load_configuration("config", overrides, run_mode=mode)
+                    if not multirun:
+                        return _check_run(master, overrides)
+                    return _check_sweep(loader, master, overrides)
             except (HydraException, OmegaConfBaseException) as exc:
                 raise ConfigError(hydra_error_message(exc, overrides)) from None
     finally:
