@@ -41,8 +41,9 @@ bench: $(STAMP)
 clean:
 	rm -rf $(VENV) outputs multirun build dist *.egg-info
 
-# The committed leaderboard: every task x every model at 20k parameters, to convergence, learning rate chosen
-# on val, x 3 seeds (see leaderboards/README.md); resumable: run it again to finish an interrupted grid.
+# The main leaderboard: every task x every model at 20k parameters, to convergence, learning rate chosen
+# on val, x 5 seeds (conf/experiment/leaderboard.yaml, leaderboards/README.md; the committed board ran its
+# previous version, 3 seeds); resumable: run it again to finish an interrupted grid.
 LEADERBOARD_RUNS ?= outputs/leaderboard
 leaderboard: $(STAMP)
 	-$(BIN)/seqbench run -m experiment=leaderboard hydra/launcher=joblib hydra.launcher.n_jobs=2 hydra.sweep.dir=$(LEADERBOARD_RUNS) resume=true

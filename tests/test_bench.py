@@ -130,3 +130,19 @@ def test_the_timing_helpers():
     assert figure["median"] == figure["min"] == figure["max"] == 2.0
     assert timing.seconds_per_call(lambda: None, min_seconds=0.001) > 0
     assert np.isclose(timing.stats([1.0, 3.0, 2.0])["median"], 2.0)
+
+
+def test_board_cost_measures_every_task_and_model_and_marks_what_does_not_apply(bench_modules, tmp_path, capsys):
+    """bench/board_cost.py: a row per task x model, presets read from conf/model, n/a where the
+    model cannot be built for the task (a bidirectional language model)."""
+    board_cost = importlib.import_module("board_cost")
+    assert board_cost.model_options("bilstm") == ("lstm", {"bidirectional": True})
+    assert board_cost.model_options("mamba_signed") == ("mamba", {"eigenvalue_min": -1.0})
+    assert board_cost.model_options("gru") == ("gru", {})
+    out = tmp_path / "cost.json"
+    code = board_cost.main(["--tasks", "parity,grammar_lm", "--models", "gru,bilstm", "--budget", "2000",
+                            "--steps", "1", "--warmup", "1", "--json", str(out)])
+    figures = json.loads(out.read_text())["ms_per_step"]
+    assert code == 0 and set(figures) == {"parity/gru", "parity/bilstm", "grammar_lm/gru", "grammar_lm/bilstm"}
+    assert figures["grammar_lm/bilstm"] is None and all(figures[k] > 0 for k in figures if k != "grammar_lm/bilstm")
+    assert "| grammar_lm | bilstm | n/a |" in capsys.readouterr().out
