@@ -26,7 +26,7 @@ import torch
 import yaml
 
 from seqbench import make_model, make_task
-from seqbench.core.errors import SeqbenchError
+from seqbench.core.errors import NotApplicableError
 from seqbench.engine.optim import Adam
 from seqbench.engine.steps import WholeSequence
 from seqbench.engine.train import _clip, seed_everything
@@ -45,16 +45,16 @@ def model_options(name: str) -> tuple[str, dict[str, Any]]:
     return family, preset
 
 
-def step_cost(task_name: str, model_name: str, batch: int, budget: int, steps: int, warmup: int) -> float | None:
+def step_cost(task: Any, model_name: str, batch: int, budget: int, steps: int, warmup: int) -> float | None:
     """CPU ms of one training step (None where the model does not apply to the task)."""
-    task = make_task(task_name)
     family, options = model_options(model_name)
     seed_everything(0, 1)
     try:
         model = make_model(family, task.spec, param_budget=budget, **options)
-    except (SeqbenchError, ValueError):
+    except NotApplicableError:
         return None
-    optimizer, params, strategy, rng = Adam(model.parameters(), lr=1e-3), list(model.parameters()), WholeSequence(), task.rng(0, "train")
+    params = [p for p in model.parameters() if p.requires_grad]
+    optimizer, strategy, rng = Adam(params, lr=1e-3), WholeSequence(), task.rng(0, "train")
 
     def step() -> None:
         optimizer.zero_grad()
@@ -73,7 +73,10 @@ def step_cost(task_name: str, model_name: str, batch: int, budget: int, steps: i
 def board_cost(tasks: list[str], models: list[str], batch: int, budget: int, steps: int = 10,
                warmup: int = 3) -> dict[str, Any]:
     torch.set_num_threads(1)
-    rows = {f"{t}/{m}": step_cost(t, m, batch, budget, steps, warmup) for t in tasks for m in models}
+    rows = {}
+    for name in tasks:
+        task = make_task(name)
+        rows.update({f"{name}/{m}": step_cost(task, m, batch, budget, steps, warmup) for m in models})
     return {"batch": batch, "budget": budget, "steps": steps, "warmup": warmup, "ms_per_step": rows}
 
 

@@ -15,8 +15,8 @@ with the order of the two sides alternating; the median is reported with min and
 - gpu (``--device cuda``): cuDNN LSTM and GRU tokens/s and mixed precision / fp32
 - modern_scans: the modern recurrent families' parallel scan / their sequential reference, and /
   torch's fused LSTM at equal parameters, at lengths 40 and 500 (modern.py)
-- optimizer_update: clip + Adam, one update, seqbench's foreach kernels / torch's per-tensor loop
-  on CPU, at the main board's model size (optimizer.py)
+- optimizer_update: Adam, one update, seqbench's foreach kernels / torch's per-tensor loop on
+  CPU, at the main board's model size (optimizer.py)
 - selective_scan: Mamba's selective scan with its hand-written backward pass / autograd's loop,
   one training step at the Chomsky board's size (selective_scan.py)
 

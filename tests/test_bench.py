@@ -132,6 +132,7 @@ def test_the_timing_helpers():
     assert np.isclose(timing.stats([1.0, 3.0, 2.0])["median"], 2.0)
 
 
+@pytest.mark.slow
 def test_board_cost_measures_every_task_and_model_and_marks_what_does_not_apply(bench_modules, tmp_path, capsys):
     """bench/board_cost.py: a row per task x model, presets read from conf/model, n/a where the
     model cannot be built for the task (a bidirectional language model)."""

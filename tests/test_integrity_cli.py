@@ -353,7 +353,10 @@ def test_the_preflights_shared_config_cache_composes_what_hydra_composes():
             ["task=reverse", "model=gru", "trainer.lr=0.01", "model.hidden_size=7"], ["task=parity", "seed=3"],
             ["model=bilstm", "task=sort"], ["task=parity", "seed=1", "trainer=converge", "trainer.lr=0.003"],
             ["task=parity", "seed=1", "trainer=converge", "trainer.lr=0.01"], ["task=parity", "seed=2"],
-            ["model=mamba_signed", "task=sort", "model.state_size=4"], ["model=mamba_signed", "task=sort"]]
+            ["model=mamba_signed", "task=sort", "model.state_size=4"], ["model=mamba_signed", "task=sort"],
+            ["task=parity", "~trainer.clip"], ["task=parity", "++trainer.lr=0.02", "hydra/launcher=joblib"],
+            ["task=parity", "model={hidden_size: 9}"], ["task=parity", "seed=5"]]
+    made = []  # the defaults lists Hydra itself built in the shared run
 
     def compose_all(share: bool) -> list:
         GlobalHydra.instance().clear()
@@ -368,8 +371,19 @@ def test_the_preflights_shared_config_cache_composes_what_hydra_composes():
                 if not share:
                     return compose()
                 share_repository(loader)
-                with compose_once_per_choice(loader):
-                    return compose()
+                from hydra._internal import config_loader_impl
+
+                hydras = config_loader_impl.create_defaults_list
+
+                def counted(*args: object, **kwargs: object) -> object:
+                    made.append(1)
+                    return hydras(*args, **kwargs)
+                config_loader_impl.create_defaults_list = counted
+                try:
+                    with compose_once_per_choice(loader):
+                        return compose()
+                finally:
+                    config_loader_impl.create_defaults_list = hydras
         finally:
             GlobalHydra.instance().clear()
 
@@ -377,4 +391,8 @@ def test_the_preflights_shared_config_cache_composes_what_hydra_composes():
     for job, ours, theirs in zip(jobs, shared, hydras):
         assert ours == theirs, job
     assert shared[0]["trainer"]["target"] == 0.9 and shared[1]["trainer"]["target"] != 0.9  # job 0's stayed there
+    assert shared[12]["model"]["hidden_size"] == 9 and shared[11]["trainer"]["lr"] == 0.02
+    # one list per choice set (the master's; parity; reverse x gru; sort x bilstm; parity x converge;
+    # sort x mamba_signed; parity x joblib), not one per job
+    assert len(made) == 7 < len(jobs)
     assert shared[9]["model"]["state_size"] != 4 and shared[6]["trainer"]["lr"] == 0.01

@@ -104,8 +104,10 @@ def compose_once_per_choice(loader: Any) -> Iterator[None]:
     afterwards and which cannot change the list. A grid's jobs mostly differ in values: the
     leaderboard's 5,760 jobs have 288 choice sets. Hydra's own steps run for the first job of each
     set; the others start from a deep copy of its merged config (``tests/test_integrity_cli.py``
-    compares every job with Hydra's own composition). For the preflight's loader only: Hydra's
-    launches compose as Hydra does.
+    compares every job with Hydra's own composition). The preflight's loader only, with
+    :func:`share_repository`'s one repository: the cache is keyed by the repository, so loaders
+    with a fresh repository per composition (Hydra's own) share nothing, and Hydra's launches
+    compose as Hydra does. Not re-entrant.
     """
     from hydra._internal import config_loader_impl
     from hydra._internal.defaults_list import DefaultsList
@@ -120,10 +122,14 @@ def compose_once_per_choice(loader: Any) -> Iterator[None]:
         # a value override, as Hydra's defaults list sorts them: a dict value, or a key that is no group
         values = [o for o in overrides_list if not o.is_sweep_override()
                   and (isinstance(o.value(), dict) or not repo.group_exists(o.key_or_group))]
-        choices = [o for o in overrides_list if all(o is not v for v in values)]
+        value_ids = {id(o) for o in values}
+        choices = [o for o in overrides_list if id(o) not in value_ids]
         key = (id(repo), config_name, tuple(o.input_line for o in choices), prepend_hydra, skip_missing)
         if key not in lists:
-            lists[key] = (repo, original_create(repo, config_name, choices, prepend_hydra, skip_missing))
+            made = original_create(repo, config_name, choices, prepend_hydra, skip_missing)
+            if made.config_overrides:  # Hydra sorted one of them otherwise: compose this job as Hydra does
+                return original_create(repo, config_name, overrides_list, prepend_hydra, skip_missing)
+            lists[key] = (repo, made)  # the repository kept alive: its id stays this key's
         shared = lists[key][1]
         return DefaultsList(defaults=shared.defaults, defaults_tree=shared.defaults_tree,
                             overrides=shared.overrides, config_overrides=values)
@@ -134,13 +140,17 @@ def compose_once_per_choice(loader: Any) -> Iterator[None]:
             merged[key] = (defaults, original_compose(defaults=defaults, repo=repo))
         return copy.deepcopy(merged[key][1])
 
+    had_own = "_compose_config_from_defaults_list" in vars(loader)
     config_loader_impl.create_defaults_list = create
     loader._compose_config_from_defaults_list = compose
     try:
         yield
     finally:
         config_loader_impl.create_defaults_list = original_create
-        del loader._compose_config_from_defaults_list  # the class's method again
+        if had_own:
+            loader._compose_config_from_defaults_list = original_compose
+        else:
+            del loader._compose_config_from_defaults_list  # the class's method again
 
 
 @contextmanager

@@ -258,9 +258,7 @@ def _clip(params: list[torch.Tensor], how: str, value: float) -> bool:
     """Clip gradients in place; False when any gradient is not finite."""
     grads = [p.grad for p in params if p.grad is not None]
     if how == "norm":
-        # foreach: one kernel per device and dtype, the norm and the scaled gradients bit for bit
-        # those of the per-tensor loop torch takes on CPU by default (tests/test_train.py), in half the time
-        norm = torch.nn.utils.clip_grad_norm_(params, value, foreach=True)
+        norm = torch.nn.utils.clip_grad_norm_(params, value)  # torch's foreach kernels, on CPU too
         return bool(torch.isfinite(norm))
     finite = all(bool(torch.isfinite(g).all()) for g in grads)
     if how == "value" and finite:
