@@ -11,7 +11,6 @@ sides alternating (``timing.ratio_figure``). ``python bench/optimizer.py`` print
 
 from __future__ import annotations
 
-import argparse
 import sys
 from typing import Any
 
@@ -19,7 +18,7 @@ import torch
 
 from seqbench import make_model, make_task
 from seqbench.engine.optim import Adam
-from timing import ratio_figure, seconds_per_call, show
+from timing import ratio_figure, ratio_script, seconds_per_call
 
 FAMILIES = ("lstm", "mingru", "mamba")
 
@@ -61,13 +60,7 @@ def optimizer_table(f: dict[str, Any] | None) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="bench/optimizer.py", description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--json", help="also write the figure here")
-    args = parser.parse_args(argv)
-    result = optimizer_speedup(args.repeats, args.threads)
-    return show(optimizer_table(result), result, args.json)
+    return ratio_script("bench/optimizer.py", __doc__, optimizer_speedup, optimizer_table, argv)
 
 
 if __name__ == "__main__":

@@ -11,14 +11,13 @@ alternating (``timing.ratio_figure``). ``python bench/selective_scan.py`` prints
 
 from __future__ import annotations
 
-import argparse
 import sys
 from typing import Any
 
 import torch
 
 from seqbench.models.selective_scan import reference_scan, selective_scan
-from timing import ratio_figure, seconds_per_call, show
+from timing import ratio_figure, ratio_script, seconds_per_call
 
 
 def _inputs(batch: int, steps: int, inner: int, size: int) -> list[torch.Tensor]:
@@ -66,13 +65,7 @@ def selective_scan_table(f: dict[str, Any] | None) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="bench/selective_scan.py", description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--json", help="also write the figure here")
-    args = parser.parse_args(argv)
-    result = selective_scan_speedup(args.repeats, args.threads)
-    return show(selective_scan_table(result), result, args.json)
+    return ratio_script("bench/selective_scan.py", __doc__, selective_scan_speedup, selective_scan_table, argv)
 
 
 if __name__ == "__main__":

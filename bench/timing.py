@@ -69,6 +69,21 @@ def sync(device: str) -> None:
         torch.cuda.synchronize()
 
 
+def ratio_script(prog: str, doc: str, measure: Callable[[int, int], dict[str, Any]],
+                 table: Callable[[dict[str, Any]], list[str]], argv: list[str] | None, repeats: int = 5) -> int:
+    """A standalone ratio figure's command line: ``--repeats``, ``--threads`` (default 1), ``--json``;
+    ``measure(repeats, threads)`` makes the figure, ``table`` its rows, :func:`show` ends it."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog=prog, description=doc.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=repeats)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--json", help="also write the figure here")
+    args = parser.parse_args(argv)
+    result = measure(args.repeats, args.threads)
+    return show(table(result), result, args.json)
+
+
 def show(lines: list[str], figure: dict[str, Any], json_path: str | None) -> int:
     """A standalone figure script's ending: print its table, write the figure as JSON where asked."""
     print("\n".join(lines))
