@@ -8,9 +8,9 @@ and calls torch's own update, ``torch.optim.adam.adam``, with the defaults ``tor
 uses (betas 0.9 and 0.999, eps 1e-8, no weight decay, no amsgrad), always through the foreach
 kernels: ``torch.optim.Adam`` takes them on CUDA and a per-tensor Python loop on CPU, and on CPU
 the foreach kernels do the same arithmetic in the same order in less time (``bench/optimizer.py``:
-1.7 to 2.3 x the updates per second at the main board's size, median of 5 repeats under load). The parameters it produces are
-identical, bit for bit, to ``torch.optim.Adam``'s on either path (``tests/test_train.py`` checks
-both).
+1.7 to 2.3 x the updates per second at the main board's size, median of 5 repeats under load).
+The parameters it produces are identical, bit for bit, to ``torch.optim.Adam``'s on either path
+(``tests/test_train.py`` checks both).
 
 >>> import torch
 >>> weight = torch.nn.Parameter(torch.tensor([1.0, -2.0]))
