@@ -10,6 +10,7 @@ on both alike; it reports the median ratio with the smallest and largest.
 
 from __future__ import annotations
 
+import argparse
 import json
 import statistics
 import time
@@ -73,8 +74,6 @@ def ratio_script(prog: str, doc: str, measure: Callable[[int, int], dict[str, An
                  table: Callable[[dict[str, Any]], list[str]], argv: list[str] | None, repeats: int = 5) -> int:
     """A standalone ratio figure's command line: ``--repeats``, ``--threads`` (default 1), ``--json``;
     ``measure(repeats, threads)`` makes the figure, ``table`` its rows, :func:`show` ends it."""
-    import argparse
-
     parser = argparse.ArgumentParser(prog=prog, description=doc.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=repeats)
     parser.add_argument("--threads", type=int, default=1)

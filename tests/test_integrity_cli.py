@@ -373,17 +373,17 @@ def test_the_preflights_shared_config_cache_composes_what_hydra_composes():
                 share_repository(loader)
                 from hydra._internal import config_loader_impl
 
-                hydras = config_loader_impl.create_defaults_list
+                hydras_create = config_loader_impl.create_defaults_list
 
                 def counted(*args: object, **kwargs: object) -> object:
                     made.append(1)
-                    return hydras(*args, **kwargs)
+                    return hydras_create(*args, **kwargs)
                 config_loader_impl.create_defaults_list = counted
                 try:
                     with compose_once_per_choice(loader):
                         return compose()
                 finally:
-                    config_loader_impl.create_defaults_list = hydras
+                    config_loader_impl.create_defaults_list = hydras_create
         finally:
             GlobalHydra.instance().clear()
 
