@@ -24,6 +24,7 @@ from seqbench.models import mlstm, model_def
 from seqbench.models.lru import LRU
 from seqbench.models.mamba import Mamba
 from seqbench.models.minrnn import MinGRU, MinLSTM, g
+from seqbench.models.causal_conv import CausalConv1d
 from seqbench.models.mlstm import MLSTM, mlstm_parallel, mlstm_sequential
 from seqbench.models.modern_core import ModernCell
 from seqbench.models.scans import chunked_scan, log_scan, sequential_scan
@@ -32,8 +33,13 @@ from seqbench.models.slstm import SLSTM
 FAMILIES = ("mingru", "minlstm", "lru", "mamba", "slstm", "mlstm")
 #: (family, mixer options) with a parallel path, each compared with its sequential reference
 SCANNED = [("mingru", {}), ("minlstm", {}), ("lru", {}), ("lru", {"r_min": 0.9, "r_max": 0.999}),
-           ("mamba", {}), ("mamba", {"eigenvalue_min": -1.0}), ("mlstm", {}), ("mlstm", {"num_heads": 1})]
+           ("mamba", {}), ("mamba", {"eigenvalue_min": -1.0}), ("mlstm", {}), ("mlstm", {"num_heads": 1}),
+           ("mlstm", {"conv_kernel": 0})]
 ATOL = 1e-5
+#: a looser float32 tolerance where a family's two paths round differently enough to need it: the mLSTM's
+#: gradient through its convolution window differs by up to 1.8e-5 of its size in float32 (both paths
+#: in float64: 1e-14, so the paths are one function and the gap is rounding)
+PATH_ATOL = {"mlstm": 1e-4}
 
 
 def _core(family: str, scan: str, options: dict, seed: int = 1, layers: int = 2):
@@ -84,13 +90,14 @@ def _assert_paths_agree(family: str, options: dict, steps: int) -> None:
     state = tuple(s.clone().requires_grad_(True) if s.is_floating_point() else s.clone() for s in warm)
     a = _run(parallel, x, lengths, state)
     b = _run(sequential, x, lengths, state)
-    assert _close(a[0], b[0]), float((a[0] - b[0]).abs().max())
+    atol = PATH_ATOL.get(family, ATOL)
+    assert _close(a[0], b[0], atol), float((a[0] - b[0]).abs().max())
     for s_a, s_b in zip(a[1], b[1]):
-        assert _close(s_a, s_b), float((s_a - s_b).abs().max())
+        assert _close(s_a, s_b, atol), float((s_a - s_b).abs().max())
     for g_a, g_b in zip(a[2], b[2]):
-        assert _close(g_a, g_b), float((g_a - g_b).abs().max())
+        assert _close(g_a, g_b, atol), float((g_a - g_b).abs().max())
     for name, grad in a[3].items():
-        assert _close(grad, b[3][name]), (name, float((grad - b[3][name]).abs().max()))
+        assert _close(grad, b[3][name], atol), (name, float((grad - b[3][name]).abs().max()))
 
 
 @pytest.mark.parametrize("scan", [chunked_scan, sequential_scan])
@@ -232,18 +239,41 @@ def test_mlstm_stabiliser_leaves_the_unstabilised_cell_unchanged():
         assert torch.allclose(h, h_ref, rtol=1e-12, atol=1e-12)
         assert torch.allclose(C * torch.exp(m)[..., None, None], C_ref, rtol=1e-12, atol=1e-12)
         assert torch.allclose(n * torch.exp(m)[..., None], n_ref, rtol=1e-12, atol=1e-12)
-    # the module (float32): its own projections, then sigmoid(o) * h~ per head, group norm, output projection
+    # the module (float32), as xLSTM's mLSTM block feeds its cell: q, k from SiLU(causal convolution of x)
+    # (torch's conv1d, padded on the left), v and o from x, the gates from (q, k, v); then sigmoid(o) * h~
+    # per head, group norm, output projection
     for scan in ("sequential", "parallel"):
         torch.manual_seed(1)
         cell = MLSTM(8, num_heads=2, scan=scan)
         x = torch.randn(2, 7, 8)
-        q, k, v, o = cell.qkvo(x).view(2, 7, 4, 2, 4).permute(2, 0, 3, 1, 4).unbind(0)  # (B, K, T, d) each
-        i_raw, f_raw = cell.gates(x).view(2, 7, 2, 2).permute(2, 0, 3, 1).unbind(0)  # (B, K, T)
+        causal = torch.nn.functional.conv1d(x.transpose(1, 2), cell.conv.weight, cell.conv.bias, padding=3, groups=8)
+        q_k, v_o = cell.qk(torch.nn.functional.silu(causal[:, :, :7]).transpose(1, 2)), cell.vo(x)  # (B, T, 16) each
+        q, k, v, o = torch.cat([q_k, v_o], -1).view(2, 7, 4, 2, 4).permute(2, 0, 3, 1, 4).unbind(0)  # (B, K, T, d)
+        gates = cell.gates(torch.cat([q_k, v_o[..., :8]], -1))  # (B, T, 2K)
+        i_raw, f_raw = gates.view(2, 7, 2, 2).permute(2, 0, 3, 1).unbind(0)  # (B, K, T)
         h_ref, _, _ = _mlstm_by_the_equations(q, k / 2, v, i_raw, f_raw)  # k / sqrt(d), d = 4
         h_ref = (torch.sigmoid(o.double()) * h_ref).permute(0, 2, 1, 3).reshape(14, 8)
         y_ref = cell.out(cell.norm(h_ref.float()).view(2, 7, 8))
         y, _ = cell(x)
         assert torch.allclose(y, y_ref, atol=1e-5), (scan, float((y - y_ref).abs().max()))
+
+
+def test_causal_convolution_is_torchs_and_carries_its_window():
+    """CausalConv1d on a fresh sequence is torch's depthwise conv1d padded with k - 1 zeros on the left
+    (that it is nn.Conv1d on its window, gradients too: tests/test_selective_scan.py), and a sequence
+    convolved in two chunks (the window carried) gives the outputs of the whole."""
+    torch.manual_seed(0)
+    conv = CausalConv1d(6, kernel=4)
+    x = torch.randn(2, 9, 6)  # (B, T, C)
+    whole = conv.convolve(conv.extend(x, None))  # (B, C, T)
+    expected = torch.nn.functional.conv1d(x.transpose(1, 2), conv.weight, conv.bias, padding=3, groups=6)[..., :9]
+    assert torch.allclose(whole, expected, atol=1e-6)
+    first = conv.extend(x[:, :5], None)
+    second = conv.extend(x[:, 5:], conv.last_inputs(first, None))
+    assert torch.allclose(torch.cat([conv.convolve(first), conv.convolve(second)], dim=2), whole, atol=1e-6)
+    lengths = torch.tensor([5, 3])  # an example shorter than the chunk: its window ends at its own length
+    window = conv.last_inputs(first, torch.arange(5)[None, :] < lengths[:, None])
+    assert torch.equal(window[1], conv.extend(x[1:, :3], None)[0, :, -3:])
 
 
 @pytest.mark.parametrize("family", FAMILIES)
@@ -335,7 +365,15 @@ def _parity_ood_accuracy(model_name: str, steps: int = 150, seed: int = 0, **opt
     the paper's protocol and the task's default, 150 and 300 steps leave both Mamba variants at
     chance (0.50 +- 0.01, seeds 0 and 1), so the phenomenon needs a longer run there (the Chomsky
     board's budget; at that protocol, 3,000 steps on a GPU host, see docs/models.md)."""
-    task = make_task("parity_check", length=10, ood_length=40, batch_lengths="mixed")
+    return _small_scale_accuracy(model_name, "parity_check", "test_ood", steps, seed, **options)
+
+
+def _small_scale_accuracy(model_name: str, task_name: str, split: str, steps: int = 150, seed: int = 0,
+                          **options) -> float:
+    """``model_name`` (hidden size 16) trained for ``steps`` Adam steps at lr 1e-2, batch 64, on
+    ``task_name`` with lengths 1-10 mixed in each batch (out of distribution: 11-40), on one CPU
+    thread; its accuracy on 500 examples of ``split``."""
+    task = make_task(task_name, length=10, ood_length=40, batch_lengths="mixed")
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
@@ -350,7 +388,7 @@ def _parity_ood_accuracy(model_name: str, steps: int = 150, seed: int = 0, **opt
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimizer.step()
-        batch = task.sample(task.rng(seed, "test_ood"), 500, "test_ood")
+        batch = task.sample(task.rng(seed, split), 500, split)
         with torch.no_grad():
             return float((model.eval()(batch).argmax(-1) == batch.targets).float().mean())
     finally:
@@ -376,7 +414,7 @@ PARITY = {
     "mingru": ("chance", "positive input-only gates, Feng et al. 2024: 0.494, 0.510, 0.532"),
     "minlstm": ("chance", "positive input-only gates, Feng et al. 2024: 0.488, 0.502, 0.534"),
     "lru": ("chance", "time-invariant: the same transition whatever the bit: 0.488, 0.490, 0.586"),
-    "mlstm": ("chance", "no memory mixing, Beck et al. 2024: 0.498, 0.490, 0.470"),
+    "mlstm": ("chance", "no memory mixing, Beck et al. 2024: 0.498, 0.488, 0.496"),
 }
 
 
@@ -393,6 +431,20 @@ def test_state_tracking_needs_memory_mixing_or_a_nonlinear_recurrence(model_name
         assert accuracy >= 0.9, (model_name, why, accuracy)
     else:
         assert accuracy <= 0.6, (model_name, why, accuracy)
+
+
+@pytest.mark.slow
+def test_the_convolution_lets_the_mlstm_remember_the_first_symbol():
+    """even_pairs (is the first symbol the last?) in distribution, seed 0, 150 steps (about 5 s for
+    both on one thread). The causal convolution in front of q and k (xLSTM's mLSTM block) sees the
+    zeros before the first step, so the one-layer mLSTM can write the first symbol apart from the
+    rest; without it its gates see the current symbol only. Seeds 0, 1, 2 measured 2026-12-05:
+    1.000, 1.000, 1.000 with it (out of distribution 1.000, 0.904, 1.000), 0.730, 0.470, 0.564
+    without."""
+    with_conv = _small_scale_accuracy("mlstm", "even_pairs", "test")
+    without = _small_scale_accuracy("mlstm", "even_pairs", "test", conv_kernel=0)
+    assert with_conv >= 0.95, with_conv
+    assert without <= 0.8, without
 
 
 def test_auto_scan_is_the_faster_path_of_the_device_and_the_same_function():

@@ -103,14 +103,15 @@ def test_a_second_order_gradient_is_refused_not_wrong():
 
 
 def test_mambas_convolution_is_its_conv1d():
-    """Mamba._convolve (k shifted products) computes self.conv exactly, with the same gradients: a
-    flipped kernel would still train (a reparametrisation) but change what a checkpoint computes."""
+    """CausalConv1d.convolve (k shifted products; Mamba's and the mLSTM's) computes nn.Conv1d's forward
+    exactly, with the same gradients: a flipped kernel would still train (a reparametrisation) but
+    change what a checkpoint computes."""
     from seqbench.models.mamba import Mamba
 
     torch.manual_seed(0)
     block = Mamba(8, conv_kernel=4)
     window = torch.randn(3, 16, 9, requires_grad=True)  # (B, E, k - 1 + T)
-    ours, theirs = block._convolve(window), block.conv(window)
+    ours, theirs = block.conv.convolve(window), block.conv(window)
     torch.testing.assert_close(ours, theirs)
     weight = torch.randn_like(ours)
     leaves = [window, block.conv.weight, block.conv.bias]

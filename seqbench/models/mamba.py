@@ -46,6 +46,7 @@ import torch
 from torch import nn
 from torch.nn.functional import silu, softplus
 
+from seqbench.models.causal_conv import CausalConv1d
 from seqbench.models.scans import SCANS, chunked_scan, resolve_scan
 from seqbench.models.selective_scan import selective_scan
 
@@ -68,7 +69,7 @@ class Mamba(nn.Module):
         self.size, self.inner, self.state_size, self.rank = size, inner, state_size, rank
         self.kernel, self.eigenvalue_min, self.scan = conv_kernel, eigenvalue_min, scan
         self.in_proj = nn.Linear(size, 2 * inner, bias=False)
-        self.conv = nn.Conv1d(inner, inner, conv_kernel, groups=inner)  # depthwise; causal by the state
+        self.conv = CausalConv1d(inner, conv_kernel)  # depthwise, causal
         self.x_proj = nn.Linear(inner, rank + 2 * state_size, bias=False)
         self.dt_proj = nn.Linear(rank, inner)
         nn.init.uniform_(self.dt_proj.weight, -rank ** -0.5, rank ** -0.5)
@@ -92,30 +93,15 @@ class Mamba(nn.Module):
         """u (B, T, H) -> outputs (B, T, H), state (h (B, E, N), conv (B, E, k - 1))."""
         batch = u.shape[0]
         x, z = self.in_proj(u).chunk(2, dim=-1)  # (B, T, E) each
-        if state is None:
-            h = None
-            window = x.new_zeros(batch, self.inner, self.kernel - 1)
-        else:
-            h, window = state
-        window = torch.cat([window.to(x.dtype), x.transpose(1, 2)], dim=2)  # (B, E, k - 1 + T)
-        x = silu(self._convolve(window)).transpose(1, 2)  # (B, T, E)
+        h, window = (None, None) if state is None else state
+        window = self.conv.extend(x, window)  # (B, E, k - 1 + T)
+        x = silu(self.conv.convolve(window)).transpose(1, 2)  # (B, T, E)
         dt, B, C = self.x_proj(x).split([self.rank, self.state_size, self.state_size], dim=-1)
         dt = softplus(self.dt_proj(dt))  # (B, T, E)
         path = self._step_by_step if resolve_scan(self.scan, x) == "sequential" else self._chunked
         y, h = path(dt, x, B, C, valid, h)  # (B, T, E), (B, E, N)
         y = (y.to(x.dtype) + self.D * x) * silu(z)
-        return self.out_proj(y), (h, self._last_inputs(window, valid))
-
-    def _convolve(self, window: torch.Tensor) -> torch.Tensor:
-        """``self.conv`` (depthwise, no padding) on window (B, E, k - 1 + T) -> (B, E, T), as k shifted
-        products: the same function, without mkldnn's depthwise backward pass, which took 10-15 ms
-        a training step on one CPU thread, longer than the rest of the convolution's work together."""
-        steps = window.shape[2] - self.kernel + 1
-        weight = self.conv.weight[:, 0, :, None]  # (E, k, 1)
-        out = torch.addcmul(self.conv.bias[:, None], weight[:, 0], window[:, :, :steps])
-        for k in range(1, self.kernel):
-            out = out.addcmul(weight[:, k], window[:, :, k:k + steps])
-        return out  # (B, E, T)
+        return self.out_proj(y), (h, self.conv.last_inputs(window, valid))
 
     def _chunked(self, dt: torch.Tensor, x: torch.Tensor, B: torch.Tensor, C: torch.Tensor,
                  valid: torch.Tensor | None, h: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
@@ -144,12 +130,3 @@ class Mamba(nn.Module):
             A = -torch.exp(self.A_log.float())  # (E, N)
             return selective_scan(dt.float(), (dt * x).float(), B.float(), C.float(), A, self.eigenvalue_min,
                                   valid, None if h is None else h.float())
-
-    def _last_inputs(self, window: torch.Tensor, valid: torch.Tensor | None) -> torch.Tensor:
-        """The convolution's state: the last k - 1 inputs up to each example's length, (B, E, k - 1)."""
-        keep = self.kernel - 1
-        if valid is None:
-            return window[:, :, window.shape[2] - keep:]
-        lengths = valid.sum(1)  # (B,): window index j holds input j - (k - 1)
-        index = lengths[:, None] + torch.arange(keep, device=window.device)  # (B, k - 1)
-        return window.gather(2, index[:, None, :].expand(-1, window.shape[1], -1))

@@ -41,23 +41,30 @@ with ``on_cpu="parallel"``): unlike the other families' scans it is also the fas
 thread (one block, hidden 64, batch 16, forward and backward: 3.5 x the step loop's tokens/s at
 length 40 and 1.7 x at length 500, ``bench/README.md``).
 
-The mixer around the cell (:class:`MLSTM`): q, k, v, o and the gates from one linear map of the
-block's normalised input, the cell's ``h`` normalised per head (group norm, as the sLSTM block),
-then an output projection; :class:`~seqbench.models.modern_core.ModernCore` supplies the pre-norm
-residual stack. The paper's mLSTM block is simplified: its pre-up-projection (factor 2, with a
-SiLU-gated second branch), causal convolution in front of q and k, learnable skip and headwise
-(block-diagonal) q, k, v projections are left out. Steps where ``valid`` is False (padding) take
-``f = 1`` and ``i = 0``, so they leave the state unchanged. The state is ``(C (B, K, d, d),
-n (B, K, d), m (B, K))``, float32, for K heads.
+The mixer around the cell (:class:`MLSTM`), as the paper's mLSTM block feeds its cell: a causal
+depthwise convolution of ``conv_kernel`` taps with SiLU (:class:`~seqbench.models.causal_conv.CausalConv1d`)
+in front of q and k, v and the output gate from the block's normalised input itself, the scalar
+gates i~ and f~ from (q, k, v) (as xLSTM's reference code), the cell's ``h`` normalised per head
+(group norm, as the sLSTM block), then an output projection;
+:class:`~seqbench.models.modern_core.ModernCore` supplies the pre-norm residual stack. The
+convolution is what lets a gate tell the first steps of a sequence from the rest (it sees zeros
+before them): without it the first layer's gates depend on the current symbol only, so the first
+symbol cannot be written more strongly than a later copy of it. ``conv_kernel=0`` leaves it out (q
+and k from the input itself; the boards before 2026-12-05 ran such a block). Still left out of the
+paper's block: its pre-up-projection (factor 2, with a SiLU-gated second branch, here a sigmoid
+output gate), learnable skip and headwise (block-diagonal) q, k, v projections. Steps where
+``valid`` is False (padding) take ``f = 1`` and ``i = 0``, so they leave the state unchanged. The
+state is ``(C (B, K, d, d), n (B, K, d), m (B, K), window (B, H, k - 1))``, float32 but the
+window, for K heads (no window without the convolution).
 
 >>> import torch
 >>> torch.manual_seed(0) and None
 >>> parallel, sequential = MLSTM(8, num_heads=2, scan="parallel"), MLSTM(8, num_heads=2, scan="sequential")
 >>> sequential.load_state_dict(parallel.state_dict()) and None
 >>> x = torch.randn(3, 5, 8)
->>> (y, (C, n, m)), (y_ref, _) = parallel(x), sequential(x)
->>> tuple(y.shape), tuple(C.shape), tuple(n.shape), tuple(m.shape), bool(torch.allclose(y, y_ref, atol=1e-5))
-((3, 5, 8), (3, 2, 4, 4), (3, 2, 4), (3, 2), True)
+>>> (y, (C, n, m, window)), (y_ref, _) = parallel(x), sequential(x)
+>>> tuple(y.shape), tuple(C.shape), tuple(window.shape), bool(torch.allclose(y, y_ref, atol=1e-5))
+((3, 5, 8), (3, 2, 4, 4), (3, 8, 3), True)
 """
 
 from __future__ import annotations
@@ -66,8 +73,9 @@ import math
 
 import torch
 from torch import nn
-from torch.nn.functional import logsigmoid
+from torch.nn.functional import logsigmoid, silu
 
+from seqbench.models.causal_conv import CausalConv1d
 from seqbench.models.scans import SCANS, resolve_scan
 
 State = tuple[torch.Tensor, torch.Tensor, torch.Tensor]
@@ -166,15 +174,19 @@ def mlstm_parallel(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, i_raw: tor
 class MLSTM(nn.Module):
     """The mLSTM mixer of width ``size`` with ``num_heads`` heads (see the module docstring)."""
 
-    def __init__(self, size: int, num_heads: int = 4, scan: str = "auto") -> None:
+    def __init__(self, size: int, num_heads: int = 4, conv_kernel: int = 4, scan: str = "auto") -> None:
         super().__init__()
         if scan not in SCANS:
             raise ValueError(f"scan={scan!r}: must be one of {', '.join(SCANS)}")
         if size % num_heads:
             raise ValueError(f"size={size} is not a multiple of num_heads={num_heads}")
+        if conv_kernel < 0:
+            raise ValueError(f"conv_kernel={conv_kernel}: must be 0 (no convolution) or more")
         self.size, self.heads, self.head_size, self.scan = size, num_heads, size // num_heads, scan
-        self.qkvo = nn.Linear(size, 4 * size)  # q, k, v and the output gate's pre-activation (in that order)
-        self.gates = nn.Linear(size, 2 * num_heads)  # i~ and f~, one scalar per head each
+        self.conv = CausalConv1d(size, conv_kernel) if conv_kernel else None
+        self.qk = nn.Linear(size, 2 * size)  # q and k, from the convolution's output (or the input)
+        self.vo = nn.Linear(size, 2 * size)  # v and the output gate's pre-activation, from the input
+        self.gates = nn.Linear(3 * size, 2 * num_heads)  # i~ and f~ from (q, k, v), one scalar per head each
         with torch.no_grad():  # forget gates start open, spread over timescales (as xLSTM's initialisation)
             self.gates.bias[num_heads:] = torch.linspace(3.0, 6.0, num_heads)
         self.norm = nn.GroupNorm(num_heads, size)
@@ -184,27 +196,36 @@ class MLSTM(nn.Module):
         return f"size={self.size}, num_heads={self.heads}, scan={self.scan}"
 
     def forward(self, x: torch.Tensor, valid: torch.Tensor | None = None,
-                state: tuple[torch.Tensor, ...] | None = None) -> tuple[torch.Tensor, State]:
-        """x (B, T, H) -> outputs (B, T, H), state (C (B, K, d, d), n (B, K, d), m (B, K)) after the last valid step."""
+                state: tuple[torch.Tensor, ...] | None = None) -> tuple[torch.Tensor, tuple[torch.Tensor, ...]]:
+        """x (B, T, H) -> outputs (B, T, H), state (C (B, K, d, d), n (B, K, d), m (B, K)[, window
+        (B, H, k - 1)]) after the last valid step."""
         batch, steps, _ = x.shape
         heads, d = self.heads, self.head_size
-        qkvo = self.qkvo(x).float().view(batch, steps, 4, heads, d).permute(2, 0, 3, 1, 4)  # (4, B, K, T, d)
-        q, k, v, o = qkvo.unbind(0)  # (B, K, T, d) each
+        cell_state, window = (None, None) if state is None else (state[:3], state[3] if self.conv else None)
+        qk_in = x
+        if self.conv is not None:
+            window = self.conv.extend(x, window)  # (B, H, k - 1 + T)
+            qk_in = silu(self.conv.convolve(window)).transpose(1, 2)  # (B, T, H)
+        q_k, v_o = self.qk(qk_in), self.vo(x)  # (B, T, 2H) each
+        i_raw, f_raw = self.gates(torch.cat([q_k, v_o[..., :self.size]], dim=-1)).float().view(
+            batch, steps, 2, heads).permute(2, 0, 3, 1).unbind(0)  # (B, K, T) each
+        q, k, v, o = torch.cat([q_k, v_o], dim=-1).float().view(
+            batch, steps, 4, heads, d).permute(2, 0, 3, 1, 4).unbind(0)  # (B, K, T, d) each
         k = k / math.sqrt(d)
-        i_raw, f_raw = self.gates(x).float().view(batch, steps, 2, heads).permute(2, 0, 3, 1).unbind(0)  # (B, K, T)
         log_f = logsigmoid(f_raw)
         if valid is not None:  # padding: f = 1 and i = 0 (log f = 0, i~ = -inf): the state stays as it was
             keep = valid[:, None, :]  # (B, 1, T)
             log_f = torch.where(keep, log_f, 0.0)
             i_raw = torch.where(keep, i_raw, -math.inf)
-        if state is None:
-            state = (q.new_zeros(batch, heads, d, d), q.new_zeros(batch, heads, d), q.new_zeros(batch, heads))
+        if cell_state is None:
+            cell_state = (q.new_zeros(batch, heads, d, d), q.new_zeros(batch, heads, d), q.new_zeros(batch, heads))
         else:
-            state = tuple(s.float() for s in state)
+            cell_state = tuple(s.float() for s in cell_state)
         run = mlstm_parallel if resolve_scan(self.scan, x, on_cpu="parallel") == "parallel" else mlstm_sequential
         with torch.autocast(x.device.type, enabled=False):  # the cell in float32, never half (as the LRU)
-            h, state = run(q, k, v, i_raw, log_f, state)  # (B, K, T, d)
+            h, cell_state = run(q, k, v, i_raw, log_f, cell_state)  # (B, K, T, d)
         h = torch.sigmoid(o) * h  # the output gate
         h = h.permute(0, 2, 1, 3).reshape(batch * steps, self.size)  # (B T, H), heads side by side
         y = self.norm(h).view(batch, steps, self.size)
+        state = cell_state if self.conv is None else (*cell_state, self.conv.last_inputs(window, valid))
         return self.out(y.to(x.dtype)), state

@@ -138,10 +138,14 @@ slstm = _family(
     size_step=_heads, size_min=_two_per_head, check=_check_heads)
 mlstm = _family(
     "mlstm", "mLSTM (Beck et al. 2024, xLSTM): a matrix memory per head, C = f C + i v k^T read as "
-             "C q / max(|n^T q|, 1), exponential input gate with normaliser and stabiliser, no memory mixing; "
+             "C q / max(|n^T q|, 1), exponential input gate with normaliser and stabiliser, no memory mixing, "
+             "short causal convolution in front of q and k; "
              "the paper's parallel form (a causal T x T decay matrix)",
     (Knob("num_heads", 4, low=1, high=64,
           help="heads (hidden_size must be a multiple): each has its own (hidden_size / num_heads)^2 memory "
                "and scalar input and forget gates"),
+     Knob("conv_kernel", 4, low=0, high=64,
+          help="width of the causal depthwise convolution (with SiLU) in front of q and k, as xLSTM's mLSTM "
+               "block; 0: none"),
      SCAN),
     size_step=_heads, size_min=_two_per_head, check=_check_heads)
