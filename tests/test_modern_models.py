@@ -34,12 +34,14 @@ FAMILIES = ("mingru", "minlstm", "lru", "mamba", "slstm", "mlstm")
 #: (family, mixer options) with a parallel path, each compared with its sequential reference
 SCANNED = [("mingru", {}), ("minlstm", {}), ("lru", {}), ("lru", {"r_min": 0.9, "r_max": 0.999}),
            ("mamba", {}), ("mamba", {"eigenvalue_min": -1.0}), ("mlstm", {}), ("mlstm", {"num_heads": 1}),
-           ("mlstm", {"conv_kernel": 0})]
+           ("mlstm", {"conv_kernel": 0}), ("mlstm", {"conv_kernel": 1})]
 ATOL = 1e-5
-#: a looser float32 tolerance where a family's two paths round differently enough to need it: the mLSTM's
-#: gradient through its convolution window differs by up to 1.8e-5 of its size in float32 (both paths
-#: in float64: 1e-14, so the paths are one function and the gap is rounding)
-PATH_ATOL = {"mlstm": 1e-4}
+#: a looser float32 tolerance for the gradients where a family's two paths round differently enough to
+#: need it (outputs and states keep ATOL): the mLSTM's gradients of its input, carried window, q/k
+#: projection and convolution differ by 1.1e-5 to 2.1e-5 of their size in float32; with the module's
+#: float32 casts made float64 (a patched copy, 2026-12-05) both paths agree to 1e-13, so the paths are one
+#: function and the gap is rounding
+GRAD_ATOL = {"mlstm": 5e-5}
 
 
 def _core(family: str, scan: str, options: dict, seed: int = 1, layers: int = 2):
@@ -61,7 +63,7 @@ def _run(core, x, lengths, state):
 
 
 def _close(a: torch.Tensor, b: torch.Tensor, atol: float = ATOL) -> bool:
-    scale = max(1.0, float(b.detach().abs().max()))  # large gradients: compare relative to their size
+    scale = max(1.0, float(b.detach().abs().max())) if b.numel() else 1.0  # large gradients: relative to their size
     return bool(torch.allclose(a, b, rtol=0, atol=atol * scale))
 
 
@@ -90,10 +92,10 @@ def _assert_paths_agree(family: str, options: dict, steps: int) -> None:
     state = tuple(s.clone().requires_grad_(True) if s.is_floating_point() else s.clone() for s in warm)
     a = _run(parallel, x, lengths, state)
     b = _run(sequential, x, lengths, state)
-    atol = PATH_ATOL.get(family, ATOL)
-    assert _close(a[0], b[0], atol), float((a[0] - b[0]).abs().max())
+    atol = GRAD_ATOL.get(family, ATOL)
+    assert _close(a[0], b[0]), float((a[0] - b[0]).abs().max())
     for s_a, s_b in zip(a[1], b[1]):
-        assert _close(s_a, s_b, atol), float((s_a - s_b).abs().max())
+        assert _close(s_a, s_b), float((s_a - s_b).abs().max())
     for g_a, g_b in zip(a[2], b[2]):
         assert _close(g_a, g_b, atol), float((g_a - g_b).abs().max())
     for name, grad in a[3].items():
@@ -407,6 +409,7 @@ def test_negative_eigenvalues_let_mamba_learn_parity():
 
 
 #: parity out of distribution at small scale (the budget above), seeds 0, 1, 2 measured on 2026-12-04
+#: (mlstm on 2026-12-05, with its causal convolution)
 PARITY = {
     "slstm": ("solves", "memory mixing, Beck et al. 2024: 1.000, 1.000, 0.998"),
     "rnn_tanh": ("solves", "a nonlinear recurrence: 1.000, 1.000, 1.000"),

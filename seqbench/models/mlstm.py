@@ -50,9 +50,12 @@ gates i~ and f~ from (q, k, v) (as xLSTM's reference code), the cell's ``h`` nor
 convolution is what lets a gate tell the first steps of a sequence from the rest (it sees zeros
 before them): without it the first layer's gates depend on the current symbol only, so the first
 symbol cannot be written more strongly than a later copy of it. ``conv_kernel=0`` leaves it out (q
-and k from the input itself; the boards before 2026-12-05 ran such a block). Still left out of the
+and k from the input itself, the gates still from (q, k, v): an ablation, not the block the boards
+ran before 2026-12-05, whose gates read the input through their own weights). Still left out of the
 paper's block: its pre-up-projection (factor 2, with a SiLU-gated second branch, here a sigmoid
-output gate), learnable skip and headwise (block-diagonal) q, k, v projections. Steps where
+output gate), learnable skip, headwise (block-diagonal) q, k, v projections, its order of per-head
+norm and output gate (norm first there, gate first here) and its initialisation (zero gate weights,
+the input gate's bias from N(0, 0.1); here torch's default but the forget gates' bias). Steps where
 ``valid`` is False (padding) take ``f = 1`` and ``i = 0``, so they leave the state unchanged. The
 state is ``(C (B, K, d, d), n (B, K, d), m (B, K), window (B, H, k - 1))``, float32 but the
 window, for K heads (no window without the convolution).
@@ -78,7 +81,7 @@ from torch.nn.functional import logsigmoid, silu
 from seqbench.models.causal_conv import CausalConv1d
 from seqbench.models.scans import SCANS, resolve_scan
 
-State = tuple[torch.Tensor, torch.Tensor, torch.Tensor]
+State = tuple[torch.Tensor, torch.Tensor, torch.Tensor]  #: the cell's (C, n, m); the mixer adds its window
 
 #: the parallel path's longest stretch of time: its (B, K, T, T) matrices are at most BLOCK x BLOCK
 BLOCK = 256
@@ -193,7 +196,8 @@ class MLSTM(nn.Module):
         self.out = nn.Linear(size, size)
 
     def extra_repr(self) -> str:
-        return f"size={self.size}, num_heads={self.heads}, scan={self.scan}"
+        kernel = self.conv.kernel if self.conv is not None else 0
+        return f"size={self.size}, num_heads={self.heads}, conv_kernel={kernel}, scan={self.scan}"
 
     def forward(self, x: torch.Tensor, valid: torch.Tensor | None = None,
                 state: tuple[torch.Tensor, ...] | None = None) -> tuple[torch.Tensor, tuple[torch.Tensor, ...]]:
@@ -201,7 +205,7 @@ class MLSTM(nn.Module):
         (B, H, k - 1)]) after the last valid step."""
         batch, steps, _ = x.shape
         heads, d = self.heads, self.head_size
-        cell_state, window = (None, None) if state is None else (state[:3], state[3] if self.conv else None)
+        cell_state, window = (None, None) if state is None else (state[:3], state[3] if self.conv is not None else None)
         qk_in = x
         if self.conv is not None:
             window = self.conv.extend(x, window)  # (B, H, k - 1 + T)
