@@ -43,8 +43,10 @@ clean:
 
 # The main leaderboard: every task x every model at 20k parameters, to convergence, learning rate chosen
 # on val, x 5 seeds (conf/experiment/leaderboard.yaml, leaderboards/README.md; the committed board ran its
-# previous version, 3 seeds); resumable: run it again to finish an interrupted grid.
+# previous version, 3 seeds); resumable: run it again to finish an interrupted grid. The board goes
+# beside the runs, never over the committed leaderboards/main: an interrupted grid would replace it with
+# a partial one (the board builds even when some runs failed, which their records say).
 LEADERBOARD_RUNS ?= outputs/leaderboard
 leaderboard: $(STAMP)
 	-$(BIN)/seqbench run -m experiment=leaderboard hydra/launcher=joblib hydra.launcher.n_jobs=2 hydra.sweep.dir=$(LEADERBOARD_RUNS) resume=true
-	$(BIN)/seqbench leaderboard $(LEADERBOARD_RUNS) --out leaderboards/main --raw
+	$(BIN)/seqbench leaderboard $(LEADERBOARD_RUNS) --out $(LEADERBOARD_RUNS)/board --raw
