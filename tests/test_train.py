@@ -32,6 +32,17 @@ def test_best_val_checkpoint_is_kept_not_the_last():
     assert result.metrics["val"]["accuracy"] == pytest.approx(best["val_accuracy"])
 
 
+def test_checkpoint_last_scores_the_final_parameters():
+    """trainer.checkpoint=last (the Chomsky-hierarchy paper's protocol) scores the parameters after the
+    last step, not the best val evaluation's: the same training, another scored model."""
+    best = _fit(steps=40, eval_every=5, lr=0.05)
+    last = _fit(steps=40, eval_every=5, lr=0.05, checkpoint="last")
+    assert last.history == best.history and last.best_step == best.best_step
+    assert best.best_step != last.history[-1]["step"]  # here the best evaluation is not the last one
+    assert last.metrics["val"]["accuracy"] == pytest.approx(last.history[-1]["val_accuracy"])
+    assert last.metrics["val"]["accuracy"] != pytest.approx(best.metrics["val"]["accuracy"])
+
+
 def test_non_finite_loss_is_recorded_as_diverged():
     class Exploding(WholeSequence):
         def __call__(self, model, task, batch):
@@ -40,11 +51,19 @@ def test_non_finite_loss_is_recorded_as_diverged():
             return float("nan") if self.calls == 4 else loss
 
     task = make_task("parity")
-    model = make_model("gru", task.spec, hidden_size=8)
-    result = fit(model, task, steps=10, eval_every=2, eval_size=32, batch_size=8, strategy=Exploding())
+
+    def run(checkpoint):
+        torch.manual_seed(0)
+        model = make_model("gru", task.spec, hidden_size=8)
+        return fit(model, task, steps=10, eval_every=2, eval_size=32, batch_size=8, strategy=Exploding(),
+                   checkpoint=checkpoint)
+
+    result = run("best")
     assert result.status == "diverged"
     assert "step 4" in result.error and "last finite loss" in result.error
     assert result.steps == 3 and result.best_step == 2
+    kept = run("last")  # the parameters after step 3 were never evaluated: a diverged run scores its best
+    assert kept.status == "diverged" and kept.metrics == result.metrics
 
 
 def test_early_stop_at_the_target():

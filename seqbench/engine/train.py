@@ -121,7 +121,8 @@ def fit(model: nn.Module, task: Task, seed: int = 0, device: str = "cpu",
         strategy: StepStrategy | None = None, eval_sets: dict[str, Batch] | None = None,
         progress: str | None = None, logger: Logger | None = None, resume_from: TrainingState | None = None,
         **options: Any) -> FitResult:
-    """Train ``model`` on ``task`` with Adam; select the best ``val`` checkpoint; test it.
+    """Train ``model`` on ``task`` with Adam; keep the best ``val`` checkpoint (or the last:
+    ``checkpoint="last"``); score it on every split.
 
     Options are :data:`~seqbench.engine.trainer_options.TRAINER_OPTIONS`, checked here into a
     :class:`~seqbench.engine.trainer_options.TrainerConfig`; then every random stream is seeded with
@@ -230,8 +231,8 @@ def fit_config(model: nn.Module, task: Task, config: TrainerConfig, seed: int = 
                               best_value, best_step, best_state, list(history),
                               {"best": plateau.best, "best_step": plateau.best_step, "waited": plateau.waited},
                               train_rng.bit_generator.state, torch.get_rng_state(), tokens, train_seconds)
-    if best_state is not None:
-        model.load_state_dict(best_state)
+    if best_state is not None and (config.checkpoint == "best" or status != "ok"):
+        model.load_state_dict(best_state)  # checkpoint=last scores the final parameters, unless they diverged
     scores = score_splits(model, task, eval_sets, dev, config.eval_batch_size)
     completed = step if status == "ok" else step - 1
     return FitResult(
