@@ -43,6 +43,20 @@ def test_checkpoint_last_scores_the_final_parameters():
     assert last.metrics["val"]["accuracy"] != pytest.approx(best.metrics["val"]["accuracy"])
 
 
+def test_checkpoint_latest_best_moves_to_the_latest_tie_at_the_best_val_score():
+    """trainer.checkpoint=latest_best keeps the best val evaluation as best does, but a later evaluation
+    that ties it takes its place: a run held at the val ceiling (accuracy 1) scores its last evaluation
+    there, not its first."""
+    options = dict(task_name="digits", model_name="mlp", steps=200, eval_every=10, lr=0.01, val_size=20)
+    best, latest = _fit(**options), _fit(checkpoint="latest_best", **options)
+    assert latest.history == best.history
+    top = max(h["val_accuracy"] for h in best.history)
+    ties = [h["step"] for h in best.history if h["val_accuracy"] == top]
+    assert len(ties) > 1  # this run meets its best val score more than once
+    assert best.best_step == ties[0] and latest.best_step == ties[-1]
+    assert latest.metrics["val"]["accuracy"] == pytest.approx(top)
+
+
 def test_non_finite_loss_is_recorded_as_diverged():
     class Exploding(WholeSequence):
         def __call__(self, model, task, batch):

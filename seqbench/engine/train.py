@@ -161,6 +161,7 @@ def fit_config(model: nn.Module, task: Task, config: TrainerConfig, seed: int = 
     params = [p for p in model.parameters() if p.requires_grad]
 
     best_value, best_step, best_state = -math.inf if higher else math.inf, 0, None
+    latest = config.checkpoint == "latest_best"  # val ties move the best checkpoint to the later evaluation
     target = config.target
     if target is None and config.stop_at_ceiling:
         target = metric_spec(primary).ceiling if metric_spec(primary) else None
@@ -216,7 +217,8 @@ def fit_config(model: nn.Module, task: Task, config: TrainerConfig, seed: int = 
                 logger.log(history[-1])
             bar.set_postfix(loss=f"{loss:.3f}", **{primary: f"{value:.3f}"})
             last_val = value
-            if (value > best_value) if higher else (value < best_value):
+            better = (value > best_value) if higher else (value < best_value)
+            if better or (latest and value == best_value):
                 best_value, best_step = value, step
                 best_state = copy.deepcopy(model.state_dict())
             if plateau.update(step, value):
@@ -231,7 +233,7 @@ def fit_config(model: nn.Module, task: Task, config: TrainerConfig, seed: int = 
                               best_value, best_step, best_state, list(history),
                               {"best": plateau.best, "best_step": plateau.best_step, "waited": plateau.waited},
                               train_rng.bit_generator.state, torch.get_rng_state(), tokens, train_seconds)
-    if best_state is not None and (config.checkpoint == "best" or status != "ok"):
+    if best_state is not None and (config.checkpoint != "last" or status != "ok"):
         model.load_state_dict(best_state)  # checkpoint=last scores the final parameters, unless they diverged
     scores = score_splits(model, task, eval_sets, dev, config.eval_batch_size)
     completed = step if status == "ok" else step - 1

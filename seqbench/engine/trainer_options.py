@@ -42,9 +42,11 @@ TRAINER_OPTIONS: tuple[Knob, ...] = (
     Knob("smooth", 1, low=1, high=1000,
          help="the plateau rule reads the mean of the last N evaluations (1: each alone), so that a model "
               "whose val score jitters around chance does not pass for one that improves"),
-    Knob("checkpoint", "best", choices=("best", "last"),
-         help="the parameters scored on every split: best (the best val evaluation; ties keep the earliest) "
-              "or last (the final ones, as the Chomsky-hierarchy paper scores; a diverged run keeps its best)"),
+    Knob("checkpoint", "best", choices=("best", "latest_best", "last"),
+         help="the parameters scored on every split: best (the best val evaluation; ties keep the earliest), "
+              "latest_best (ties keep the latest: a run held at the val ceiling scores its last evaluation "
+              "there) or last (the final ones, as the Chomsky-hierarchy paper scores; a diverged run keeps "
+              "its best)"),
     Knob("tbptt", None, low=1, high=1_000_000, type=int, optional=True,
          help="truncated backpropagation through time: chunk length k (tagging and lm)"),
     Knob("threads", 1, low=1, high=1024,
@@ -73,7 +75,7 @@ class TrainerConfig:
     patience: int | None
     min_delta: float
     smooth: int
-    checkpoint: str  #: "best" or "last"
+    checkpoint: str  #: "best", "latest_best" or "last"
     tbptt: int | None
     threads: int
 
