@@ -305,6 +305,7 @@ def test_experiment_chomsky_is_the_board_grid_and_its_smoke_a_look_of_its_own():
     assert full.model.param_budget == 25000
     trainer = OmegaConf.load(conf / "trainer" / "chomsky_converge.yaml")
     assert (trainer.batch_size, trainer.clip, trainer.clip_value) == (128, "norm", 1.0)  # the paper's
+    assert (trainer.stop_at_ceiling, trainer.checkpoint) == (False, "latest_best")  # trained on at val 1
     smoke = OmegaConf.load(conf / "experiment" / "chomsky_smoke.yaml")
     assert smoke.hydra.sweeper.params.model == "lstm,transformer" and "trainer.lr" not in smoke.hydra.sweeper.params
     assert smoke.hydra.sweep.dir != full.hydra.sweep.dir and smoke.trainer.batch_size == 128
