@@ -168,6 +168,20 @@ def test_the_chomsky_board_resumes_every_committed_run_in_the_folder_its_grid_na
     assert runs <= set(plan.subdirs)
 
 
+def test_the_main_board_grid_trains_on_at_the_ceiling_at_five_seeds_and_four_rates():
+    """experiment=leaderboard (issue 27's rebuild): the cap of 10,000 steps, runs at the val ceiling
+    trained on and scored on their last evaluation there (as the Chomsky board), rates 3e-4 to 1e-2,
+    5 seeds, one parameter budget."""
+    from omegaconf import OmegaConf
+
+    full = OmegaConf.load(ROOT / "conf" / "experiment" / "leaderboard.yaml")
+    assert {"override /trainer": "converge"} in full.defaults and {"override /hydra/sweeper": "select"} in full.defaults
+    assert (full.trainer.steps, full.trainer.stop_at_ceiling, full.trainer.checkpoint) == (10000, False, "latest_best")
+    params = full.hydra.sweeper.params
+    assert params["trainer.lr"] == "0.0003,0.001,0.003,0.01" and params.seed == "range(5)"
+    assert full.model.param_budget == 20000
+
+
 def _compare(ours: dict, theirs: dict) -> None:
     """Two records of one configuration and seed hold the same data fingerprints and numbers."""
     assert ours["status"] == theirs["status"] == "ok", (ours["error"], theirs["error"])
