@@ -280,8 +280,8 @@ def test_the_committed_boards_page_as_a_visitor_sees_it(visit):
 
     committed = ROOT / "leaderboards" / "main" / "leaderboard.html"
     if 'id="table-overview"' not in committed.read_text():
-        pytest.fail("leaderboards/main/leaderboard.html predates the page: run `make leaderboard` (or seqbench "
-                    "leaderboard leaderboards/main/raw --out leaderboards/main) and commit it")
+        pytest.fail("leaderboards/main/leaderboard.html predates the page: run seqbench leaderboard "
+                    "leaderboards/main/raw --out leaderboards/main and commit it")
     seen = visit(committed.as_uri())
     page = seen.page
     assert seen.errors == [] and all(u.startswith(("file:", "data:")) for u in seen.requests)

@@ -55,6 +55,7 @@ def test_checkpoint_latest_best_moves_to_the_latest_tie_at_the_best_val_score():
     assert len(ties) > 1  # this run meets its best val score more than once
     assert best.best_step == ties[0] and latest.best_step == ties[-1]
     assert latest.metrics["val"]["accuracy"] == pytest.approx(top)
+    assert latest.metrics["test"] != best.metrics["test"]  # the later tie's parameters are the ones scored
 
 
 def test_non_finite_loss_is_recorded_as_diverged():

@@ -29,7 +29,7 @@ import json
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from seqbench.core.setup import device_class, setup_key, trainer_setup
+from seqbench.core.setup import LATER_DEFAULTS, device_class, setup_key, trainer_setup
 
 if TYPE_CHECKING:
     from seqbench.core.record import RunRecord
@@ -66,7 +66,7 @@ def _differences(settings: list[dict[str, Any]]) -> list[str]:
 def _model_setting(record: RunRecord) -> dict[str, Any]:
     """The facts a model row is told apart by, each under the name a user sets it with."""
     return {**({"model": record.model} if record.model != record.model_label else {}), **record.model_params,
-            **trainer_setup(record), "device": device_class(record.device)}
+            **LATER_DEFAULTS, **trainer_setup(record), "device": device_class(record.device)}
 
 
 def _label(name: str, setting: dict[str, Any], keys: list[str]) -> str:

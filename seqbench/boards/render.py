@@ -278,7 +278,7 @@ def budget_line(records: list[RunRecord], total: int | None = None) -> str:
     ...                                                                     "lr": 0.003, "eval_size": 200})])
     'Budget: steps 200, batch_size 32, lr 0.003, eval_size 200 (1 run).'
     """
-    keys = ("steps", "patience", "min_delta", "smooth", "batch_size", "lr", "eval_size", "target")
+    keys = ("steps", "patience", "min_delta", "smooth", "batch_size", "lr", "eval_size", "target", "checkpoint")
     seen: dict[str, set] = {k: set() for k in (*keys, "param_budget")}
     from seqbench.core.setup import at_later_default
 

@@ -121,8 +121,9 @@ def fit(model: nn.Module, task: Task, seed: int = 0, device: str = "cpu",
         strategy: StepStrategy | None = None, eval_sets: dict[str, Batch] | None = None,
         progress: str | None = None, logger: Logger | None = None, resume_from: TrainingState | None = None,
         **options: Any) -> FitResult:
-    """Train ``model`` on ``task`` with Adam; keep the best ``val`` checkpoint (or the last:
-    ``checkpoint="last"``); score it on every split.
+    """Train ``model`` on ``task`` with Adam; keep the best ``val`` checkpoint (``checkpoint``: best,
+    latest_best or last, as :data:`~seqbench.engine.trainer_options.TRAINER_OPTIONS` says); score it on
+    every split.
 
     Options are :data:`~seqbench.engine.trainer_options.TRAINER_OPTIONS`, checked here into a
     :class:`~seqbench.engine.trainer_options.TrainerConfig`; then every random stream is seeded with
