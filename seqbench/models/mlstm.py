@@ -213,8 +213,8 @@ class MLSTM(nn.Module):
         q_k, v_o = self.qk(qk_in), self.vo(x)  # (B, T, 2H) each
         i_raw, f_raw = self.gates(torch.cat([q_k, v_o[..., :self.size]], dim=-1)).float().view(
             batch, steps, 2, heads).permute(2, 0, 3, 1).unbind(0)  # (B, K, T) each
-        q, k, v, o = torch.cat([q_k, v_o], dim=-1).float().view(
-            batch, steps, 4, heads, d).permute(2, 0, 3, 1, 4).unbind(0)  # (B, K, T, d) each
+        q, k = q_k.float().view(batch, steps, 2, heads, d).permute(2, 0, 3, 1, 4).unbind(0)  # (B, K, T, d) each
+        v, o = v_o.float().view(batch, steps, 2, heads, d).permute(2, 0, 3, 1, 4).unbind(0)  # (B, K, T, d) each
         k = k / math.sqrt(d)
         log_f = logsigmoid(f_raw)
         if valid is not None:  # padding: f = 1 and i = 0 (log f = 0, i~ = -inf): the state stays as it was
