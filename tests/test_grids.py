@@ -151,22 +151,41 @@ def test_a_grid_by_tag_expands_to_the_jobs_of_the_list_it_replaced(experiment, r
 @pytest.mark.slow
 def test_the_chomsky_board_resumes_every_committed_run_in_the_folder_its_grid_names(tmp_path):
     """The Chomsky board is run in sittings (``resume=true``): every run committed under
-    ``leaderboards/chomsky_past_ceiling/raw`` sits in a folder ``experiment=chomsky`` names, so a sitting
-    with any subset of its tasks and models finds it instead of training it again. (The first board's,
-    ``chomsky_converged/raw``, sit in the same names but ran another trainer: a sitting redoes them.)"""
+    ``leaderboards/chomsky_past_ceiling/raw`` sits in a folder ``experiment=chomsky`` names, made under
+    the configuration the grid plans for it today, so a sitting finds it instead of training it again
+    (the preflight refuses a sitting that would replace one). The first board's runs,
+    ``chomsky_converged/raw``, were made by another trainer: a sitting into that folder is refused."""
+    import shutil
+
     from seqbench.cli.preflight import preflight
     from seqbench.cli.run import register_configs
+    from seqbench.core.errors import ConfigError
 
     register_configs()
-    committed = {p.parent.name for p in (ROOT / "leaderboards" / "chomsky_past_ceiling" / "raw").glob("*/result.json")}
+
+    def copy(board: str) -> tuple[Path, set[str]]:  # the records only: the preflight probes its folder
+        raw, folder = ROOT / "leaderboards" / board / "raw", tmp_path / board
+        for record in raw.glob("*/result.json"):
+            (folder / record.parent.name).mkdir(parents=True)
+            shutil.copy(record, folder / record.parent.name)
+        return folder, {p.parent.name for p in folder.glob("*/result.json")}
+
+    def plan(folder: Path, names: set[str]):
+        tasks = sorted({name.split("task=")[1].split(",")[0] for name in names})
+        models = sorted({name.split("model=")[1].split(",")[0] for name in names})
+        return preflight(["-m", "experiment=chomsky", f"task={','.join(tasks)}", f"model={','.join(models)}",
+                          "resume=true", f"hydra.sweep.dir={folder}"]), len(tasks) * len(models)
+
+    folder, committed = copy("chomsky_past_ceiling")
     assert committed
-    task = sorted(committed)[0].split("task=")[1].split(",")[0]  # one task's runs: a plan of a few dozen jobs
-    runs = {name for name in committed if f"task={task}," in name}
-    models = sorted({name.split("model=")[1].split(",")[0] for name in runs})
-    plan = preflight(["-m", "experiment=chomsky", f"task={task}", f"model={','.join(models)}", "resume=true",
-                      f"hydra.sweep.dir={tmp_path}"])
-    assert plan.n_jobs == len(models) * (2 + 2)  # seed 0 at both rates, then seeds 1 and 2 at the chosen one
-    assert runs <= set(plan.subdirs)
+    board, cells = plan(folder, committed)
+    assert board.n_jobs == cells * (2 + 2)  # seed 0 at both rates, then seeds 1 and 2 at the chosen one
+    assert committed <= set(board.subdirs)
+    folder, closed = copy("chomsky_converged")
+    one_task = {name for name in closed if "task=parity_check," in name}
+    with pytest.raises(ConfigError, match=r"would train again and replace an ok record made under another "
+                                          r"configuration, nothing was run: .*trainer\.stop_at_ceiling: recorded True"):
+        plan(folder, one_task)
 
 
 def test_the_main_board_grid_trains_on_at_the_ceiling_at_five_seeds_and_four_rates():

@@ -166,6 +166,47 @@ def test_a_sweep_names_every_bad_job_before_the_first_starts(tmp_path, capsys):
     assert not sweep.exists()
 
 
+def _as_if_made_under(path: Path, status: str = "ok", **trainer) -> None:
+    """Rewrite the record at ``path`` as if a run with other trainer settings had written it."""
+    data = json.loads(path.read_text())
+    data["trainer_params"].update(trainer)
+    data["config_hash"], data["status"] = "0123456789abcdef", status
+    path.write_text(json.dumps(data))
+
+
+def test_resume_refuses_to_replace_a_record_of_another_configuration(tmp_path, capsys):
+    """A sitting with ``resume=true`` skips the records of its own configuration; a folder with an ok
+    record of another one (a trainer changed since, the wrong board's folder) stops it before any job,
+    and every record stays as it was."""
+    sweep = tmp_path / "sweep"
+    args = ["run", "-m", "task=parity", "model=rnn_tanh,gru", *SMOKE, f"hydra.sweep.dir={sweep}"]
+    assert run_cli(capsys, *args)[0] == 0
+    changed = next(sweep.glob("*model=gru*/result.json"))
+    _as_if_made_under(changed, lr=0.5)
+    before = {p: p.read_bytes() for p in sweep.rglob("result.json")}
+    code, out, err = run_cli(capsys, *args, "resume=true")
+    assert_one_line_error(code, err, "resume=true: 1 of 2 jobs would train again and replace an ok record made under "
+                          "another configuration, nothing was run", f"{changed.parent.name} (trainer.lr: recorded 0.5, "
+                          "planned 0.001)", f"move those folders out of {sweep} or choose another hydra.sweep.dir")
+    assert {p: p.read_bytes() for p in sweep.rglob("result.json")} == before
+    run = tmp_path / "run"  # one run resumed in its own folder: the same rule
+    assert run_cli(capsys, "run", "model=gru", *SMOKE, f"hydra.run.dir={run}")[0] == 0
+    _as_if_made_under(run / "result.json", clip_value=3.0)
+    code, out, err = run_cli(capsys, "run", "model=gru", *SMOKE, f"hydra.run.dir={run}", "resume=true")
+    assert_one_line_error(code, err, "1 of 1 jobs would train again", "trainer.clip_value: recorded 3.0, planned 1.0")
+
+
+def test_resume_redoes_a_failed_record_of_another_configuration(tmp_path, capsys):
+    sweep = tmp_path / "sweep"
+    args = ["run", "-m", "task=parity", "model=rnn_tanh,gru", *SMOKE, f"hydra.sweep.dir={sweep}"]
+    assert run_cli(capsys, *args)[0] == 0
+    changed = next(sweep.glob("*model=gru*/result.json"))
+    _as_if_made_under(changed, status="failed", lr=0.5)
+    code, out, err = run_cli(capsys, *args, "resume=true")
+    assert code == 0 and out.count("skipped, ok result already in") == 1, err
+    assert json.loads(changed.read_text())["status"] == "ok"
+
+
 @pytest.mark.slow
 def test_output_folders_that_are_files_or_unwritable_are_refused(tmp_path, capsys):
     a_file = tmp_path / "file.txt"

@@ -113,6 +113,8 @@ def _check_run(cfg: Any, overrides: list[str]) -> Plan:
     _with_hydra_config(cfg)
     check_job(cfg, overrides)
     out = str(cfg.hydra.run.dir)
+    if cfg.get("resume") and (reason := _replaces(cfg, out)):
+        raise ConfigError(_replacing_message([f"{out} ({reason})"], 1, f"{out} or choose another hydra.run.dir"))
     check_output_dir(out, "hydra.run.dir")
     return Plan(False, out, 1, trainer_choice=cfg.hydra.runtime.choices.get("trainer"))
 
@@ -137,6 +139,7 @@ def _check_sweep(loader: Any, master: Any, overrides: list[str]) -> Plan:
     names = _job_names(jobs)
     bad: list[str] = []
     folders: dict[str, int] = {}
+    replacing: list[str] = []  # resume=true: jobs whose folder holds an ok record of another configuration
     cache: dict[str, Any] = {}  # validate_experiment's known: one check per (task, model, trainer, device)
     for index, job in enumerate(jobs):
         cfg = loader.load_sweep_config(master, list(job))
@@ -157,11 +160,15 @@ def _check_sweep(loader: Any, master: Any, overrides: list[str]) -> Plan:
                               f"hydra.sweep.subdir, or drop the repeated value)")
         folders[subdir] = index
         plan.subdirs.append(subdir)
+        if cfg.get("resume") and (reason := _replaces(cfg, os.path.join(sweep_dir, subdir))):
+            replacing.append(f"{subdir} ({reason})")
     _with_hydra_config(master)
     if bad:
         more = f"; and {len(bad) - NAMED_JOBS} more" if len(bad) > NAMED_JOBS else ""
         raise ConfigError(f"{len(bad)} of {len(jobs)} jobs have an invalid configuration, nothing was run: "
                           + "; ".join(bad[:NAMED_JOBS]) + more)
+    if replacing:
+        raise ConfigError(_replacing_message(replacing, len(jobs), f"{sweep_dir} or choose another hydra.sweep.dir"))
     check_output_dir(sweep_dir, "hydra.sweep.dir")
     if sweeper == SELECT_SWEEPER:  # every job was checked; stage 2 runs one rate per cell
         from seqbench.cli.stages import stage_sizes
@@ -170,6 +177,21 @@ def _check_sweep(loader: Any, master: Any, overrides: list[str]) -> Plan:
     else:
         plan.n_jobs = len(jobs)
     return plan
+
+
+def _replaces(cfg: Any, out_dir: str) -> str | None:
+    """Why resuming the checked job ``cfg`` in ``out_dir`` would replace the ok record there, or None
+    (:func:`seqbench.runs.replacement.replaced_by`)."""
+    from seqbench.runs.replacement import replaced_by
+
+    return replaced_by(out_dir, _checked[_key(job_settings(cfg))])
+
+
+def _replacing_message(replacing: list[str], n_jobs: int, remedy: str) -> str:
+    more = f"; and {len(replacing) - NAMED_JOBS} more" if len(replacing) > NAMED_JOBS else ""
+    return (f"resume=true: {len(replacing)} of {n_jobs} jobs would train again and replace an ok record made under "
+            f"another configuration, nothing was run: " + "; ".join(replacing[:NAMED_JOBS]) + more
+            + f" (resume skips only records of the same configuration; move those folders out of {remedy})")
 
 
 def _with_hydra_config(cfg: Any) -> None:
