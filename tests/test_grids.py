@@ -183,8 +183,8 @@ def test_the_chomsky_board_resumes_every_committed_run_in_the_folder_its_grid_na
     assert committed <= set(board.subdirs)
     folder, closed = copy("chomsky_converged")
     one_task = {name for name in closed if "task=parity_check," in name}
-    with pytest.raises(ConfigError, match=r"would train again and replace an ok record made under another "
-                                          r"configuration, nothing was run: .*trainer\.stop_at_ceiling: recorded True"):
+    with pytest.raises(ConfigError, match=r"ok records made under another configuration would be trained "
+                                          r"again and replaced; nothing was run: .*trainer\.stop_at_ceiling: recorded True"):
         plan(folder, one_task)
 
 

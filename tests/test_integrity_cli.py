@@ -185,15 +185,47 @@ def test_resume_refuses_to_replace_a_record_of_another_configuration(tmp_path, c
     _as_if_made_under(changed, lr=0.5)
     before = {p: p.read_bytes() for p in sweep.rglob("result.json")}
     code, out, err = run_cli(capsys, *args, "resume=true")
-    assert_one_line_error(code, err, "resume=true: 1 of 2 jobs would train again and replace an ok record made under "
-                          "another configuration, nothing was run", f"{changed.parent.name} (trainer.lr: recorded 0.5, "
+    assert_one_line_error(code, err, "resume=true: 1 ok record made under another configuration "
+                          "would be trained again and replaced; nothing was run", f"{changed.parent.name} (trainer.lr: recorded 0.5, "
                           "planned 0.001)", f"move those folders out of {sweep} or choose another hydra.sweep.dir")
     assert {p: p.read_bytes() for p in sweep.rglob("result.json")} == before
     run = tmp_path / "run"  # one run resumed in its own folder: the same rule
     assert run_cli(capsys, "run", "model=gru", *SMOKE, f"hydra.run.dir={run}")[0] == 0
     _as_if_made_under(run / "result.json", clip_value=3.0)
     code, out, err = run_cli(capsys, "run", "model=gru", *SMOKE, f"hydra.run.dir={run}", "resume=true")
-    assert_one_line_error(code, err, "1 of 1 jobs would train again", "trainer.clip_value: recorded 3.0, planned 1.0")
+    assert_one_line_error(code, err, f"{run} (trainer.clip_value: recorded 3.0, planned 1.0)",
+                          "move its result.json away or choose another hydra.run.dir")
+
+
+def test_a_job_past_the_preflight_keeps_a_record_of_another_configuration(tmp_path, capsys, monkeypatch):
+    """A job the preflight did not plan (a sweeper it does not expand, a flag it leaves to Hydra)
+    checks for itself: it leaves the record as it is and says so."""
+    import seqbench.cli.preflight
+
+    run = tmp_path / "run"
+    assert run_cli(capsys, "run", "model=gru", *SMOKE, f"hydra.run.dir={run}")[0] == 0
+    _as_if_made_under(run / "result.json", clip_value=3.0)
+    before = (run / "result.json").read_bytes()
+    monkeypatch.setattr(seqbench.cli.preflight, "preflight", lambda argv: None)
+    code, out, err = run_cli(capsys, "run", "model=gru", *SMOKE, f"hydra.run.dir={run}", "resume=true")
+    assert code == 1 and "1 of 1 runs did not finish ok (kept)" in err
+    assert f"NOT RUN: the ok record in {run} was made under another configuration (trainer.clip_value: " in out
+    assert (run / "result.json").read_bytes() == before
+
+
+def test_resume_takes_a_larger_step_cap_and_refuses_a_smaller_one(tmp_path, capsys):
+    """A larger trainer.steps in the same folder is not a replacement (a budget-limited run continues,
+    a converged one trains to the same result), also with a param_budget, whose hidden size the run
+    chooses; a smaller one is."""
+    run = tmp_path / "run"
+    args = ["run", "model=gru", "model.param_budget=600", *SMOKE, f"hydra.run.dir={run}"]
+    assert run_cli(capsys, *args)[0] == 0
+    code, out, err = run_cli(capsys, *args, "trainer.steps=4", "resume=true")
+    assert_one_line_error(code, err, "resume=true: 1 ok record made under another configuration",
+                          "(trainer.steps: recorded 6, planned 4)")
+    code, out, err = run_cli(capsys, *args, "trainer.steps=9", "resume=true")
+    assert code == 0, err
+    assert json.loads((run / "result.json").read_text())["trainer_params"]["steps"] == 9
 
 
 def test_resume_redoes_a_failed_record_of_another_configuration(tmp_path, capsys):

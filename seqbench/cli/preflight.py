@@ -114,7 +114,8 @@ def _check_run(cfg: Any, overrides: list[str]) -> Plan:
     check_job(cfg, overrides)
     out = str(cfg.hydra.run.dir)
     if cfg.get("resume") and (reason := _replaces(cfg, out)):
-        raise ConfigError(_replacing_message([f"{out} ({reason})"], 1, f"{out} or choose another hydra.run.dir"))
+        raise ConfigError(_replacing_message([f"{out} ({reason})"], f"move its result.json away or choose another "
+                                                                    "hydra.run.dir"))
     check_output_dir(out, "hydra.run.dir")
     return Plan(False, out, 1, trainer_choice=cfg.hydra.runtime.choices.get("trainer"))
 
@@ -168,7 +169,8 @@ def _check_sweep(loader: Any, master: Any, overrides: list[str]) -> Plan:
         raise ConfigError(f"{len(bad)} of {len(jobs)} jobs have an invalid configuration, nothing was run: "
                           + "; ".join(bad[:NAMED_JOBS]) + more)
     if replacing:
-        raise ConfigError(_replacing_message(replacing, len(jobs), f"{sweep_dir} or choose another hydra.sweep.dir"))
+        raise ConfigError(_replacing_message(replacing, f"move those folders out of {sweep_dir} or choose another "
+                                                         "hydra.sweep.dir"))
     check_output_dir(sweep_dir, "hydra.sweep.dir")
     if sweeper == SELECT_SWEEPER:  # every job was checked; stage 2 runs one rate per cell
         from seqbench.cli.stages import stage_sizes
@@ -187,11 +189,12 @@ def _replaces(cfg: Any, out_dir: str) -> str | None:
     return replaced_by(out_dir, _checked[_key(job_settings(cfg))])
 
 
-def _replacing_message(replacing: list[str], n_jobs: int, remedy: str) -> str:
+def _replacing_message(replacing: list[str], remedy: str) -> str:
     more = f"; and {len(replacing) - NAMED_JOBS} more" if len(replacing) > NAMED_JOBS else ""
-    return (f"resume=true: {len(replacing)} of {n_jobs} jobs would train again and replace an ok record made under "
-            f"another configuration, nothing was run: " + "; ".join(replacing[:NAMED_JOBS]) + more
-            + f" (resume skips only records of the same configuration; move those folders out of {remedy})")
+    return (f"resume=true: {len(replacing)} ok record{'s' if len(replacing) > 1 else ''} made under another "
+            "configuration would be trained again and replaced; nothing was run: "
+            + "; ".join(replacing[:NAMED_JOBS]) + more + " (resume skips records of the same configuration, redoes "
+            f"failed ones and takes a larger trainer.steps; to keep these records, {remedy})")
 
 
 def _with_hydra_config(cfg: Any) -> None:

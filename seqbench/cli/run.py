@@ -73,6 +73,7 @@ def job(cfg: DictConfig) -> tuple[str, float]:
     from seqbench.cli.preflight import job_plan
     from seqbench.cli.workers import watch_launcher
     from seqbench.runs.experiment import completed, execute
+    from seqbench.runs.replacement import replaced_by
 
     watch_launcher()  # in a launcher's worker: stop when seqbench run is gone (kill -9)
     hydra_cfg = HydraConfig.get()
@@ -83,6 +84,10 @@ def job(cfg: DictConfig) -> tuple[str, float]:
     if cfg.resume and (done := completed(out_dir, plan.identity)) is not None:
         print(f"{label}: skipped, ok result already in {out_dir}", flush=True)
         return "ok", _objective(done)
+    if cfg.resume and (why := replaced_by(out_dir, plan)) is not None:  # past the preflight: another sweeper
+        print(f"{label}: NOT RUN: the ok record in {out_dir} was made under another configuration ({why}); "
+              "kept as it is", flush=True)
+        return "kept", float("nan")
     if _cannot_write:  # an earlier job of this process could not write even a short record: not run
         return _stopped()
     try:

@@ -1,39 +1,45 @@
 """Resuming never replaces a result made under another configuration.
 
 ``resume=true`` skips a job whose folder holds an ``ok`` record of the same configuration (the
-same identity, :attr:`seqbench.runs.plan.Plan.identity`) and trains the others. Before this check a
-job whose folder held an ``ok`` record of *another* configuration was trained again and its
-record replaced: a sitting of a board run with a changed trainer (or into the wrong board's folder)
-would have overwritten committed results one by one. Now the preflight refuses such a grid before
-anything runs, naming the folder and the settings that differ (:func:`replaced_by`).
+same identity, :attr:`seqbench.runs.plan.Plan.identity`) and trains the others. Before this check, a
+job whose folder held an ``ok`` record of *another* configuration was trained again and its record
+replaced: a sitting of a board run after a trainer default changed (or into the wrong board's
+folder) would have overwritten committed results one by one. Now the preflight refuses such a
+grid before anything runs, naming each folder and the settings that differ (:func:`replaced_by`),
+and a job that gets past it (a sweeper the preflight does not plan) leaves the record as it is.
 
-Two cases are not a replacement: a failed or diverged record (redone, as before), and a
-budget-limited run that the job continues to a larger step cap
-(:func:`seqbench.engine.training_state.continues`).
+What is not a replacement, and runs as before: a failed, diverged or unreadable record (redone),
+and a larger ``trainer.steps`` and nothing else (a budget-limited run continues from its saved
+state, :func:`seqbench.engine.training_state.continues`; one that converged before the old cap
+trains to the same result).
 
+>>> from seqbench.core.record import RunRecord
 >>> from seqbench.runs.plan import validate_experiment
->>> a = build_record(validate_experiment({"name": "parity", "length": 4}, {"name": "gru"}, {"steps": 5}))
->>> b = validate_experiment({"name": "parity", "length": 4}, {"name": "gru"}, {"steps": 5, "lr": 0.01})
->>> differences(a, build_record(b))
+>>> plan = validate_experiment({"name": "parity", "length": 4}, {"name": "gru"}, {"steps": 5, "lr": 0.01})
+>>> old = RunRecord(task="parity", model="gru", seed=0, model_label="gru", task_version=plan.task.version,
+...                 task_params=dict(plan.task.params), model_params=dict(plan.model_options),
+...                 trainer_params={**plan.trainer.as_dict(), "lr": 0.001}, device="cpu")
+>>> differences(old, plan)
+[('trainer.lr', 0.001, 0.01)]
+>>> describe(differences(old, plan))
 'trainer.lr: recorded 0.001, planned 0.01'
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 from seqbench.core.record import RESULT_FILE, RunRecord, read_result
-from seqbench.core.setup import LATER_DEFAULTS
-from seqbench.engine.training_state import continues
-from seqbench.runs.experiment import build_record
+from seqbench.core.setup import LATER_DEFAULTS, device_class
 from seqbench.runs.plan import Plan
 
 
 def replaced_by(out_dir: str | Path, plan: Plan) -> str | None:
     """Why running ``plan`` with ``resume=true`` in ``out_dir`` would replace the ``ok`` record there
-    (the settings that differ, :func:`differences`), or None: no readable ``ok`` record,
-    the record is this plan's, or ``plan`` continues it to a larger cap."""
+    (the settings that differ, :func:`describe`), or None: no readable ``ok`` record, the record is
+    this plan's, or the plan only raises its step cap."""
     path = Path(out_dir) / RESULT_FILE
     if not path.is_file():
         return None
@@ -43,33 +49,45 @@ def replaced_by(out_dir: str | Path, plan: Plan) -> str | None:
         return None
     if previous.status != "ok" or previous.config_hash == plan.identity:
         return None
-    planned = build_record(plan)
-    if continues(previous, planned):
+    changed = differences(previous, plan)
+    if [key for key, _, _ in changed] == ["trainer.steps"] and _larger(changed[0][2], changed[0][1]):
         return None
-    return differences(previous, planned)
+    return describe(changed) if changed else (
+        f"identity: recorded {previous.config_hash}, planned {plan.identity} (the task's data, save_model or the logger)")
 
 
-def differences(recorded: RunRecord, planned: RunRecord) -> str:
-    """The settings in which two records' configurations differ, as ``KEY: recorded A, planned B``
-    joined by commas (a trainer option added after a record was written counts at the value that
-    behaves as the record's run did, :data:`~seqbench.core.setup.LATER_DEFAULTS`; with a
-    ``param_budget`` the hidden size is the one built for it, not a setting)."""
+def differences(recorded: RunRecord, plan: Plan) -> list[tuple[str, Any, Any]]:
+    """The settings in which a record's configuration and a plan differ: (key, recorded, planned).
+
+    A trainer option added after the record was written counts at the value that behaves as its
+    run did (:data:`~seqbench.core.setup.LATER_DEFAULTS`); with a ``param_budget`` the hidden size
+    is the one built for the budget, not a setting; devices compare by class (``cuda:0 (NVIDIA
+    H100)`` is ``cuda``)."""
     pairs: list[tuple[str, Any, Any]] = [
-        ("task", recorded.task, planned.task), ("task_version", recorded.task_version, planned.task_version),
-        ("model", recorded.model, planned.model), ("model label", recorded.model_label, planned.model_label),
-        ("seed", recorded.seed, planned.seed), ("device", recorded.device, planned.device),
+        ("task", recorded.task, plan.task.name), ("task_version", recorded.task_version, plan.task.version),
+        ("model", recorded.model, plan.definition.name), ("model label", recorded.model_label, plan.label),
+        ("seed", recorded.seed, plan.seed), ("device", device_class(recorded.device), device_class(plan.device)),
     ]
-    groups = (("task", recorded.task_params, planned.task_params),
-              ("model", recorded.model_params, planned.model_params),
+    model_old, model_new = dict(recorded.model_params or {}), dict(plan.model_options)
+    if model_new.get("param_budget") is not None:  # the hidden size a run builds for its budget
+        model_old.pop("hidden_size", None), model_new.pop("hidden_size", None)
+    groups = (("task", dict(recorded.task_params or {}), dict(plan.task.params)), ("model", model_old, model_new),
               ("trainer", {**LATER_DEFAULTS, **(recorded.trainer_params or {})},
-               {**LATER_DEFAULTS, **(planned.trainer_params or {})}))
+               {**LATER_DEFAULTS, **plan.trainer.as_dict()}))
     for group, old, new in groups:
-        old, new = dict(old or {}), dict(new or {})
-        if group == "model" and new.get("param_budget") is not None:  # the hidden size a run builds for its budget
-            old.pop("hidden_size", None), new.pop("hidden_size", None)
         pairs += [(f"{group}.{key}", old.get(key), new.get(key)) for key in sorted(set(old) | set(new), key=str)]
-    changed = [f"{key}: recorded {old!r}, planned {new!r}" for key, old, new in pairs if old != new]
-    if changed:
-        return ", ".join(changed)
-    return (f"identity: recorded {recorded.config_hash}, planned {planned.config_hash} "
-            "(the task's data, save_model or the logger)")
+    return [(key, old, new) for key, old, new in pairs if _normal(old) != _normal(new)]
+
+
+def describe(changed: list[tuple[str, Any, Any]]) -> str:
+    """``KEY: recorded A, planned B`` for each difference, joined by commas."""
+    return ", ".join(f"{key}: recorded {old!r}, planned {new!r}" for key, old, new in changed)
+
+
+def _normal(value: Any) -> Any:
+    """A value as a record stores it (JSON: tuples are lists, other objects their text)."""
+    return json.loads(json.dumps(value, default=str))
+
+
+def _larger(new: Any, old: Any) -> bool:
+    return isinstance(new, int) and isinstance(old, int) and new > old
