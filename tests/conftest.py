@@ -181,7 +181,10 @@ def once_per_run(tmp_path_factory, name: str, produce):
 def _demo_command(folder: Path) -> tuple[list[str], dict[str, str]]:
     """``make demo`` into ``folder``, with the environment a user's shell gives it."""
     venv_bin = Path(sys.executable).parent
-    env = {"PATH": f"{venv_bin}:/usr/local/bin:/usr/bin:/bin", "HOME": str(Path.home())}
+    env = {"PATH": f"{venv_bin}:/usr/local/bin:/usr/bin:/bin", "HOME": str(Path.home()),
+           # the machine's choice of OpenBLAS kernels (OPENBLAS_CORETYPE...), which a user's shell on it has too:
+           # without it OpenBLAS picks other kernels than this process's, and LAPACK's last bits differ
+           **{k: v for k, v in os.environ.items() if k.startswith("OPENBLAS_")}}
     command = ["make", "-o", ".venv/.installed", "demo", f"DEMO_DIR={folder}"]
     if not Path(sys.executable).resolve().is_relative_to((ROOT / ".venv").resolve()):
         command.append(f"BIN={venv_bin}")  # running outside the Makefile's venv: use this interpreter's
