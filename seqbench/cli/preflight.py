@@ -165,9 +165,8 @@ def _check_sweep(loader: Any, master: Any, overrides: list[str]) -> Plan:
             replacing.append(f"{subdir} ({reason})")
     _with_hydra_config(master)
     if bad:
-        more = f"; and {len(bad) - NAMED_JOBS} more" if len(bad) > NAMED_JOBS else ""
         raise ConfigError(f"{len(bad)} of {len(jobs)} jobs have an invalid configuration, nothing was run: "
-                          + "; ".join(bad[:NAMED_JOBS]) + more)
+                          + _named(bad))
     if replacing:
         raise ConfigError(_replacing_message(replacing, f"move those folders out of {sweep_dir} or choose another "
                                                          "hydra.sweep.dir"))
@@ -190,11 +189,16 @@ def _replaces(cfg: Any, out_dir: str) -> str | None:
 
 
 def _replacing_message(replacing: list[str], remedy: str) -> str:
-    more = f"; and {len(replacing) - NAMED_JOBS} more" if len(replacing) > NAMED_JOBS else ""
     return (f"resume=true: {len(replacing)} ok record{'s' if len(replacing) > 1 else ''} made under another "
-            "configuration would be trained again and replaced; nothing was run: "
-            + "; ".join(replacing[:NAMED_JOBS]) + more + " (resume skips records of the same configuration, redoes "
-            f"failed ones and takes a larger trainer.steps; to keep these records, {remedy})")
+            "configuration would be trained again and replaced; nothing was run: " + _named(replacing)
+            + " (resume skips records of the same configuration, redoes failed ones and takes a larger "
+            f"trainer.steps; to keep these records, {remedy})")
+
+
+def _named(items: list[str]) -> str:
+    """The first :data:`NAMED_JOBS` of ``items`` joined by '; ', then how many more there are."""
+    more = f"; and {len(items) - NAMED_JOBS} more" if len(items) > NAMED_JOBS else ""
+    return "; ".join(items[:NAMED_JOBS]) + more
 
 
 def _with_hydra_config(cfg: Any) -> None:
