@@ -119,9 +119,11 @@ def sections(frame: pd.DataFrame, records: list[RunRecord], skipped: list[tuple[
         if len(headroom):
             out.append({"heading": "Headroom: the best and the worst model per task and split (primary metric)",
                         "table": headroom, "figures": [], "role": "notes", "id": "headroom", "title": "Headroom",
-                        "notes": ["A task separates the models under this budget where the best model's interval "
-                                  "lies beyond the worst one's, and their means differ as printed, on test or on "
-                                  "test_ood (the task tables hold every model and the baselines)."]})
+                        "notes": ["A task separates the models under this budget where the best model is better than "
+                                  "the worst by the rule of ties and ranks: the difference of their means exceeds the "
+                                  "metric's equivalence margin and its 95 % interval (the two half-widths in "
+                                  "quadrature) excludes zero, on test or on test_ood (the task tables hold every "
+                                  "model and the baselines)."]})
     for task_label in labels:
         runs = frame[frame["task_label"] == task_label]
         kind = kinds[task_label]
@@ -153,8 +155,9 @@ def sections(frame: pd.DataFrame, records: list[RunRecord], skipped: list[tuple[
 
 def headroom_table(frame: pd.DataFrame, labels: list[str]) -> pd.DataFrame:
     """Per task and split (``test``, ``test_ood``): the best and the worst model on the primary
-    metric, mean over seeds [95 % interval], and whether the best lies beyond the worst
-    (:func:`seqbench.boards.lookup.apart`: intervals apart and means different as printed). Tasks with
+    metric, mean over seeds [95 % interval], and whether the best is better than the worst
+    (:func:`seqbench.boards.lookup.apart`: beyond the metric's margin, the interval of the difference
+    excluding zero; the two cells' intervals may still overlap). Tasks with
     fewer than two scored models are left out.
 
     >>> frame = pd.DataFrame({"task_label": ["t"] * 4, "model_label": ["a", "a", "b", "b"],
