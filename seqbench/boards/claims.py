@@ -357,10 +357,10 @@ def selection(board, claim):
 
 
 def separates(board, claim):
-    """The task has headroom under this budget: on ``test`` or ``test_ood`` the best model's
-    interval is beyond the worst one's and their means differ as printed (:func:`~seqbench.boards.lookup.apart`;
+    """The task has headroom under this budget: on ``test`` or ``test_ood`` the best model is better
+    than the worst beyond the metric's margin and beyond doubt (:func:`~seqbench.boards.lookup.apart`;
     not every model tied, at the ceiling or anywhere), and
-    on one of them the best model's interval is beyond the ``baseline``'s (not every model at the
+    on one of them the best model is better than the ``baseline`` in the same sense (not every model at the
     baseline). ``baseline`` names one baseline, or maps tasks to one (default ``chance``)."""
     def cell(task, _):
         named = claim.get("baseline", "chance")
