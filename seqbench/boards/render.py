@@ -121,8 +121,8 @@ def sections(frame: pd.DataFrame, records: list[RunRecord], skipped: list[tuple[
                         "table": headroom, "figures": [], "role": "notes", "id": "headroom", "title": "Headroom",
                         "notes": ["A task separates the models under this budget where the best model is better than "
                                   "the worst by the rule of ties and ranks: the difference of their means exceeds the "
-                                  "metric's equivalence margin and its 95 % interval (the two half-widths in "
-                                  "quadrature) excludes zero, on test or on test_ood (the task tables hold every "
+                                  "metric's equivalence margin and the two cells' facing half-widths added in "
+                                  "quadrature, on test or on test_ood (the task tables hold every "
                                   "model and the baselines)."]})
     for task_label in labels:
         runs = frame[frame["task_label"] == task_label]
