@@ -6,6 +6,14 @@ from conftest import ROOT, builtin_names
 from seqbench.boards.render import build
 
 COMMITTED = ROOT / "leaderboards" / "main"
+TABLES = ("leaderboard.md", "leaderboard.html", "results.csv")  # the files a board's test compares; plots are not
+
+
+def assert_regenerates(board, sources, tmp_path, **options) -> None:
+    """``board``'s committed tables are byte for byte what :func:`build` makes from ``sources``."""
+    build([str(source) for source in sources], str(tmp_path), figures=False, **options)
+    for name in TABLES:
+        assert (tmp_path / name).read_bytes() == (board / name).read_bytes(), name
 
 
 @pytest.mark.slow
@@ -13,9 +21,7 @@ def test_committed_leaderboard_regenerates_byte_for_byte(tmp_path):
     if not (COMMITTED / "raw").is_dir():
         pytest.fail("leaderboards/main/raw is missing: restore it from git (seqbench leaderboard outputs/leaderboard "
                     "--out leaderboards/main --raw wrote it)")
-    build([str(COMMITTED / "raw")], str(tmp_path), figures=False)  # the tables; plots are not compared
-    for name in ("leaderboard.md", "leaderboard.html", "results.csv"):
-        assert (tmp_path / name).read_bytes() == (COMMITTED / name).read_bytes(), name
+    assert_regenerates(COMMITTED, [COMMITTED / "raw"], tmp_path)
 
 
 def test_committed_leaderboard_has_three_seeds_per_cell_and_reports_what_it_lacks(capsys):
@@ -40,10 +46,8 @@ def test_committed_leaderboard_has_three_seeds_per_cell_and_reports_what_it_lack
 def test_committed_chomsky_table_regenerates_byte_for_byte(tmp_path):
     """The Chomsky table ranks test_ood/length_mean and shows the best seed, from its sweep folder."""
     board = ROOT / "leaderboards" / "chomsky"
-    sweeps = [str(folder) for folder in sorted(board.glob("sweep*"))]  # sweep/ (GPU host), sweep_cpu/ (CPU)
-    build(sweeps, str(tmp_path), score="test_ood/length_mean", best_seed=True, figures=False)
-    for name in ("leaderboard.md", "leaderboard.html", "results.csv"):
-        assert (tmp_path / name).read_bytes() == (board / name).read_bytes(), name
+    sweeps = sorted(board.glob("sweep*"))  # sweep/ (GPU host), sweep_cpu/ (CPU)
+    assert_regenerates(board, sweeps, tmp_path, score="test_ood/length_mean", best_seed=True)
     markdown = (board / "leaderboard.md").read_text()
     assert "Overview: test_ood/length_mean" in markdown and "Best seed" in markdown
 
@@ -58,10 +62,8 @@ def test_committed_converged_chomsky_table_regenerates_byte_for_byte(folder, tmp
 
     board = ROOT / "leaderboards" / folder
     published = read_published(ROOT / "leaderboards" / "chomsky" / "published.csv")
-    build([str(board / "raw")], str(tmp_path), score="test_ood/length_mean", best_seed=True, solved=0.9,
-          published=published, figures=False)
-    for name in ("leaderboard.md", "leaderboard.html", "results.csv"):
-        assert (tmp_path / name).read_bytes() == (board / name).read_bytes(), name
+    assert_regenerates(board, [board / "raw"], tmp_path, score="test_ood/length_mean", best_seed=True, solved=0.9,
+                       published=published)
     markdown = (board / "leaderboard.md").read_text()
     assert "## Solved" in markdown and "## Published results beside ours" in markdown
 
@@ -72,16 +74,18 @@ def test_the_rebuilt_main_board_regenerates_byte_for_byte(tmp_path):
     are what its records give, and every committed task is complete: each model of the grid (the
     built-ins and the presets but teacher forcing's ablation, as experiment=leaderboard's glob) has a
     record there, run or not applicable; each run cell has seed 0 at all four rates (whatever their
-    outcome: a run that diverged at a rate val did not choose is part of the search) and seeds 1 to 4 at
-    the rate val chose only."""
+    outcome: a run that diverged at a rate val did not choose is part of the search) and the other seeds
+    at the rate val chose only; the rates and seeds are experiment=leaderboard's."""
     import pandas as pd
+    import yaml
 
     from seqbench import MODELS
 
     board = ROOT / "leaderboards" / "main_rebuild"
-    build([str(board / "raw")], str(tmp_path), figures=False)
-    for name in ("leaderboard.md", "leaderboard.html", "results.csv"):
-        assert (tmp_path / name).read_bytes() == (board / name).read_bytes(), name
+    assert_regenerates(board, [board / "raw"], tmp_path)
+    swept = yaml.safe_load((ROOT / "conf" / "experiment" / "leaderboard.yaml").read_text())["hydra"]["sweeper"]["params"]
+    rates = sorted(float(rate) for rate in str(swept["trainer.lr"]).split(","))  # "0.0003,0.001,0.003,0.01"
+    seeds = list(range(int(swept["seed"].removeprefix("range(").removesuffix(")"))))  # "range(5)"
     presets = {path.stem for path in (ROOT / "conf" / "model").glob("*.yaml")} - {"gru_free_running"}
     grid = set(builtin_names(MODELS)) | presets
     runs = pd.read_csv(board / "results.csv")
@@ -90,7 +94,7 @@ def test_the_rebuilt_main_board_regenerates_byte_for_byte(tmp_path):
         for model, cell in rows.groupby("model_label"):
             if (cell["status"] == "not_applicable").all():
                 continue
-            assert sorted(cell.loc[cell["seed"] == 0, "lr"]) == [0.0003, 0.001, 0.003, 0.01], (task, model)
+            assert sorted(cell.loc[cell["seed"] == 0, "lr"]) == rates, (task, model)
             later = cell[cell["seed"] > 0]
-            assert sorted(later["seed"]) == [1, 2, 3, 4] and later["selected"].all(), (task, model)
-            assert sorted(cell.loc[cell["selected"], "seed"]) == [0, 1, 2, 3, 4], (task, model)
+            assert sorted(later["seed"]) == seeds[1:] and later["selected"].all(), (task, model)
+            assert sorted(cell.loc[cell["selected"], "seed"]) == seeds, (task, model)
