@@ -287,6 +287,23 @@ def test_gradient_claims_read_the_gradflow_probes():
         judge(probes, {"id": "g", "kind": "gradient", "model": "lstm", "at_most": 1, "at_least": 0})
 
 
+def test_gradient_claims_of_the_input_read_every_recurrent_family():
+    """``profile: input`` reads ||dLoss/dx_t||, which a modern family has where it has no dLoss/dh_t."""
+    lru = [RunRecord(task="parity", model="lru", model_label="lru", seed=s, status="ok", record_type="gradflow",
+                     gradflow={"recurrent_scale": 1.0, "init": {"per_step_factor": None, "input_per_step_factor": 0.94}},
+                     config_hash=f"g-lru-{s}") for s in range(2)]
+    tanh = probe("rnn_tanh", 0, 0.53)
+    tanh.gradflow["init"]["input_per_step_factor"] = 0.52
+    runs = [*lru, tanh]
+    assert judge(runs, {"id": "a", "kind": "gradient", "model": "lru", "profile": "input", "at_least": 0.9},
+                 {"id": "b", "kind": "gradient", "model": "lru", "profile": "input", "flatter_than": "rnn_tanh"},
+                 {"id": "c", "kind": "gradient", "model": "rnn_tanh", "profile": "input", "at_least": 0.6}) == [True, True, False]
+    with pytest.raises(SeqbenchError, match="no per_step_factor .*modern family"):
+        judge(runs, {"id": "d", "kind": "gradient", "model": "lru", "at_least": 0.9})
+    with pytest.raises(SeqbenchError, match="profile 'inputs': not a gradient profile.*did you mean 'input'"):
+        judge(runs, {"id": "e", "kind": "gradient", "model": "lru", "profile": "inputs", "at_least": 0.9})
+
+
 def test_from_limits_claims_to_a_folder_of_the_board(tmp_path):
     folder = board_dir(tmp_path, PARITY, [])
     for r in [record("parity", "lstm", s, 0.5) for s in range(3)]:  # a second grid: lstm at chance

@@ -97,8 +97,9 @@ def plot_learning_curves(records: list[dict[str, Any]], path: str | Path) -> Pat
     return save_figure(fig, path)
 
 
-def plot_gradient_profiles(profiles: dict[str, list[float]], path: str | Path, title: str) -> Path:
-    """``profiles[label][t - 1] = ||dLoss/dh_t||``, on a log scale (exact zeros left out)."""
+def plot_gradient_profiles(profiles: dict[str, list[float]], path: str | Path, title: str,
+                           quantity: str = "h_t") -> Path:
+    """``profiles[label][t - 1] = ||dLoss/d quantity||`` (``h_t`` or ``x_t``), on a log scale (exact zeros left out)."""
     fig = new_figure((7, 4))
     ax = fig.subplots()
     for label, norms in profiles.items():
@@ -106,26 +107,29 @@ def plot_gradient_profiles(profiles: dict[str, list[float]], path: str | Path, t
         ax.plot(np.arange(1, len(values) + 1), np.where(values > 0, values, np.nan), label=label)
     ax.set_yscale("log")
     ax.set_xlabel("time step t (the loss is computed after the last step)")
-    ax.set_ylabel("||dLoss / dh_t||")
+    ax.set_ylabel(f"||dLoss / d{quantity}||")
     ax.set_title(title)
     ax.grid(True, which="major", alpha=0.3)
     ax.legend(fontsize=8)
     return save_figure(fig, path)
 
 
-def gradflow_profiles(records: list[dict[str, Any]], when: str = "init") -> dict[str, list[float]]:
-    """``label -> ||dLoss/dh_t||`` of every ``seqbench gradflow`` record, at ``init`` or ``trained``.
+def gradflow_profiles(records: list[dict[str, Any]], when: str = "init", of: str = "state") -> dict[str, list[float]]:
+    """``label -> ||dLoss/dh_t||`` (``of="state"``, the classic cells) or ``||dLoss/dx_t||``
+    (``of="input"``, every recurrent model) of every ``seqbench gradflow`` record, at ``init`` or ``trained``.
 
     >>> record = {"model": "rnn_relu", "gradflow": {"recurrent_scale": 4.0, "init": {"step_norms": [9.0, 1.0]}}}
     >>> gradflow_profiles([record])
     {'rnn_relu (W_hh x 4)': [9.0, 1.0]}
     """
+    key = {"state": "step_norms", "input": "input_norms"}[of]
     out = {}
     for r in records:
         section = r.get("gradflow") or {}
-        if when in section:
+        if section.get(when, {}).get(key):
             scale = section.get("recurrent_scale", 1.0)
-            out[r["model"] + (f" (W_hh x {scale:g})" if scale != 1 else "")] = section[when]["step_norms"]
+            label = r.get("model_label") or r["model"]
+            out[label + (f" (W_hh x {scale:g})" if scale != 1 else "")] = section[when][key]
     return out
 
 
@@ -136,6 +140,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default="learning_curves.png", help="the PNG to write")
     parser.add_argument("--gradflow", action="store_true",
                         help="plot the gradient profiles of `seqbench gradflow` records instead")
+    parser.add_argument("--of", choices=("state", "input"), default="state",
+                        help="with --gradflow: ||dLoss/dh_t|| (classic cells) or ||dLoss/dx_t|| (every recurrent model)")
     args = parser.parse_args(argv)
     from tabulate import tabulate
 
@@ -147,11 +153,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"warning: skipped {path}: {reason}")
     if args.gradflow:
         for when in ("init", "trained"):
-            profiles = gradflow_profiles(records, when)
+            profiles = gradflow_profiles(records, when, args.of)
             if profiles:
                 out = Path(args.out)
                 path = out if when == "init" else out.with_name(f"{out.stem}_trained{out.suffix}")
-                print(f"wrote {plot_gradient_profiles(profiles, path, f'gradient norm per step ({when})')}")
+                quantity = "h_t" if args.of == "state" else "x_t"
+                print(f"wrote {plot_gradient_profiles(profiles, path, f'gradient norm per step ({when})', quantity)}")
         return 0
     print(tabulate(curve_table(records), headers="keys", floatfmt=".4f"))
     print(f"wrote {plot_learning_curves(records, args.out)}")

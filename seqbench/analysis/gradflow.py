@@ -1,4 +1,4 @@
-"""Gradient flow through time: how large is dLoss/dh_t at every step t?
+"""Gradient flow through time: how large is dLoss/dh_t, and dLoss/dx_t, at every step t?
 
 The lecture's warm-up asks why a sigmoid recurrence makes gradients vanish and a ReLU one
 makes them explode. Backpropagation through time multiplies one Jacobian
@@ -12,6 +12,13 @@ probe replaces the first recurrent core's forward, for one pass, by an unrolled 
 very same parameters (same names, same gate order, same length-aware final state) and keeps
 the gradient of every first-layer state ``h_t``. The pass runs on a float64 copy of the
 model, so a gradient of 1e-80 is measured instead of underflowing to zero.
+
+The modern families (:class:`~seqbench.models.modern_core.ModernCore`: minGRU, minLSTM, LRU,
+Mamba, sLSTM, mLSTM) keep their states inside parallel scans and residual blocks, so there is
+no single ``h_t`` to read. What every recurrent model has is its core's input ``x_t`` (B, T, I),
+and ``||dLoss/dx_t||`` answers the same question from the outside: how much the loss still
+depends on step t. The probe records it for every model (``input_norms``); for a classic cell,
+dLoss/dx_t = W_ih^T (phi'(a_t) * dLoss/dh_t), so both profiles shrink at about the same rate.
 
 >>> import torch
 >>> from seqbench import make_model, make_task
@@ -31,7 +38,7 @@ import contextlib
 import copy
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import torch
@@ -41,50 +48,76 @@ from torch import nn
 from seqbench.core.batch import Batch
 from seqbench.core.errors import NotApplicableError
 from seqbench.models.cores import RecurrentCore
+from seqbench.models.modern_core import ModernCore
 from seqbench.core.task import Task
 from seqbench.engine.trainer_options import TrainerConfig
 
-GRADFLOW_SCHEMA = 1  #: version of the ``gradflow`` section of the result record
+GRADFLOW_SCHEMA = 2  #: version of the ``gradflow`` section (2: ``input_norms``, modern families)
 
 _ACTIVATIONS = {"tanh": torch.tanh, "relu": torch.relu, "sigmoid": torch.sigmoid}
 
 
+def first_last_ratio(norms: list[float]) -> float:
+    """norms[0] / norms[-1]: << 1 vanishing going back in time, >> 1 exploding.
+
+    >>> first_last_ratio([1e-4, 1e-2, 1.0])
+    0.0001
+    """
+    return norms[0] / norms[-1] if norms[-1] > 0 else math.inf
+
+
+def per_step_factor(norms: list[float]) -> float:
+    """The geometric mean change of the norm per step back in time (1: flat).
+
+    >>> per_step_factor([1e-4, 1e-2, 1.0])
+    0.01
+    """
+    steps, ratio = len(norms) - 1, first_last_ratio(norms)
+    if steps < 1 or ratio in (0.0, math.inf):
+        return math.nan
+    return round(ratio ** (1 / steps), 12)
+
+
 @dataclass
 class GradientProfile:
-    """What one probe pass measured; norms are Frobenius norms over the whole batch."""
+    """What one probe pass measured; norms are Frobenius norms over the whole batch.
 
-    step_norms: list[float]  # ||dLoss/dh_t|| for t = 1..T (layer 0)
-    weight_hh_norm: float  # ||dLoss/dW_hh|| of weight_hh_l0
+    ``step_norms`` and ``weight_hh_norm`` exist for the classic cells only (None for a modern
+    family, whose states live inside its scans); ``input_norms`` for every recurrent model.
+    """
+
+    step_norms: list[float] | None  # ||dLoss/dh_t|| for t = 1..T (layer 0)
+    weight_hh_norm: float | None  # ||dLoss/dW_hh|| of weight_hh_l0
     loss: float
+    input_norms: list[float] = field(default_factory=list)  # ||dLoss/dx_t||, x the first core's input
 
     @property
     def first_last_ratio(self) -> float:
-        """||dLoss/dh_1|| / ||dLoss/dh_T||: << 1 vanishing, >> 1 exploding."""
-        last = self.step_norms[-1]
-        return self.step_norms[0] / last if last > 0 else math.inf
+        """||dLoss/dh_t|| at t = 1 over t = T (of dLoss/dx_t for a modern family)."""
+        return first_last_ratio(self.step_norms if self.step_norms is not None else self.input_norms)
 
     @property
     def per_step_factor(self) -> float:
-        """The geometric mean change of the norm per step back in time (1: flat).
+        """The geometric mean change of ||dLoss/dh_t|| per step back (of dLoss/dx_t for a modern family).
 
         >>> GradientProfile([1e-4, 1e-2, 1.0], 0.5, 0.7).per_step_factor
         0.01
         """
-        steps = len(self.step_norms) - 1
-        if steps < 1 or self.first_last_ratio in (0.0, math.inf):
-            return math.nan
-        return round(self.first_last_ratio ** (1 / steps), 12)
+        return per_step_factor(self.step_norms if self.step_norms is not None else self.input_norms)
 
     def summary(self) -> dict[str, Any]:
+        state = self.step_norms is not None
+        ratio = first_last_ratio(self.step_norms) if state else None
         return {
-            "steps": len(self.step_norms),
-            "first_step_norm": self.step_norms[0],
-            "last_step_norm": self.step_norms[-1],
-            "first_last_ratio": self.first_last_ratio,
-            "log10_first_last_ratio": math.log10(self.first_last_ratio)
-            if 0 < self.first_last_ratio < math.inf else None,
-            "per_step_factor": self.per_step_factor,
+            "steps": len(self.input_norms or self.step_norms or []),
+            "first_step_norm": self.step_norms[0] if state else None,
+            "last_step_norm": self.step_norms[-1] if state else None,
+            "first_last_ratio": ratio,
+            "log10_first_last_ratio": math.log10(ratio) if ratio is not None and 0 < ratio < math.inf else None,
+            "per_step_factor": per_step_factor(self.step_norms) if state else None,
             "weight_hh_grad_norm": self.weight_hh_norm,
+            "input_first_last_ratio": first_last_ratio(self.input_norms) if self.input_norms else None,
+            "input_per_step_factor": per_step_factor(self.input_norms) if self.input_norms else None,
             "loss": self.loss,
         }
 
@@ -94,8 +127,19 @@ def recurrent_cores(model: nn.Module) -> list[RecurrentCore]:
     return [m for m in model.modules() if isinstance(m, RecurrentCore)]
 
 
+def sequence_cores(model: nn.Module) -> list[RecurrentCore | ModernCore]:
+    """Every recurrent core of ``model``, classic or modern, in registration order."""
+    return [m for m in model.modules() if isinstance(m, (RecurrentCore, ModernCore))]
+
+
 def scale_recurrent(model: nn.Module, scale: float) -> None:
-    """Multiply every recurrent weight matrix (``weight_hh_l*``) of ``model`` by ``scale``."""
+    """Multiply every recurrent weight matrix (``weight_hh_l*``) of ``model`` by ``scale``.
+
+    Only the classic cells have one; NotApplicableError for a scale other than 1 on any other model.
+    """
+    if scale != 1 and not recurrent_cores(model):
+        raise NotApplicableError(f"gradflow.recurrent_scale={scale:g} scales W_hh, which only the classic recurrent "
+                                 f"cells have; {type(model).__name__} has none (use gradflow.recurrent_scale=1)")
     with torch.no_grad():
         for core in recurrent_cores(model):
             for name, parameter in core.rnn.named_parameters():
@@ -104,13 +148,14 @@ def scale_recurrent(model: nn.Module, scale: float) -> None:
 
 
 def probe(model: nn.Module, task: Task, batch: Batch) -> GradientProfile:
-    """Measure dLoss/dh_t at every step of the first recurrent core, on ``batch``.
+    """Measure dLoss/dx_t (every recurrent model) and dLoss/dh_t (classic cells) at every step
+    of the first recurrent core, on ``batch``.
 
     ``model`` is left untouched: the pass runs on a float64 copy in evaluation mode (no
     dropout; decoders decode greedily). Raises NotApplicableError for a model without a
     unidirectional recurrent core.
     """
-    cores = recurrent_cores(model)
+    cores = sequence_cores(model)
     if not cores:
         raise NotApplicableError(f"the gradient-flow probe needs a recurrent model; {type(model).__name__} has no "
                                  f"recurrent core (the time steps of mlp and transformer models do not form a chain)")
@@ -121,12 +166,36 @@ def probe(model: nn.Module, task: Task, batch: Batch) -> GradientProfile:
     core = [m for m in twin.modules()][index]
     batch = replace(batch, **{k: v.double() for k, v in vars(batch).items()
                               if isinstance(v, torch.Tensor) and v.is_floating_point()})
-    with unrolled(core) as states:
+    classic = isinstance(core, RecurrentCore)
+    with (unrolled(core) if classic else contextlib.nullcontext(None)) as states, core_inputs(core) as inputs:
         loss = task.loss(twin(batch), batch)
         loss.backward()
+    grads = inputs[0].grad  # (B, T, I)
+    input_norms = [float(grads[:, t].norm()) for t in range(grads.shape[1])] if grads is not None else []
+    if not classic:
+        return GradientProfile(None, None, float(loss.detach()), input_norms)
     norms = [float(h.grad.norm()) if h.grad is not None else 0.0 for h in states]
     w_hh = core.rnn.weight_hh_l0.grad
-    return GradientProfile(norms, float(w_hh.norm()) if w_hh is not None else 0.0, float(loss.detach()))
+    return GradientProfile(norms, float(w_hh.norm()) if w_hh is not None else 0.0, float(loss.detach()), input_norms)
+
+
+@contextlib.contextmanager
+def core_inputs(core: nn.Module) -> Iterator[list[torch.Tensor]]:
+    """Within the block, the input x (B, T, I) of ``core``'s first call becomes a leaf that keeps
+    its gradient; yields the list that receives it. What feeds x (the embedding) gets no gradient."""
+    inputs: list[torch.Tensor] = []
+
+    def as_leaf(module: nn.Module, args: tuple[Any, ...]) -> tuple[Any, ...] | None:
+        if inputs:
+            return None  # a later call (a decoder re-reading the core) keeps its own input
+        inputs.append(args[0].detach().requires_grad_(True))
+        return (inputs[0], *args[1:])
+
+    handle = core.register_forward_pre_hook(as_leaf)
+    try:
+        yield inputs
+    finally:
+        handle.remove()
 
 
 def with_length(knob_names: list[str], knobs: dict[str, Any], length: int | None) -> dict[str, Any]:
@@ -169,7 +238,8 @@ def run_gradflow(task: Task, model: nn.Module, seed: int = 0, batch_size: int = 
     out["gradflow"] = {
         "schema": GRADFLOW_SCHEMA, "layer": 0, "batch_size": batch.size, "recurrent_scale": recurrent_scale,
         "lengths": sorted({int(n) for n in batch.lengths.tolist()}) if batch.lengths is not None else None,
-        **{when: {**p.summary(), "step_norms": p.step_norms} for when, p in profiles.items()},
+        **{when: {**p.summary(), "step_norms": p.step_norms, "input_norms": p.input_norms}
+           for when, p in profiles.items()},
     }
     return out
 

@@ -416,11 +416,14 @@ def faster(board, claim):
 
 def gradient(board, claim):
     """``seqbench gradflow`` probes of ``model`` (W_hh scaled by ``scale``, default 1) ``when``
-    (``init`` or ``trained``): the per-step factor of ||dLoss/dh_t|| (below 1: the gradient
-    shrinks going back in time) is ``at_most`` / ``at_least`` a value, or ``flatter_than`` other
-    models at their default W_hh (|log10 factor| smaller, every probe against every probe). The
-    probes' task is whatever the board's probes used (``task`` is not read)."""
-    when, scale = claim.get("when", "init"), float(claim.get("scale", 1.0))
+    (``init`` or ``trained``): the per-step factor of ||dLoss/dh_t|| (``profile: state``, the default;
+    the classic cells) or of ||dLoss/dx_t|| (``profile: input``, x_t the recurrent core's input; every
+    recurrent model) (below 1: the gradient shrinks going back in time) is ``at_most`` /
+    ``at_least`` a value, or ``flatter_than`` other models at their default W_hh (|log10 factor|
+    smaller, every probe against every probe). The probes' task is whatever the board's probes
+    used (``task`` is not read)."""
+    when, scale, profile = claim.get("when", "init"), float(claim.get("scale", 1.0)), claim.get("profile", "state")
+    key = "per_step_factor" if profile == "state" else "input_per_step_factor"
 
     def factors(model: str, scale: float) -> list[float]:
         probes = [r for r in board.gradflow if (r.model_label or r.model) == model
@@ -429,7 +432,12 @@ def gradient(board, claim):
             known = sorted({f"{r.model_label or r.model} x {(r.gradflow or {}).get('recurrent_scale', 1.0):g}"
                             for r in board.gradflow})
             raise problem(claim, f"model '{model}' (scale {scale:g}): no gradflow probe on this board", model, known)
-        return [float(r.gradflow[when]["per_step_factor"]) for r in probes if when in (r.gradflow or {})]
+        sections = [r.gradflow[when] for r in probes if when in (r.gradflow or {})]
+        missing = [s for s in sections if s.get(key) is None]
+        if missing:
+            raise problem(claim, f"model '{model}': {len(missing)} of its probes have no {key} (profile: {profile}; "
+                                 f"a modern family has no dLoss/dh_t, a probe of gradflow schema 1 no dLoss/dx_t)")
+        return [float(s[key]) for s in sections]
 
     def steepness(value: float) -> float:
         return abs(math.log10(value)) if value > 0 else math.inf  # a zero gradient: vanished entirely
@@ -449,7 +457,8 @@ def gradient(board, claim):
         ok &= good
         lines.append(("" if good else "✗ ") + f"{model} x {scale:g} ({when}): " + ", ".join(f"{v:.3g}" for v in mine)
                      + f" {what}")
-    return ok, ["per-step factor of ||dLoss/dh_t|| going back in time", *lines]
+    quantity = "||dLoss/dh_t||" if profile == "state" else "||dLoss/dx_t||"
+    return ok, [f"per-step factor of {quantity} going back in time", *lines]
 
 
 #: kind -> (function, its own keys, the keys it requires)
@@ -471,7 +480,7 @@ KINDS: dict[str, tuple[Callable, set[str], set[str]]] = {
     "bounded": (bounded, {"field", "low", "high", "status"}, {"field", "low", "high"}),
     "share": (share, {"field", "value", "at_least", "status"}, {"field", "value", "at_least"}),
     "selection": (selection, {"rates", "chosen"}, {"rates"}),
-    "gradient": (gradient, {"when", "scale", "at_most", "at_least", "flatter_than"}, {"model"}),
+    "gradient": (gradient, {"when", "scale", "profile", "at_most", "at_least", "flatter_than"}, {"model"}),
 }
 
 
@@ -515,7 +524,7 @@ def _or_per_name(test: Callable[[Any], bool]) -> Callable[[Any], bool]:
 #: each key -> (what it must be, the test); ``value`` and ``baseline`` depend on the kind (:func:`_field_type`)
 FIELDS: dict[str, tuple[str, Callable[[Any], bool]]] = {
     **{key: ("a one-line string of 1 to 200 characters", _is_name) for key in (
-        "kind", "score", "of", "from", "runs", "baseline_metric", "field", "status", "knob", "form", "per", "when")},
+        "kind", "score", "of", "from", "runs", "baseline_metric", "field", "status", "knob", "form", "per", "when", "profile")},
     **{key: ("a name or a non-empty list of names", _is_names) for key in (
         "task", "model", "than", "flatter_than", "order", "first", "last")},
     **{key: ("a number", _is_number) for key in ("margin", "at_least", "at_most", "scale", "low", "high")},
@@ -560,6 +569,7 @@ def _check_choices(claim: dict) -> None:
     for key, choices, default, what in (
             ("of", OF, "interval", "a statistic"), ("per", ("all", "cell"), "all", "a grouping"),
             ("when", ("init", "trained"), "init", "a probe"),
+            ("profile", ("state", "input"), "state", "a gradient profile (state: dLoss/dh_t, input: dLoss/dx_t)"),
             ("form", ("increasing", "affine", "sublinear", "constant"), "increasing", "a form")):
         if claim.get(key, default) not in choices:
             raise problem(claim, f"{key} '{claim[key]}': not {what}", claim[key], list(choices))

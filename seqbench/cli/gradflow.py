@@ -25,7 +25,8 @@ if TYPE_CHECKING:
 USAGE = """usage: seqbench gradflow [KEY=VALUE ...]
 
 Measures ||dLoss/dh_t|| for every time step t of a recurrent model (first layer), at
-initialisation and after training, and ||dLoss/dW_hh||. Hydra overrides as in `seqbench run`:
+initialisation and after training, and ||dLoss/dW_hh||; for every recurrent model, the modern
+families included, also ||dLoss/dx_t|| (x_t the recurrent core's input at step t). Hydra overrides as in `seqbench run`:
   task=parity model=rnn_sigmoid seed=0 trainer.steps=300
   gradflow.length=100            sequence length of the probe (null: the task's own lengths)
   gradflow.batch_size=64         examples in the probe batch
@@ -67,7 +68,9 @@ def main(argv: list[str]) -> int:
     from seqbench.core.record import write_result
 
     section = record.gradflow
-    profiles = {f"{when} (first/last {section[when]['first_last_ratio']:.2e})": section[when]["step_norms"]
+    state = section["init"]["step_norms"] is not None  # a modern family: the profile of its input x_t
+    prefix, norms = ("", "step_norms") if state else ("input_", "input_norms")
+    profiles = {f"{when} (first/last {section[when][prefix + 'first_last_ratio']:.2e})": section[when][norms]
                 for when in ("init", "trained") if when in section}
     title = f"{record.model} on {record.task}: W_hh x {section['recurrent_scale']:g}, seed {record.seed}"
     section["plot"] = plot_gradient_profiles(profiles, out_dir / "gradflow.png", title).name
@@ -119,10 +122,11 @@ def default_out_dir(task: str, model: str) -> Path:
 
 
 def table(section: dict[str, Any], rows: int = 10) -> str:
-    """Norms at about ``rows`` evenly spaced steps (first and last included), then the summary.
+    """Norms at about ``rows`` evenly spaced steps (first and last included), then the summary:
+    ||dLoss/dh_t|| for a classic cell, ||dLoss/dx_t|| (the core's input) for a modern family.
 
     >>> init = {"step_norms": [1e-4, 1e-2, 1.0], "first_last_ratio": 1e-4, "per_step_factor": 0.01,
-    ...         "weight_hh_grad_norm": 0.5}
+    ...         "weight_hh_grad_norm": 0.5, "input_per_step_factor": 0.02}
     >>> print(table({"init": init}, rows=2))
     ||dLoss/dh_t||      at init
     ----------------  ---------
@@ -131,17 +135,33 @@ def table(section: dict[str, Any], rows: int = 10) -> str:
     first/last        1.000e-04
     per step          1.000e-02
     |dL/dW_hh|        5.000e-01
+    per step (x_t)    2.000e-02
+    >>> modern = {"step_norms": None, "input_norms": [1e-2, 1.0], "input_first_last_ratio": 1e-2,
+    ...           "input_per_step_factor": 0.01}
+    >>> print(table({"init": modern}))
+    ||dLoss/dx_t||      at init
+    ----------------  ---------
+    t=1               1.000e-02
+    t=2               1.000e+00
+    first/last        1.000e-02
+    per step          1.000e-02
     """
     from tabulate import tabulate
 
     phases = [w for w in ("init", "trained") if w in section]
-    steps = len(section["init"]["step_norms"])
+    state = section["init"].get("step_norms") is not None
+    norms, prefix = ("step_norms", "") if state else ("input_norms", "input_")
+    steps = len(section["init"][norms])
     shown = sorted({round(i * (steps - 1) / max(rows - 1, 1)) for i in range(rows)})
-    body = [[f"t={t + 1}", *[section[w]["step_norms"][t] for w in phases]] for t in shown]
-    body += [["first/last", *[section[w]["first_last_ratio"] for w in phases]],
-             ["per step", *[section[w]["per_step_factor"] for w in phases]],
-             ["|dL/dW_hh|", *[section[w]["weight_hh_grad_norm"] for w in phases]]]
-    headers = ["||dLoss/dh_t||", *[f"at {w}" if w == "init" else "after training" for w in phases]]
+    body = [[f"t={t + 1}", *[section[w][norms][t] for w in phases]] for t in shown]
+    body += [["first/last", *[section[w][f"{prefix}first_last_ratio"] for w in phases]],
+             ["per step", *[section[w][f"{prefix}per_step_factor"] for w in phases]]]
+    if state:
+        body.append(["|dL/dW_hh|", *[section[w]["weight_hh_grad_norm"] for w in phases]])
+        if section["init"].get("input_per_step_factor") is not None:
+            body.append(["per step (x_t)", *[section[w]["input_per_step_factor"] for w in phases]])
+    headers = ["||dLoss/dh_t||" if state else "||dLoss/dx_t||",
+               *[f"at {w}" if w == "init" else "after training" for w in phases]]
     return tabulate(body, headers=headers, floatfmt=".3e")
 
 

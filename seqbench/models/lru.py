@@ -41,7 +41,7 @@ import math
 import torch
 from torch import nn
 
-from seqbench.models.scans import SCANS, chunked_scan, resolve_scan, sequential_scan
+from seqbench.models.scans import SCANS, at_least_float32, chunked_scan, resolve_scan, sequential_scan
 
 
 class LRU(nn.Module):
@@ -81,8 +81,8 @@ class LRU(nn.Module):
     def forward(self, u: torch.Tensor, valid: torch.Tensor | None = None,
                 state: tuple[torch.Tensor, ...] | None = None) -> tuple[torch.Tensor, tuple[torch.Tensor]]:
         """u (B, T, H) -> outputs (B, T, H), state ``(x,)`` complex (B, N) after the last valid step."""
-        with torch.autocast(u.device.type, enabled=False):  # complex arithmetic in float32, never half
-            u32 = u.float()
+        with torch.autocast(u.device.type, enabled=False):  # complex arithmetic in float32 (float64 kept), never half
+            u32 = at_least_float32(u)
             gamma = torch.exp(self.gamma_log)[:, None]  # (N, 1)
             bu = torch.complex(u32 @ (self.B_re * gamma).t(), u32 @ (self.B_im * gamma).t())  # (B, T, N)
             a = self.eigenvalues().expand_as(bu)

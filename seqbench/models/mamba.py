@@ -47,7 +47,7 @@ from torch import nn
 from torch.nn.functional import silu, softplus
 
 from seqbench.models.causal_conv import CausalConv1d
-from seqbench.models.scans import SCANS, chunked_scan, resolve_scan
+from seqbench.models.scans import SCANS, at_least_float32, chunked_scan, resolve_scan
 from seqbench.models.selective_scan import selective_scan
 
 #: the longest stretch of time whose (B, T, E, N) states are formed at once
@@ -85,7 +85,7 @@ class Mamba(nn.Module):
 
     def transition(self, dt: torch.Tensor) -> torch.Tensor:
         """a = eigenvalue_min + (1 - eigenvalue_min) exp(dt A): (..., E) -> (..., E, N)."""
-        a = torch.exp(dt[..., None] * -torch.exp(self.A_log.float()))
+        a = torch.exp(dt[..., None] * -torch.exp(at_least_float32(self.A_log)))
         return a if self.eigenvalue_min == 0.0 else self.eigenvalue_min + (1.0 - self.eigenvalue_min) * a
 
     def forward(self, u: torch.Tensor, valid: torch.Tensor | None = None,
@@ -110,14 +110,14 @@ class Mamba(nn.Module):
         ys = []
         for start in range(0, dt.shape[1], BLOCK):
             part = slice(start, start + BLOCK)
-            a = self.transition(dt[:, part].float())  # (B, t, E, N)
-            b = (dt[:, part] * x[:, part]).float()[..., None] * B[:, part, None, :].float()
+            a = self.transition(at_least_float32(dt[:, part]))  # (B, t, E, N)
+            b = at_least_float32(dt[:, part] * x[:, part])[..., None] * at_least_float32(B[:, part, None, :])
             if valid is not None:  # padding: a = 1, b = 0
                 keep = valid[:, part, None, None]
                 a = torch.where(keep, a, torch.ones_like(a))
                 b = torch.where(keep, b, torch.zeros_like(b))
             states = chunked_scan(a, b, h)  # (B, t, E, N)
-            ys.append(torch.einsum("bten,btn->bte", states, C[:, part].float()))
+            ys.append(torch.einsum("bten,btn->bte", states, at_least_float32(C[:, part])))
             h = states[:, -1]
         return torch.cat(ys, dim=1), h
 
@@ -127,6 +127,6 @@ class Mamba(nn.Module):
         backward pass written out (:func:`~seqbench.models.selective_scan.selective_scan`). dt, x
         (B, T, E); B, C (B, T, N) -> y (B, T, E), the last state (B, E, N)."""
         with torch.autocast(dt.device.type, enabled=False):  # the scan in float32, never half (as the LRU)
-            A = -torch.exp(self.A_log.float())  # (E, N)
-            return selective_scan(dt.float(), (dt * x).float(), B.float(), C.float(), A, self.eigenvalue_min,
-                                  valid, None if h is None else h.float())
+            A = -torch.exp(at_least_float32(self.A_log))  # (E, N)
+            return selective_scan(at_least_float32(dt), at_least_float32(dt * x), at_least_float32(B), at_least_float32(C), A, self.eigenvalue_min,
+                                  valid, None if h is None else at_least_float32(h))

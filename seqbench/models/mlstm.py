@@ -79,7 +79,7 @@ from torch import nn
 from torch.nn.functional import logsigmoid, silu
 
 from seqbench.models.causal_conv import CausalConv1d
-from seqbench.models.scans import SCANS, resolve_scan
+from seqbench.models.scans import SCANS, at_least_float32, resolve_scan
 
 State = tuple[torch.Tensor, torch.Tensor, torch.Tensor]  #: the cell's (C, n, m); the mixer adds its window
 
@@ -211,10 +211,10 @@ class MLSTM(nn.Module):
             window = self.conv.extend(x, window)  # (B, H, k - 1 + T)
             qk_in = silu(self.conv.convolve(window)).transpose(1, 2)  # (B, T, H)
         q_k, v_o = self.qk(qk_in), self.vo(x)  # (B, T, 2H) each
-        i_raw, f_raw = self.gates(torch.cat([q_k, v_o[..., :self.size]], dim=-1)).float().view(
+        i_raw, f_raw = at_least_float32(self.gates(torch.cat([q_k, v_o[..., :self.size]], dim=-1))).view(
             batch, steps, 2, heads).permute(2, 0, 3, 1).unbind(0)  # (B, K, T) each
-        q, k = q_k.float().view(batch, steps, 2, heads, d).permute(2, 0, 3, 1, 4).unbind(0)  # (B, K, T, d) each
-        v, o = v_o.float().view(batch, steps, 2, heads, d).permute(2, 0, 3, 1, 4).unbind(0)  # (B, K, T, d) each
+        q, k = at_least_float32(q_k).view(batch, steps, 2, heads, d).permute(2, 0, 3, 1, 4).unbind(0)  # (B, K, T, d) each
+        v, o = at_least_float32(v_o).view(batch, steps, 2, heads, d).permute(2, 0, 3, 1, 4).unbind(0)  # (B, K, T, d) each
         k = k / math.sqrt(d)
         log_f = logsigmoid(f_raw)
         if valid is not None:  # padding: f = 1 and i = 0 (log f = 0, i~ = -inf): the state stays as it was
@@ -224,7 +224,7 @@ class MLSTM(nn.Module):
         if cell_state is None:
             cell_state = (q.new_zeros(batch, heads, d, d), q.new_zeros(batch, heads, d), q.new_zeros(batch, heads))
         else:
-            cell_state = tuple(s.float() for s in cell_state)
+            cell_state = tuple(at_least_float32(s) for s in cell_state)
         run = mlstm_parallel if resolve_scan(self.scan, x, on_cpu="parallel") == "parallel" else mlstm_sequential
         with torch.autocast(x.device.type, enabled=False):  # the cell in float32, never half (as the LRU)
             h, cell_state = run(q, k, v, i_raw, log_f, cell_state)  # (B, K, T, d)

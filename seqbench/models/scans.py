@@ -39,7 +39,7 @@ import math
 
 import torch
 
-__all__ = ["SCANS", "chunked_scan", "log_scan", "resolve_scan", "sequential_scan"]
+__all__ = ["SCANS", "at_least_float32", "chunked_scan", "log_scan", "resolve_scan", "sequential_scan"]
 
 #: the ``scan`` option of the linear families: ``auto`` is the device's faster path (:func:`resolve_scan`)
 SCANS = ("auto", "parallel", "sequential")
@@ -47,6 +47,16 @@ SCANS = ("auto", "parallel", "sequential")
 #: log_scan's default chunk: with |log a| <= 1 per step the identity loses at most ~32 ulps
 LOG_CHUNK = 32
 
+
+
+def at_least_float32(x: torch.Tensor) -> torch.Tensor:
+    """``x`` in float32 if it is in a half type (autocast), else unchanged: float64 stays float64
+    (the gradient-flow probe runs a float64 copy of the model).
+
+    >>> at_least_float32(torch.ones(1, dtype=torch.bfloat16)).dtype, at_least_float32(torch.ones(1, dtype=torch.float64)).dtype
+    (torch.float32, torch.float64)
+    """
+    return x.to(torch.promote_types(x.dtype, torch.float32))
 
 def _full(x: torch.Tensor) -> torch.Tensor:
     return x.float() if x.dtype in (torch.float16, torch.bfloat16) else x

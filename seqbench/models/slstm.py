@@ -42,6 +42,8 @@ import torch
 from torch import nn
 from torch.nn.functional import logsigmoid
 
+from seqbench.models.scans import at_least_float32
+
 
 class SLSTM(nn.Module):
     """The sLSTM cell of width ``size`` with ``num_heads`` heads, then a per-head group norm."""
@@ -81,11 +83,11 @@ class SLSTM(nn.Module):
                 state: tuple[torch.Tensor, ...] | None = None) -> tuple[torch.Tensor, tuple[torch.Tensor, ...]]:
         """x (B, T, H) -> per-head normalised hidden states (B, T, H), state (h, c, n, m) each (B, H)."""
         batch, steps, _ = x.shape
-        wx = self.W(x).float().view(batch, steps, 4, self.size)  # (B, T, 4, H), all steps at once
+        wx = at_least_float32(self.W(x)).view(batch, steps, 4, self.size)  # (B, T, 4, H), all steps at once
         if state is None:
             state = tuple(wx.new_zeros(batch, self.size) for _ in range(4))
         else:
-            state = tuple(s.float() for s in state)
+            state = tuple(at_least_float32(s) for s in state)
         hs = []
         keeps = valid.unbind(1) if valid is not None else [None] * steps
         for wx_t, keep in zip(wx.unbind(1), keeps):  # unbind: indexing's backward would be O(T^2)
