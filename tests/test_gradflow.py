@@ -168,6 +168,14 @@ def test_gradflow_command_writes_table_plot_and_record(tmp_path):
     assert (tmp_path / section["plot"]).read_bytes()[:4] == b"\x89PNG"
 
 
+def test_a_probe_of_a_preset_is_labelled_with_the_preset(tmp_path):
+    """stacked_lstm is an lstm with two layers: its probe must not be read as the lstm's."""
+    run_cli("gradflow", "model=stacked_lstm", "model.hidden_size=4", "gradflow.length=6", "gradflow.batch_size=4",
+            "gradflow.train=false", f"gradflow.out_dir={tmp_path}")
+    record = read_result(tmp_path / "result.json")
+    assert (record["model"], record["model_label"], record["model_params"]["num_layers"]) == ("lstm", "stacked_lstm", 2)
+
+
 @pytest.mark.slow
 def test_probes_differing_only_in_their_own_options_are_distinct_runs(tmp_path):
     """W_hh x 1 and x 4 of the same model and seed are two probes: the reader keeps both."""

@@ -49,7 +49,8 @@ def compose_config(argv: list[str]) -> DictConfig:
     check_overrides(argv)
     try:
         with initialize_config_module(config_module="seqbench.conf", version_base="1.3"):
-            return compose(config_name="gradflow", overrides=argv)
+            # the Hydra node carries the model's preset name (stacked_lstm, mamba_signed), the record's label
+            return compose(config_name="gradflow", overrides=argv, return_hydra_config=True)
     except (HydraException, OmegaConfBaseException) as exc:
         raise ConfigError(str(exc).splitlines()[0]) from None
 
@@ -100,7 +101,8 @@ def gradflow_record(cfg: DictConfig) -> RunRecord:
     task_cfg = {"name": task_cfg["name"], **with_length(knobs, {k: v for k, v in task_cfg.items() if k != "name"},
                                                         options["length"])}
     trainer = OmegaConf.to_container(cfg.trainer, resolve=True)
-    plan = validate_experiment(task_cfg, model_cfg, trainer, cfg.seed, cfg.device)
+    label = cfg.hydra.runtime.choices.get("model") if "hydra" in cfg else None
+    plan = validate_experiment(task_cfg, model_cfg, trainer, cfg.seed, cfg.device, label=label)
     outcome = Outcome()
     model = build_model(plan)  # the initial weights depend on the seed
     out = run_gradflow(plan.task, model, seed=plan.seed, batch_size=options["batch_size"],
