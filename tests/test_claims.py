@@ -304,6 +304,28 @@ def test_gradient_claims_of_the_input_read_every_recurrent_family():
         judge(runs, {"id": "e", "kind": "gradient", "model": "lru", "profile": "inputs", "at_least": 0.9})
 
 
+def test_a_claim_about_no_run_fails():
+    """Zero matching runs is not evidence: a count of 0 is tested as 0, and a check over no cell fails."""
+    probes = [probe("lstm", s, 0.66) for s in range(3)]  # a folder of probes only: no training run
+    assert judge(probes, {"id": "a", "kind": "count", "runs": "all", "equals": 70},
+                 {"id": "b", "kind": "count", "runs": "all", "equals": 0},
+                 {"id": "c", "kind": "count", "per": "cell", "equals": 5},
+                 {"id": "d", "kind": "identical", "field": "git_commit"}) == [False, True, False, False]
+
+
+def test_runs_probes_reads_the_gradflow_probes():
+    probes = [probe("lstm", s, 0.66) for s in range(3)] + [probe("gru", 0, 0.68)]
+    for r in probes:
+        r.git_commit = "abc"
+    assert judge([*PARITY, *probes], {"id": "a", "kind": "count", "runs": "probes", "equals": 4},
+                 {"id": "b", "kind": "count", "runs": "probes", "model": "lstm", "equals": 3},
+                 {"id": "c", "kind": "equals", "runs": "probes", "task": "parity", "model": "*", "field": "git_commit",
+                  "value": "abc"},
+                 {"id": "d", "kind": "count", "equals": 9}) == [True, True, True, True]
+    with pytest.raises(SeqbenchError, match="runs 'probes': only for kinds that read every run"):
+        judge(probes, {"id": "e", "kind": "better", "runs": "probes", "task": "parity", "model": "lstm", "than": "gru"})
+
+
 def test_from_limits_claims_to_a_folder_of_the_board(tmp_path):
     folder = board_dir(tmp_path, PARITY, [])
     for r in [record("parity", "lstm", s, 0.5) for s in range(3)]:  # a second grid: lstm at chance

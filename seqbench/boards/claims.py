@@ -16,7 +16,8 @@ examples), ``near_baseline``, ``reaches_floor``, ``equals`` (a quoted number or 
 ``gradient`` (``seqbench gradflow`` probes). ``from: FOLDER`` limits a claim to the records below ``DIR/FOLDER`` (a board
 may hold several grids); ``from`` beside ``claims`` at the top of the file is every claim's default.
 Claims see each cell's runs at its learning rate selected on val (:mod:`seqbench.boards.selection`), as the
-tables do; ``runs: all`` reads every rate tried (``count``, ``share`` over the whole grid). A file::
+tables do; ``runs: all`` reads every rate tried (``count``, ``share`` over the whole grid), ``runs: probes``
+the ``seqbench gradflow`` probes (their count, commit or sizes). A file::
 
     claims:
       - id: bilstm-best-pos_tagging
@@ -84,12 +85,15 @@ def _cells(board: Board, claim: dict, scored: bool = True) -> list[tuple[str, st
 def _judge(board: Board, claim: dict, criterion: str, cell: Callable[[str, str], tuple[bool, str]],
            per_task: bool = False):
     """Apply ``cell(task, model) -> (ok, numbers)`` to every selected cell (``per_task``: once per
-    task); the claim passes when all do. Lines of failing cells start with ``✗``."""
+    task); the claim passes when all do, and there is at least one. Lines of failing cells start with ``✗``."""
     lines, passed = [criterion], True
-    for task, model in [(t, "*") for t in board.tasks(claim)] if per_task else _cells(board, claim):
+    cells = [(t, "*") for t in board.tasks(claim)] if per_task else _cells(board, claim)
+    for task, model in cells:
         ok, text = cell(task, model)
         passed &= bool(ok)
         lines.append(("" if ok else "✗ ") + text)
+    if not cells:  # a claim about nothing proves nothing
+        return False, [*lines, "✗ no run of the board matches the claim (its task, model, from and runs)"]
     return passed, lines
 
 
@@ -287,12 +291,12 @@ def count(board, claim):
     per, status = claim.get("per", "all"), claim.get("status")
     want = claim.get("equals", claim.get("at_least"))
     test = (lambda n: n == want) if "equals" in claim else (lambda n: n >= want)
-    groups: dict[str, int] = {}
+    groups: dict[str, int] = {} if per == "cell" else {"all": 0}  # no run at all counts 0 (a cell-wise count needs a cell)
     for task, model in _cells(board, claim, scored=False):
         key = f"{task} {model}" if per == "cell" else "all"
         groups[key] = groups.get(key, 0) + sum(status in (None, r.status) and _field_matches(claim, r)
                                                for r in board.runs(claim, task, model, ok=False))
-    bad = {k: n for k, n in groups.items() if not test(n)}
+    bad = {k: n for k, n in groups.items() if not test(n)} or ({} if groups else {"no cell": 0})
     shown = [f"✗ {k}: {n}" for k, n in bad.items()] or (
         [f"{len(groups)} cells: " + ", ".join(sorted({str(n) for n in groups.values()}))] if per == "cell"
         else [f"{sum(groups.values())} runs"])
@@ -608,12 +612,13 @@ def check_claim(claim: Any, position: int) -> None:
             raise problem(claim, f"chosen {_short(claim['chosen'])}: must map each rate to the number of cells it won") from None
         if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in counts.values()):
             raise problem(claim, f"chosen {_short(claim['chosen'])}: each count must be a whole number >= 0")
-    if claim.get("runs", "selected") not in ("selected", "all"):
-        raise problem(claim, f"runs '{claim['runs']}': say selected (the runs the tables compare) or all "
-                             f"(every learning rate tried)", claim["runs"], ["selected", "all"])
-    if claim.get("runs") == "all" and kind not in ("count", "share", "bounded", "identical", "equals"):
-        raise problem(claim, f"runs 'all': only for kinds that read every run (count, share, bounded, identical, "
-                             f"equals); {kind} compares cells at their selected rate")
+    if claim.get("runs", "selected") not in ("selected", "all", "probes"):
+        raise problem(claim, f"runs '{claim['runs']}': say selected (the runs the tables compare), all "
+                             f"(every learning rate tried) or probes (seqbench gradflow's)", claim["runs"],
+                      ["all", "probes", "selected"])
+    if claim.get("runs") in ("all", "probes") and kind not in ("count", "share", "bounded", "identical", "equals"):
+        raise problem(claim, f"runs '{claim['runs']}': only for kinds that read every run (count, share, bounded, "
+                             f"identical, equals); {kind} compares cells at their selected rate")
 
 
 def evaluate(board: Board, claims: list) -> list[Outcome]:

@@ -131,8 +131,13 @@ class Board:
             self._within[str(where)] = Board(chosen, self.root)
         return self._within[str(where)]
 
+    def pool(self, claim: dict) -> list[RunRecord]:
+        """The records the claim reads: ``runs: selected`` (default) the runs the tables compare,
+        ``all`` every training run at every rate tried, ``probes`` the ``seqbench gradflow`` probes."""
+        return {"all": self.all_records, "probes": self.gradflow}.get(claim.get("runs"), self.records)
+
     def tasks(self, claim: dict) -> list[str]:
-        known = sorted({r.task for r in self.records})
+        known = sorted({r.task for r in self.pool(claim)})
         names = as_list(claim.get("task", "*"))
         names = known if names == ["*"] else names
         for name in names:
@@ -141,10 +146,10 @@ class Board:
         return names
 
     def models(self, claim: dict, task: str, key: str = "model", scored: bool = True) -> list[str]:
-        known = sorted({r.model_label for r in self.records if r.task == task})
+        known = sorted({r.model_label for r in self.pool(claim) if r.task == task})
         names = as_list(claim.get(key, "*"))
         if names == ["*"]:  # every model of the task; for scores, every model the task applies to
-            names = sorted({r.model_label for r in self.records if r.task == task
+            names = sorted({r.model_label for r in self.pool(claim) if r.task == task
                             and (not scored or r.status != "not_applicable")})
         for name in names:
             if name not in known:
@@ -156,8 +161,7 @@ class Board:
         """The claim's runs of ``task`` (and ``model``), narrowed by its ``where``; ``one_setup``:
         refuse runs that span several task setups (they are not seeds of one cell)."""
         where = claim.get("where") or {}
-        pool = self.all_records if claim.get("runs") == "all" else self.records  # runs: all, every rate tried
-        chosen = [r for r in pool if r.task == task and (model is None or r.model_label == model)]
+        chosen = [r for r in self.pool(claim) if r.task == task and (model is None or r.model_label == model)]
         for key, value in where.items():
             knobs = sorted({k for r in chosen for k in r.task_params})
             if key not in knobs:
