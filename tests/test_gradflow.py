@@ -1,6 +1,7 @@
 """The gradient-flow probe: correct per-step gradients, and the lecture's orderings on a fixed seed."""
 
 import json
+import math
 
 import pytest
 import torch
@@ -120,7 +121,8 @@ def test_modern_families_are_probed_through_their_input(name, options):
     profile = probe(model, task, batch)
     assert profile.step_norms is None and profile.weight_hh_norm is None
     assert len(profile.input_norms) == LENGTH and all(n > 0 for n in profile.input_norms)
-    assert 0 < profile.per_step_factor < 1  # the loss depends less on early steps than on the last
+    assert 0 < profile.input_per_step_factor < 1  # the loss depends less on early steps than on the last
+    assert math.isnan(profile.per_step_factor) and profile.summary()["per_step_factor"] is None
     assert all(torch.equal(before[k], v) and v.dtype == before[k].dtype for k, v in model.state_dict().items())
     with pytest.raises(NotApplicableError, match="only the classic recurrent cells"):
         scale_recurrent(model, 4.0)
@@ -138,6 +140,24 @@ def test_the_input_profile_of_a_classic_cell_shrinks_as_its_state_profile(name):
     summary = probe(make_model(name, task.spec, hidden_size=HIDDEN), task, batch).summary()
     ratio = summary["input_per_step_factor"] / summary["per_step_factor"]
     assert 1.0 < ratio < 1.08 if name == "lstm" else ratio == pytest.approx(1.0, abs=0.01)
+
+
+@pytest.mark.parametrize("task_name,kind", [("copy", "seq2seq"), ("number_words", "one_to_many")])
+@pytest.mark.parametrize("name", ["gru", "mingru"])
+def test_the_input_profile_spans_every_step_of_an_encoder_or_a_decoder(task_name, kind, name):
+    """An encoder reads its sequence in one call; a decoder in evaluation mode one step per call:
+    both profiles cover the same steps (the state's where it is measured)."""
+    task = make_task(task_name)
+    assert task.kind == kind
+    batch = task.sample(task.rng(0, "test"), 4, "test")
+    torch.manual_seed(0)
+    profile = probe(make_model(name, task.spec, hidden_size=8), task, batch)
+    summary = profile.summary()
+    steps = int(batch.lengths.max()) if kind == "seq2seq" else len(profile.input_norms)
+    assert len(profile.input_norms) == steps == summary["steps"] and steps > 1
+    if profile.step_norms is not None:
+        assert len(profile.step_norms) == steps
+    assert math.isfinite(summary["input_per_step_factor"])
 
 
 def test_linear_recurrences_start_with_long_memory_where_a_tanh_rnn_forgets():
@@ -174,6 +194,19 @@ def test_a_probe_of_a_preset_is_labelled_with_the_preset(tmp_path):
             "gradflow.train=false", f"gradflow.out_dir={tmp_path}")
     record = read_result(tmp_path / "result.json")
     assert (record["model"], record["model_label"], record["model_params"]["num_layers"]) == ("lstm", "stacked_lstm", 2)
+
+
+def test_gradflow_command_probes_a_modern_family_through_its_input(tmp_path):
+    out = run_cli("gradflow", "model=mamba_signed", "model.hidden_size=8", "gradflow.length=10", "gradflow.batch_size=4",
+                  "gradflow.train=false", f"gradflow.out_dir={tmp_path}").stdout
+    assert "||dLoss/dx_t||" in out and "|dL/dW_hh|" not in out and "gradflow mamba_signed on parity" in out
+    section = json.loads((tmp_path / "result.json").read_text())["gradflow"]["init"]
+    assert section["step_norms"] is None and len(section["input_norms"]) == 10 and section["steps"] == 10
+    from seqbench.analysis.curves import gradflow_profiles
+
+    record = json.loads((tmp_path / "result.json").read_text())
+    assert gradflow_profiles([record]) == {}  # no dLoss/dh_t to draw
+    assert gradflow_profiles([record], of="input") == {"mamba_signed": section["input_norms"]}
 
 
 @pytest.mark.slow

@@ -58,11 +58,13 @@ _ACTIVATIONS = {"tanh": torch.tanh, "relu": torch.relu, "sigmoid": torch.sigmoid
 
 
 def first_last_ratio(norms: list[float]) -> float:
-    """norms[0] / norms[-1]: << 1 vanishing going back in time, >> 1 exploding.
+    """norms[0] / norms[-1]: << 1 vanishing going back in time, >> 1 exploding (nan without norms).
 
     >>> first_last_ratio([1e-4, 1e-2, 1.0])
     0.0001
     """
+    if not norms:
+        return math.nan
     return norms[0] / norms[-1] if norms[-1] > 0 else math.inf
 
 
@@ -93,33 +95,60 @@ class GradientProfile:
 
     @property
     def first_last_ratio(self) -> float:
-        """||dLoss/dh_t|| at t = 1 over t = T (of dLoss/dx_t for a modern family)."""
-        return first_last_ratio(self.step_norms if self.step_norms is not None else self.input_norms)
+        """||dLoss/dh_1|| / ||dLoss/dh_T|| (nan for a modern family: see :attr:`input_first_last_ratio`)."""
+        return first_last_ratio(self.step_norms or [])
 
     @property
     def per_step_factor(self) -> float:
-        """The geometric mean change of ||dLoss/dh_t|| per step back (of dLoss/dx_t for a modern family).
+        """The geometric mean change of ||dLoss/dh_t|| per step back (nan for a modern family).
 
         >>> GradientProfile([1e-4, 1e-2, 1.0], 0.5, 0.7).per_step_factor
         0.01
         """
-        return per_step_factor(self.step_norms if self.step_norms is not None else self.input_norms)
+        return per_step_factor(self.step_norms or [])
+
+    @property
+    def input_first_last_ratio(self) -> float:
+        """||dLoss/dx_1|| / ||dLoss/dx_T||."""
+        return first_last_ratio(self.input_norms)
+
+    @property
+    def input_per_step_factor(self) -> float:
+        """The geometric mean change of ||dLoss/dx_t|| per step back.
+
+        >>> GradientProfile(None, None, 0.7, [1e-2, 1.0]).input_per_step_factor
+        0.01
+        """
+        return per_step_factor(self.input_norms)
 
     def summary(self) -> dict[str, Any]:
-        state = self.step_norms is not None
-        ratio = first_last_ratio(self.step_norms) if state else None
+        """The record's numbers; the keys of a profile that was not measured are None."""
+        state, inputs = self.step_norms is not None, bool(self.input_norms)
+        ratio = self.first_last_ratio if state else None
         return {
-            "steps": len(self.input_norms or self.step_norms or []),
+            "steps": len(self.step_norms) if state else len(self.input_norms),
             "first_step_norm": self.step_norms[0] if state else None,
             "last_step_norm": self.step_norms[-1] if state else None,
             "first_last_ratio": ratio,
             "log10_first_last_ratio": math.log10(ratio) if ratio is not None and 0 < ratio < math.inf else None,
-            "per_step_factor": per_step_factor(self.step_norms) if state else None,
+            "per_step_factor": self.per_step_factor if state else None,
             "weight_hh_grad_norm": self.weight_hh_norm,
-            "input_first_last_ratio": first_last_ratio(self.input_norms) if self.input_norms else None,
-            "input_per_step_factor": per_step_factor(self.input_norms) if self.input_norms else None,
+            "input_first_last_ratio": self.input_first_last_ratio if inputs else None,
+            "input_per_step_factor": self.input_per_step_factor if inputs else None,
             "loss": self.loss,
         }
+
+
+def shown_profile(section: dict[str, Any]) -> tuple[str, str, str]:
+    """(norms key, summary-key prefix, symbol) of the profile a probe's section leads with:
+    dLoss/dh_t where it was measured (the classic cells), else dLoss/dx_t.
+
+    >>> shown_profile({"step_norms": None, "input_norms": [0.1, 1.0]})
+    ('input_norms', 'input_', 'x_t')
+    """
+    if section.get("step_norms") is not None:
+        return "step_norms", "", "h_t"
+    return "input_norms", "input_", "x_t"
 
 
 def recurrent_cores(model: nn.Module) -> list[RecurrentCore]:
@@ -170,8 +199,9 @@ def probe(model: nn.Module, task: Task, batch: Batch) -> GradientProfile:
     with (unrolled(core) if classic else contextlib.nullcontext(None)) as states, core_inputs(core) as inputs:
         loss = task.loss(twin(batch), batch)
         loss.backward()
-    grads = inputs[0].grad  # (B, T, I)
-    input_norms = [float(grads[:, t].norm()) for t in range(grads.shape[1])] if grads is not None else []
+    grads = [x.grad if x.grad is not None else torch.zeros_like(x) for x in inputs]
+    steps = torch.cat(grads, dim=1) if grads else None  # (B, T, I): a decoder's one-step calls in order
+    input_norms = [float(steps[:, t].norm()) for t in range(steps.shape[1])] if steps is not None else []
     if not classic:
         return GradientProfile(None, None, float(loss.detach()), input_norms)
     norms = [float(h.grad.norm()) if h.grad is not None else 0.0 for h in states]
@@ -181,15 +211,14 @@ def probe(model: nn.Module, task: Task, batch: Batch) -> GradientProfile:
 
 @contextlib.contextmanager
 def core_inputs(core: nn.Module) -> Iterator[list[torch.Tensor]]:
-    """Within the block, the input x (B, T, I) of ``core``'s first call becomes a leaf that keeps
-    its gradient; yields the list that receives it. What feeds x (the embedding) gets no gradient."""
+    """Within the block, the input x (B, T, I) of every call of ``core`` becomes a leaf that keeps its
+    gradient; yields the list that receives them, in call order (an encoder reads its sequence in one
+    call, a decoder in evaluation mode one step per call). What feeds x (the embedding) gets no gradient."""
     inputs: list[torch.Tensor] = []
 
-    def as_leaf(module: nn.Module, args: tuple[Any, ...]) -> tuple[Any, ...] | None:
-        if inputs:
-            return None  # a later call (a decoder re-reading the core) keeps its own input
+    def as_leaf(module: nn.Module, args: tuple[Any, ...]) -> tuple[Any, ...]:
         inputs.append(args[0].detach().requires_grad_(True))
-        return (inputs[0], *args[1:])
+        return (inputs[-1], *args[1:])
 
     handle = core.register_forward_pre_hook(as_leaf)
     try:

@@ -64,20 +64,21 @@ def main(argv: list[str]) -> int:
                           f"configuration; it takes KEY=VALUE overrides only")
     cfg = compose_config(argv)
     record = gradflow_record(cfg)
-    out_dir = Path(cfg.gradflow.out_dir or default_out_dir(record.task, record.model))
+    name = record.model_label or record.model  # the preset: stacked_lstm, mamba_signed
+    out_dir = Path(cfg.gradflow.out_dir or default_out_dir(record.task, name))
     from seqbench.analysis.curves import plot_gradient_profiles
+    from seqbench.analysis.gradflow import shown_profile
     from seqbench.core.record import write_result
 
     section = record.gradflow
-    state = section["init"]["step_norms"] is not None  # a modern family: the profile of its input x_t
-    prefix, norms = ("", "step_norms") if state else ("input_", "input_norms")
+    norms, prefix, quantity = shown_profile(section["init"])
     profiles = {f"{when} (first/last {section[when][prefix + 'first_last_ratio']:.2e})": section[when][norms]
                 for when in ("init", "trained") if when in section}
-    title = f"{record.model} on {record.task}: W_hh x {section['recurrent_scale']:g}, seed {record.seed}"
-    section["plot"] = plot_gradient_profiles(profiles, out_dir / "gradflow.png", title).name
+    title = f"{name} on {record.task}: W_hh x {section['recurrent_scale']:g}, seed {record.seed}"
+    section["plot"] = plot_gradient_profiles(profiles, out_dir / "gradflow.png", title, quantity).name
     path = write_result(out_dir, record)
     print(table(section))
-    print(f"[seqbench] gradflow {record.model} on {record.task}: {record.status} -> {path}, "
+    print(f"[seqbench] gradflow {name} on {record.task}: {record.status} -> {path}, "
           f"{out_dir / section['plot']}")
     return 0 if record.status == "ok" else 1
 
@@ -150,9 +151,11 @@ def table(section: dict[str, Any], rows: int = 10) -> str:
     """
     from tabulate import tabulate
 
+    from seqbench.analysis.gradflow import shown_profile
+
     phases = [w for w in ("init", "trained") if w in section]
-    state = section["init"].get("step_norms") is not None
-    norms, prefix = ("step_norms", "") if state else ("input_norms", "input_")
+    norms, prefix, quantity = shown_profile(section["init"])
+    state = quantity == "h_t"
     steps = len(section["init"][norms])
     shown = sorted({round(i * (steps - 1) / max(rows - 1, 1)) for i in range(rows)})
     body = [[f"t={t + 1}", *[section[w][norms][t] for w in phases]] for t in shown]
@@ -162,7 +165,7 @@ def table(section: dict[str, Any], rows: int = 10) -> str:
         body.append(["|dL/dW_hh|", *[section[w]["weight_hh_grad_norm"] for w in phases]])
         if section["init"].get("input_per_step_factor") is not None:
             body.append(["per step (x_t)", *[section[w]["input_per_step_factor"] for w in phases]])
-    headers = ["||dLoss/dh_t||" if state else "||dLoss/dx_t||",
+    headers = [f"||dLoss/d{quantity}||",
                *[f"at {w}" if w == "init" else "after training" for w in phases]]
     return tabulate(body, headers=headers, floatfmt=".3e")
 

@@ -57,8 +57,8 @@ output gate), learnable skip, headwise (block-diagonal) q, k, v projections, its
 norm and output gate (norm first there, gate first here) and its initialisation (zero gate weights,
 the input gate's bias from N(0, 0.1); here torch's default but the forget gates' bias). Steps where
 ``valid`` is False (padding) take ``f = 1`` and ``i = 0``, so they leave the state unchanged. The
-state is ``(C (B, K, d, d), n (B, K, d), m (B, K), window (B, H, k - 1))``, float32 but the
-window, for K heads (no window without the convolution).
+state is ``(C (B, K, d, d), n (B, K, d), m (B, K), window (B, H, k - 1))``, in float32 (float64 in a
+float64 model) but the window, for K heads (no window without the convolution).
 
 >>> import torch
 >>> torch.manual_seed(0) and None

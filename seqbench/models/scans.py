@@ -48,17 +48,13 @@ SCANS = ("auto", "parallel", "sequential")
 LOG_CHUNK = 32
 
 
-
 def at_least_float32(x: torch.Tensor) -> torch.Tensor:
-    """``x`` in float32 if it is in a half type (autocast), else unchanged: float64 stays float64
-    (the gradient-flow probe runs a float64 copy of the model).
+    """``x`` in float32 if it is in a half type (autocast), else unchanged: float32 stays float32,
+    float64 stays float64 (the gradient-flow probe runs a float64 copy of the model), complex stays complex.
 
     >>> at_least_float32(torch.ones(1, dtype=torch.bfloat16)).dtype, at_least_float32(torch.ones(1, dtype=torch.float64)).dtype
     (torch.float32, torch.float64)
     """
-    return x.to(torch.promote_types(x.dtype, torch.float32))
-
-def _full(x: torch.Tensor) -> torch.Tensor:
     return x.float() if x.dtype in (torch.float16, torch.bfloat16) else x
 
 
@@ -82,8 +78,8 @@ def resolve_scan(scan: str, x: torch.Tensor, on_cpu: str = "sequential") -> str:
 def sequential_scan(a: torch.Tensor, b: torch.Tensor, h0: torch.Tensor | None = None) -> torch.Tensor:
     """``h_t = a_t * h_{t-1} + b_t`` one step at a time (the reference)."""
     dtype = b.dtype
-    a, b = _full(a), _full(b)
-    h = torch.zeros_like(b[:, 0]) if h0 is None else _full(h0).to(b.dtype)
+    a, b = at_least_float32(a), at_least_float32(b)
+    h = torch.zeros_like(b[:, 0]) if h0 is None else at_least_float32(h0).to(b.dtype)
     states = []
     # unbind, not a[:, t]: indexing's backward writes a full-size zero gradient per step (O(T^2))
     for a_t, b_t in zip(a.expand_as(b).unbind(1), b.unbind(1)):
@@ -96,7 +92,7 @@ def chunked_scan(a: torch.Tensor, b: torch.Tensor, h0: torch.Tensor | None = Non
                  chunk: int | None = None) -> torch.Tensor:
     """``h_t = a_t * h_{t-1} + b_t`` in chunks: about ``2 sqrt(T)`` vectorised steps (see the module)."""
     dtype = b.dtype
-    a, b = _full(a), _full(b)
+    a, b = at_least_float32(a), at_least_float32(b)
     batch, steps = b.shape[:2]
     rest = b.shape[2:]
     size = chunk or max(1, math.isqrt(steps - 1) + 1) if steps > 1 else 1
@@ -115,7 +111,7 @@ def chunked_scan(a: torch.Tensor, b: torch.Tensor, h0: torch.Tensor | None = Non
         products.append(a_i[i] * products[-1])
     local_h, prod_a = torch.stack(local, dim=2), torch.stack(products, dim=2)  # (B, n, C, *S)
     # 2. the state entering each chunk, carried across the chunks (from each chunk's last step)
-    carry = torch.zeros_like(local[0][:, 0]) if h0 is None else _full(h0).to(local_h.dtype)
+    carry = torch.zeros_like(local[0][:, 0]) if h0 is None else at_least_float32(h0).to(local_h.dtype)
     entering = []
     for k, (a_k, h_k) in enumerate(zip(products[-1].unbind(1), local[-1].unbind(1))):
         entering.append(carry)
@@ -135,9 +131,9 @@ def log_scan(log_a: torch.Tensor, log_b: torch.Tensor, h0: torch.Tensor | None =
     ``exp(a*_t) h0``, is added outside the logarithms.
     """
     dtype = log_b.dtype
-    log_a, log_b = _full(log_a), _full(log_b)
+    log_a, log_b = at_least_float32(log_a), at_least_float32(log_b)
     log_a = log_a.expand_as(log_b)
-    h = None if h0 is None else _full(h0).to(log_b.dtype)
+    h = None if h0 is None else at_least_float32(h0).to(log_b.dtype)
     pieces = []
     for la, lb in zip(log_a.split(chunk, dim=1), log_b.split(chunk, dim=1)):  # split: no O(T^2) backward
         a_star = la.cumsum(dim=1)  # (B, C, *S)
