@@ -100,3 +100,31 @@ def test_the_smooth_option_at_its_default_leaves_a_runs_identity_as_before():
 
     assert identity() == identity(smooth=1) == "65b32376c32ba002"
     assert identity(smooth=3) != identity()
+
+
+# -- trainer.min_steps: no plateau stop on a start-up plateau ---------------------------------------------
+
+
+def _parity_run(**trainer):
+    """A small parity run whose plateau rule fires early (a coarse min_delta), CPU, one thread."""
+    from seqbench import make_model, make_task
+    from seqbench.engine.train import fit_config
+    from seqbench.engine.trainer_options import TrainerConfig
+
+    task = make_task("parity", length=6, min_length=2)
+    torch.manual_seed(0)
+    model = make_model("gru", task.spec, hidden_size=4)
+    config = TrainerConfig.of({"steps": 400, "batch_size": 8, "eval_every": 20, "eval_size": 64, "val_size": 64,
+                               "patience": 2, "min_delta": 0.3, **trainer})
+    return fit_config(model, task, config, seed=0)
+
+
+def test_min_steps_keeps_a_run_going_and_changes_nothing_it_does_not_stop():
+    """The rule stops no run before min_steps (unless at the ceiling); a run it stopped at step s
+    is the same run, to the last bit, under any min_steps <= s: what lets resume keep its record."""
+    plain = _parity_run()
+    assert plain.converged and plain.steps < 400
+    same = _parity_run(min_steps=plain.steps)
+    assert (same.steps, same.history, same.metrics) == (plain.steps, plain.history, plain.metrics)
+    later = _parity_run(min_steps=plain.steps + 100)
+    assert later.steps >= plain.steps + 100 and later.history[:len(plain.history)] == plain.history

@@ -228,6 +228,33 @@ def test_resume_takes_a_larger_step_cap_and_refuses_a_smaller_one(tmp_path, caps
     assert json.loads((run / "result.json").read_text())["trainer_params"]["steps"] == 9
 
 
+def test_resume_under_a_larger_min_steps_keeps_the_runs_it_does_not_change_and_retrains_the_others(tmp_path, capsys):
+    """A run the plateau rule stopped at or past the new trainer.min_steps is the run the new rule
+    gives: its record is kept, relabelled (identity, trainer_params, ``adopted``), every number as it
+    was. A run stopped earlier is trained again under the minimum."""
+    run = tmp_path / "run"  # a grid sets min_steps in its experiment, so its job folders keep their names
+    args = ["run", "task=parity", "task.length=6", "model=gru", "model.hidden_size=4", "trainer.steps=60",
+            "trainer.eval_every=5", "trainer.eval_size=32", "trainer.val_size=32", "trainer.patience=1",
+            "trainer.min_delta=0.9", f"hydra.run.dir={run}"]
+    assert run_cli(capsys, *args)[0] == 0
+    path = run / "result.json"
+    first = json.loads(path.read_text())
+    assert first["steps"] == 10 and first["converged"]  # the rule fired at its second evaluation
+    code, out, err = run_cli(capsys, *args, "trainer.min_steps=10", "resume=true")
+    assert code == 0 and "kept, ok result already in" in out and "stopped at step 10" in out, err
+    kept = json.loads(path.read_text())
+    assert kept["trainer_params"]["min_steps"] == 10 and kept["config_hash"] != first["config_hash"]
+    assert kept["adopted"]["config_hash"] == first["config_hash"] and kept["adopted"]["min_steps"] == 0
+    assert {k: v for k, v in kept.items() if k not in ("trainer_params", "config_hash", "adopted")} == \
+        {k: v for k, v in first.items() if k not in ("trainer_params", "config_hash", "adopted")}
+    code, out, err = run_cli(capsys, *args, "trainer.min_steps=10", "resume=true")  # now its own record
+    assert code == 0 and "skipped, ok result already in" in out, err
+    code, out, err = run_cli(capsys, *args, "trainer.min_steps=30", "resume=true")
+    assert code == 0 and "kept" not in out, err
+    again = json.loads(path.read_text())
+    assert again["steps"] >= 30 and again["trainer_params"]["min_steps"] == 30 and again.get("adopted") is None
+
+
 def test_resume_redoes_a_failed_record_of_another_configuration(tmp_path, capsys):
     sweep = tmp_path / "sweep"
     args = ["run", "-m", "task=parity", "model=rnn_tanh,gru", *SMOKE, f"hydra.sweep.dir={sweep}"]

@@ -73,7 +73,7 @@ def job(cfg: DictConfig) -> tuple[str, float]:
     from seqbench.cli.preflight import job_plan
     from seqbench.cli.workers import watch_launcher
     from seqbench.runs.experiment import completed, execute
-    from seqbench.runs.replacement import replaced_by
+    from seqbench.runs.replacement import adopt, adoptable, replaced_by
 
     watch_launcher()  # in a launcher's worker: stop when seqbench run is gone (kill -9)
     hydra_cfg = HydraConfig.get()
@@ -84,6 +84,10 @@ def job(cfg: DictConfig) -> tuple[str, float]:
     if cfg.resume and (done := completed(out_dir, plan.identity)) is not None:
         print(f"{label}: skipped, ok result already in {out_dir}", flush=True)
         return "ok", _objective(done)
+    if cfg.resume and (same := adoptable(out_dir, plan)) is not None:  # a larger min_steps it went past
+        adopt(out_dir, same, plan)
+        print(f"{label}: kept, ok result already in {out_dir} ({same.adopted['why']})", flush=True)
+        return "ok", _objective(same)
     if cfg.resume and (why := replaced_by(out_dir, plan)) is not None:  # past the preflight: another sweeper
         print(f"{label}: NOT RUN: the ok record in {out_dir} was made under another configuration ({why}); "
               "kept as it is", flush=True)

@@ -133,6 +133,8 @@ class RunRecord:
     peak_rss_scope: str | None = None
     weights: str | None = None
     gradflow: dict[str, Any] | None = None
+    #: a record kept under a later rule that gives the same run: its identity before, and why (seqbench.runs.replacement)
+    adopted: dict[str, Any] | None = None
     #: where the reader found this record (never stored in, nor read from, the file)
     source: Path | None = field(default=None, compare=False, repr=False)
 

@@ -285,6 +285,7 @@ FIELDS: dict[str, Checker] = {
     "peak_rss_scope": optional(_STR),
     "weights": optional(_STR),
     "gradflow": optional(_OBJECT),
+    "adopted": optional(_OBJECT),
 }
 
 

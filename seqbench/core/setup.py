@@ -27,7 +27,7 @@ NOT_MEASURING = frozenset({"threads", "eval_batch_size"})
 SELECTED = "lr"
 #: Trainer options added after records were written, at the value that behaves as those records did:
 #: a record at that value is the same setup as one that predates the option.
-LATER_DEFAULTS = {"smooth": 1, "checkpoint": "best"}
+LATER_DEFAULTS = {"smooth": 1, "checkpoint": "best", "min_steps": 0}
 
 
 def at_later_default(key: str, value: Any) -> bool:

@@ -7,6 +7,12 @@ accuracy 1.0). ``min_delta`` is on the metric's own scale: absolute for accuraci
 cross-entropy, a share of the best value so far for metrics the registry declares relative (mse,
 perplexity), so that on ``adding`` (mse near 1e-4) an improvement can still exceed it.
 
+With ``min_step`` the patience rule stops no run before that step unless the best value reached the
+metric's ``ceiling`` (accuracy 1): a run still on its start-up plateau, at chance while its seeds
+before it started learning at step 800 or 1,100, is not converged. A run that the rule without
+``min_step`` stopped at a step at or past ``min_step`` (or at the ceiling) stops there with it too, the
+same run to the last bit (:func:`seqbench.runs.replacement.adoptable` relies on it).
+
 With ``smooth`` above 1 the rule reads the mean of the last ``smooth`` evaluations instead of each
 one alone: a model whose val score jitters around chance sets new records by noise, and each
 record restarts its patience; the mean jitters less, so such a run stops when its curve stopped
@@ -32,6 +38,12 @@ the best one), the same definition for metrics where higher or lower is better.
 ...     return next((i for i, v in enumerate(jitter) if watch.update(i, v)), None)
 >>> stop_step(1), stop_step(3)  # each record of noise restarts patience; their mean stops rising at once
 (None, 4)
+>>> late = Plateau(True, patience=2, min_delta=0.01, min_step=500, ceiling=1.0)  # chance, then it learns
+>>> [late.update(step, value) for step, value in [(100, 0.5), (200, 0.5), (300, 0.5), (400, 0.5), (500, 0.5)]]
+[False, False, False, False, True]
+>>> solved = Plateau(True, patience=2, min_delta=0.01, min_step=500, ceiling=1.0)  # at the ceiling: done
+>>> [solved.update(step, value) for step, value in [(100, 1.0), (200, 1.0), (300, 1.0)]]
+[False, False, True]
 >>> mse = Plateau(higher_is_better=False, patience=2, min_delta=0.01, relative=True)  # 1 % of the best
 >>> [mse.update(step, value) for step, value in [(100, 1e-3), (200, 5e-4), (300, 2e-4), (400, 1.99e-4)]]
 [False, False, False, False]
@@ -57,8 +69,10 @@ class Plateau:
     """The stopping rule: ``update(step, value)`` after each evaluation returns True to stop."""
 
     def __init__(self, higher_is_better: bool, patience: int | None = None, min_delta: float = 0.0,
-                 target: float | None = None, relative: bool = False, smooth: int = 1) -> None:
+                 target: float | None = None, relative: bool = False, smooth: int = 1, min_step: int = 0,
+                 ceiling: float | None = None) -> None:
         self.higher, self.patience, self.min_delta, self.target = higher_is_better, patience, min_delta, target
+        self.min_step, self.ceiling = min_step, ceiling  #: no patience stop before min_step, unless at the ceiling
         self.relative = relative  #: min_delta is a share of the best value so far
         self.smooth = smooth  #: improvements are judged on the mean of the last ``smooth`` evaluations
         self.seen: list[float] = []  #: every finite value so far (resume refills it from the history)
@@ -82,7 +96,8 @@ class Plateau:
             self.waited += 1
         if self.target is not None and not self._better(self.target, value):
             self.converged, self.reason = True, f"reached the target {self.target:g} at step {step}"
-        elif self.patience is not None and self.waited >= self.patience:
+        elif self.patience is not None and self.waited >= self.patience and (
+                step >= self.min_step or self.ceiling is not None and not self._better(self.ceiling, self.best)):
             self.converged = True
             what = f"{self.min_delta:g} of the best" if self.relative else f"{self.min_delta:g}"
             mean = f" (the mean of the last {self.smooth})" if self.smooth > 1 else ""

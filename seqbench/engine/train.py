@@ -167,7 +167,8 @@ def fit_config(model: nn.Module, task: Task, config: TrainerConfig, seed: int = 
     if target is None and config.stop_at_ceiling:
         target = metric_spec(primary).ceiling if metric_spec(primary) else None
     relative = bool(metric_spec(primary) and metric_spec(primary).relative)  # min_delta on the metric's scale
-    plateau = Plateau(higher, config.patience, config.min_delta, target, relative, config.smooth)
+    ceiling = metric_spec(primary).ceiling if metric_spec(primary) else None
+    plateau = Plateau(higher, config.patience, config.min_delta, target, relative, config.smooth, config.min_steps, ceiling)
     history: list[dict[str, float]] = []
     status, error, last_finite, tokens, train_seconds, step = "ok", None, None, 0, 0.0, 0
     start = 0

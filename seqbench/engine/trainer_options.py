@@ -39,6 +39,9 @@ TRAINER_OPTIONS: tuple[Knob, ...] = (
     Knob("patience", None, low=1, high=1_000_000, type=int, optional=True,
          help="stop (converged) after this many evaluations without an improvement above min_delta"),
     Knob("min_delta", 0.0, low=0.0, high=1e6, help="the smallest change of val's primary metric that counts"),
+    Knob("min_steps", 0, low=0, high=10_000_000,
+         help="the plateau rule stops no run before this step unless val reached the metric's ceiling: a run "
+              "still on its start-up plateau (at chance, not yet learning) has not converged"),
     Knob("smooth", 1, low=1, high=1000,
          help="the plateau rule reads the mean of the last N evaluations (1: each alone), so that a model "
               "whose val score jitters around chance does not pass for one that improves"),
@@ -74,6 +77,7 @@ class TrainerConfig:
     stop_at_ceiling: bool
     patience: int | None
     min_delta: float
+    min_steps: int
     smooth: int
     checkpoint: str  #: "best", "latest_best" or "last"
     tbptt: int | None

@@ -11,7 +11,10 @@ and a job that gets past it (a sweeper the preflight does not plan) leaves the r
 What is not a replacement, and runs as before: a failed, diverged or unreadable record (redone),
 and a larger ``trainer.steps`` and nothing else (a budget-limited run continues from its saved
 state, :func:`seqbench.engine.training_state.continues`; one that converged before the old cap
-trains to the same result).
+trains to the same result). Nor is a larger ``trainer.min_steps`` and nothing else: a run that went
+past the new minimum (or reached the metric's ceiling) is exactly the run the stricter rule gives,
+so its record is kept and relabelled (:func:`adoptable`, :func:`adopt`); one that the plateau rule
+stopped earlier is trained again under the new minimum.
 
 >>> from seqbench.core.record import RunRecord
 >>> from seqbench.runs.plan import validate_experiment
@@ -50,10 +53,51 @@ def replaced_by(out_dir: str | Path, plan: Plan) -> str | None:
     if previous.status != "ok" or previous.config_hash == plan.identity:
         return None
     changed = differences(previous, plan)
-    if [key for key, _, _ in changed] == ["trainer.steps"] and _larger(changed[0][2], changed[0][1]):
+    if [key for key, _, _ in changed] in (["trainer.steps"], ["trainer.min_steps"]) and _larger(changed[0][2],
+                                                                                                 changed[0][1]):
         return None
     return describe(changed) if changed else (
         f"identity: recorded {previous.config_hash}, planned {plan.identity} (the task's data, save_model or the logger)")
+
+
+def adoptable(out_dir: str | Path, plan: Plan) -> RunRecord | None:
+    """The ``ok`` record in ``out_dir`` when it is the very run ``plan`` gives: it differs from the plan
+    only by a larger ``trainer.min_steps``, and its run stopped at or past that step or with val at
+    the metric's ceiling. The plateau rule with the minimum lets such a run go exactly as far, to the
+    last bit (:class:`seqbench.engine.convergence.Plateau`); None otherwise (train it)."""
+    from seqbench.core.spec import metric_spec
+
+    try:
+        previous = read_result(Path(out_dir) / RESULT_FILE)
+    except (ValueError, RecursionError, OSError):
+        return None
+    if previous.status != "ok" or previous.config_hash == plan.identity:
+        return None
+    changed = differences(previous, plan)
+    if [key for key, _, _ in changed] != ["trainer.min_steps"] or not _larger(changed[0][2], changed[0][1]):
+        return None
+    spec = metric_spec(previous.primary_metric) if previous.primary_metric else None
+    values = [row.get(f"val_{previous.primary_metric}") for row in previous.history]
+    values = [v for v in values if v is not None]
+    at_ceiling = bool(spec and spec.ceiling is not None and previous.higher_is_better and values
+                      and max(values) >= spec.ceiling)
+    return previous if previous.steps >= changed[0][2] or at_ceiling else None
+
+
+def adopt(out_dir: str | Path, previous: RunRecord, plan: Plan) -> RunRecord:
+    """Relabel ``previous`` (:func:`adoptable`) as the run of ``plan``: its trainer options and identity
+    become the plan's, ``adopted`` keeps the identity it had and why; every number stays as it was."""
+    from seqbench.core.record import write_result
+
+    minimum = plan.trainer.min_steps
+    why = (f"stopped at step {previous.steps}, at or past trainer.min_steps={minimum}" if previous.steps >= minimum
+           else "val reached the metric's ceiling, where the plateau rule may stop before trainer.min_steps")
+    previous.adopted = {"config_hash": previous.config_hash, "min_steps": (previous.trainer_params or {}).get(
+        "min_steps", LATER_DEFAULTS["min_steps"]), "why": f"{why}: the same run under the new rule"}
+    previous.trainer_params = {**(previous.trainer_params or {}), "min_steps": minimum}
+    previous.config_hash = plan.identity
+    write_result(out_dir, previous)
+    return previous
 
 
 def differences(recorded: RunRecord, plan: Plan) -> list[tuple[str, Any, Any]]:
