@@ -128,3 +128,30 @@ def test_min_steps_keeps_a_run_going_and_changes_nothing_it_does_not_stop():
     assert (same.steps, same.history, same.metrics) == (plain.steps, plain.history, plain.metrics)
     later = _parity_run(min_steps=plain.steps + 100)
     assert later.steps >= plain.steps + 100 and later.history[:len(plain.history)] == plain.history
+
+
+def test_a_record_is_kept_under_a_larger_min_steps_only_where_the_replayed_rule_stops_it_where_it_stopped(tmp_path):
+    """adoptable replays the plan's rule over the record's val curve: kept when it stops there (past the
+    minimum, or with an evaluation at the ceiling even if its best level moved by less than min_delta);
+    trained again when it would go on."""
+    from seqbench.core.record import RunRecord, write_result
+    from seqbench.runs.plan import validate_experiment
+    from seqbench.runs.replacement import adoptable
+
+    rule = {"steps": 2000, "eval_every": 100, "patience": 2, "min_delta": 0.01}
+    old, new = (validate_experiment({"name": "parity", "length": 4}, {"name": "gru"}, {**rule, "min_steps": m})
+                for m in (0, 500))
+
+    def kept(values):
+        record = RunRecord(task="parity", model="gru", seed=0, model_label="gru", status="ok",
+                           task_version=old.task.version, task_params=dict(old.task.params),
+                           model_params=dict(old.model_options), trainer_params=old.trainer.as_dict(), device="cpu",
+                           config_hash=old.identity, primary_metric="accuracy", higher_is_better=True,
+                           history=[{"step": 100 * (i + 1), "val_accuracy": v} for i, v in enumerate(values)],
+                           steps=100 * len(values), converged=True)
+        write_result(tmp_path, record)
+        return adoptable(tmp_path, new) is not None
+
+    assert kept([0.5, 0.6, 0.7, 0.9, 0.9, 0.9])  # stopped at step 600 >= 500
+    assert kept([0.995, 1.0, 1.0])  # stopped at 300 with an evaluation at the ceiling
+    assert not kept([0.5, 0.5, 0.5])  # stopped at 300 on its start-up plateau: the new rule goes on

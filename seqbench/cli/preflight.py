@@ -192,7 +192,7 @@ def _replacing_message(replacing: list[str], remedy: str) -> str:
     return (f"resume=true: {len(replacing)} ok record{'s' if len(replacing) > 1 else ''} made under another "
             "configuration would be trained again and replaced; nothing was run: " + _named(replacing)
             + " (resume skips records of the same configuration, redoes failed ones and takes a larger "
-            f"trainer.steps; to keep these records, {remedy})")
+            f"trainer.steps or trainer.min_steps; to keep these records, {remedy})")
 
 
 def _named(items: list[str]) -> str:

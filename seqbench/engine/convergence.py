@@ -7,11 +7,13 @@ accuracy 1.0). ``min_delta`` is on the metric's own scale: absolute for accuraci
 cross-entropy, a share of the best value so far for metrics the registry declares relative (mse,
 perplexity), so that on ``adding`` (mse near 1e-4) an improvement can still exceed it.
 
-With ``min_step`` the patience rule stops no run before that step unless the best value reached the
-metric's ``ceiling`` (accuracy 1): a run still on its start-up plateau, at chance while its seeds
-before it started learning at step 800 or 1,100, is not converged. A run that the rule without
+With ``min_step`` the patience rule stops no run before that step unless some evaluation reached the
+metric's ``ceiling`` (accuracy 1; an evaluation, not the best level, which moves by more than
+``min_delta`` only: 0.995 then 1.0 has reached it): a run still on its start-up plateau (at chance,
+where its task's other seeds began learning at step 800 to 1,100) is not converged. A run that the rule without
 ``min_step`` stopped at a step at or past ``min_step`` (or at the ceiling) stops there with it too, the
-same run to the last bit (:func:`seqbench.runs.replacement.adoptable` relies on it).
+same run to the last bit: :func:`replayed_stop` replays the rule over a recorded curve, and
+:func:`seqbench.runs.replacement.adoptable` keeps a record only where the replay stops it where it stopped.
 
 With ``smooth`` above 1 the rule reads the mean of the last ``smooth`` evaluations instead of each
 one alone: a model whose val score jitters around chance sets new records by noise, and each
@@ -42,7 +44,7 @@ the best one), the same definition for metrics where higher or lower is better.
 >>> [late.update(step, value) for step, value in [(100, 0.5), (200, 0.5), (300, 0.5), (400, 0.5), (500, 0.5)]]
 [False, False, False, False, True]
 >>> solved = Plateau(True, patience=2, min_delta=0.01, min_step=500, ceiling=1.0)  # at the ceiling: done
->>> [solved.update(step, value) for step, value in [(100, 1.0), (200, 1.0), (300, 1.0)]]
+>>> [solved.update(step, value) for step, value in [(100, 0.995), (200, 1.0), (300, 1.0)]]  # best stays 0.995
 [False, False, True]
 >>> mse = Plateau(higher_is_better=False, patience=2, min_delta=0.01, relative=True)  # 1 % of the best
 >>> [mse.update(step, value) for step, value in [(100, 1e-3), (200, 5e-4), (300, 2e-4), (400, 1.99e-4)]]
@@ -82,6 +84,11 @@ class Plateau:
         self.converged = False
         self.reason = ""
 
+    @property
+    def at_ceiling(self) -> bool:
+        """Whether some evaluation so far reached the metric's ceiling (accuracy 1)."""
+        return self.ceiling is not None and any(not self._better(self.ceiling, v) for v in self.seen)
+
     def _better(self, value: float, than: float, margin: float = 0.0) -> bool:
         return value > than + margin if self.higher else value < than - margin
 
@@ -96,14 +103,45 @@ class Plateau:
             self.waited += 1
         if self.target is not None and not self._better(self.target, value):
             self.converged, self.reason = True, f"reached the target {self.target:g} at step {step}"
-        elif self.patience is not None and self.waited >= self.patience and (
-                step >= self.min_step or self.ceiling is not None and not self._better(self.ceiling, self.best)):
+        elif self.patience is not None and self.waited >= self.patience and (step >= self.min_step or self.at_ceiling):
             self.converged = True
             what = f"{self.min_delta:g} of the best" if self.relative else f"{self.min_delta:g}"
             mean = f" (the mean of the last {self.smooth})" if self.smooth > 1 else ""
             self.reason = (f"no improvement above {what} in {self.patience} evaluations{mean} "
                            f"after step {self.best_step}")
         return self.converged
+
+
+def plateau_for(trainer: dict, primary: str, higher_is_better: bool) -> Plateau:
+    """The stopping rule of a run with these trainer options (``trainer_params``) on metric ``primary``:
+    what the trainer builds, and what :func:`replayed_stop` replays over a recorded curve."""
+    from seqbench.core.spec import metric_spec
+
+    spec = metric_spec(primary)
+    target = trainer.get("target")
+    if target is None and trainer.get("stop_at_ceiling"):
+        target = spec.ceiling if spec else None
+    return Plateau(higher_is_better, trainer.get("patience"), trainer.get("min_delta", 0.0), target,
+                   relative=bool(spec and spec.relative), smooth=trainer.get("smooth", 1),
+                   min_step=trainer.get("min_steps", 0), ceiling=spec.ceiling if spec else None)
+
+
+def replayed_stop(history: list[dict], trainer: dict, primary: str, higher_is_better: bool) -> int | None:
+    """The step at which the rule of ``trainer`` stops a run whose val curve is ``history``, or None
+    (it does not stop within it). The rule reads the curve only, so a run that went the same way up
+    to there is stopped there: the test :func:`seqbench.runs.replacement.adoptable` applies.
+
+    >>> curve = [{"step": s, "val_accuracy": v} for s, v in [(100, 0.5), (200, 0.5), (300, 0.5), (400, 0.9)]]
+    >>> rule = {"patience": 2, "min_delta": 0.01}
+    >>> replayed_stop(curve, rule, "accuracy", True), replayed_stop(curve, {**rule, "min_steps": 400}, "accuracy", True)
+    (300, None)
+    """
+    watch = plateau_for(trainer, primary, higher_is_better)
+    for row in history:
+        value = row.get(f"val_{primary}")
+        if watch.update(row["step"], math.nan if value is None else float(value)):
+            return row["step"]
+    return None
 
 
 def steps_to(history: list[dict], primary: str, higher_is_better: bool,

@@ -37,7 +37,7 @@ import torch
 from torch import nn
 
 from seqbench.core.batch import Batch, count_tokens
-from seqbench.engine.convergence import Plateau, steps_to, still_improving
+from seqbench.engine.convergence import Plateau, plateau_for, steps_to, still_improving
 from seqbench.engine.training_state import TrainingState
 from seqbench.engine.evaluation import evaluate, make_eval_sets, score_splits
 from seqbench.engine.loggers import Logger
@@ -163,12 +163,8 @@ def fit_config(model: nn.Module, task: Task, config: TrainerConfig, seed: int = 
 
     best_value, best_step, best_state = -math.inf if higher else math.inf, 0, None
     latest = config.checkpoint == "latest_best"  # val ties move the best checkpoint to the later evaluation
-    target = config.target
-    if target is None and config.stop_at_ceiling:
-        target = metric_spec(primary).ceiling if metric_spec(primary) else None
     relative = bool(metric_spec(primary) and metric_spec(primary).relative)  # min_delta on the metric's scale
-    ceiling = metric_spec(primary).ceiling if metric_spec(primary) else None
-    plateau = Plateau(higher, config.patience, config.min_delta, target, relative, config.smooth, config.min_steps, ceiling)
+    plateau = plateau_for(config.as_dict(), primary, higher)
     history: list[dict[str, float]] = []
     status, error, last_finite, tokens, train_seconds, step = "ok", None, None, 0, 0.0, 0
     start = 0

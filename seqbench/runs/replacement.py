@@ -11,10 +11,10 @@ and a job that gets past it (a sweeper the preflight does not plan) leaves the r
 What is not a replacement, and runs as before: a failed, diverged or unreadable record (redone),
 and a larger ``trainer.steps`` and nothing else (a budget-limited run continues from its saved
 state, :func:`seqbench.engine.training_state.continues`; one that converged before the old cap
-trains to the same result). Nor is a larger ``trainer.min_steps`` and nothing else: a run that went
-past the new minimum (or reached the metric's ceiling) is exactly the run the stricter rule gives,
-so its record is kept and relabelled (:func:`adoptable`, :func:`adopt`); one that the plateau rule
-stopped earlier is trained again under the new minimum.
+trains to the same result). Nor is a larger ``trainer.min_steps`` and nothing else: a run that the
+new rule, replayed over its recorded val curve, stops where it stopped (past the new minimum, or
+with an evaluation at the metric's ceiling) is exactly the run the stricter rule gives, so its
+record is kept and relabelled (:func:`adoptable`, :func:`adopt`); any other is trained again.
 
 >>> from seqbench.core.record import RunRecord
 >>> from seqbench.runs.plan import validate_experiment
@@ -42,7 +42,7 @@ from seqbench.runs.plan import Plan
 def replaced_by(out_dir: str | Path, plan: Plan) -> str | None:
     """Why running ``plan`` with ``resume=true`` in ``out_dir`` would replace the ``ok`` record there
     (the settings that differ, :func:`describe`), or None: no readable ``ok`` record, the record is
-    this plan's, or the plan only raises its step cap."""
+    this plan's, or the plan only raises its step cap or its ``min_steps``."""
     path = Path(out_dir) / RESULT_FILE
     if not path.is_file():
         return None
@@ -62,26 +62,27 @@ def replaced_by(out_dir: str | Path, plan: Plan) -> str | None:
 
 def adoptable(out_dir: str | Path, plan: Plan) -> RunRecord | None:
     """The ``ok`` record in ``out_dir`` when it is the very run ``plan`` gives: it differs from the plan
-    only by a larger ``trainer.min_steps``, and its run stopped at or past that step or with val at
-    the metric's ceiling. The plateau rule with the minimum lets such a run go exactly as far, to the
-    last bit (:class:`seqbench.engine.convergence.Plateau`); None otherwise (train it)."""
-    from seqbench.core.spec import metric_spec
+    only by a larger ``trainer.min_steps``, and the plan's stopping rule, replayed over the record's
+    val curve (:func:`~seqbench.engine.convergence.replayed_stop`), stops it where it stopped (or, for
+    a run that reached its cap, not before). Up to that step the two runs are the same computation,
+    so the record is the plan's to the last bit; None otherwise (train it)."""
+    from seqbench.engine.convergence import replayed_stop
 
     try:
         previous = read_result(Path(out_dir) / RESULT_FILE)
     except (ValueError, RecursionError, OSError):
         return None
-    if previous.status != "ok" or previous.config_hash == plan.identity:
+    if previous.status != "ok" or previous.config_hash == plan.identity or not previous.primary_metric:
         return None
     changed = differences(previous, plan)
     if [key for key, _, _ in changed] != ["trainer.min_steps"] or not _larger(changed[0][2], changed[0][1]):
         return None
-    spec = metric_spec(previous.primary_metric) if previous.primary_metric else None
-    values = [row.get(f"val_{previous.primary_metric}") for row in previous.history]
-    values = [v for v in values if v is not None]
-    at_ceiling = bool(spec and spec.ceiling is not None and previous.higher_is_better and values
-                      and max(values) >= spec.ceiling)
-    return previous if previous.steps >= changed[0][2] or at_ceiling else None
+    stopped_at = previous.steps if previous.converged else None  # None: it ran to its cap
+    if stopped_at is None and previous.steps != plan.trainer.steps:
+        return None
+    replay = replayed_stop(previous.history, plan.trainer.as_dict(), previous.primary_metric,
+                           bool(previous.higher_is_better))
+    return previous if replay == stopped_at else None
 
 
 def adopt(out_dir: str | Path, previous: RunRecord, plan: Plan) -> RunRecord:
@@ -91,9 +92,13 @@ def adopt(out_dir: str | Path, previous: RunRecord, plan: Plan) -> RunRecord:
 
     minimum = plan.trainer.min_steps
     why = (f"stopped at step {previous.steps}, at or past trainer.min_steps={minimum}" if previous.steps >= minimum
-           else "val reached the metric's ceiling, where the plateau rule may stop before trainer.min_steps")
-    previous.adopted = {"config_hash": previous.config_hash, "min_steps": (previous.trainer_params or {}).get(
-        "min_steps", LATER_DEFAULTS["min_steps"]), "why": f"{why}: the same run under the new rule"}
+           else f"stopped at step {previous.steps} with val at the metric's ceiling, where the rule with "
+                f"trainer.min_steps={minimum} stops it too")
+    first = previous.adopted or {}  # relabelled twice: keep the identity it was trained under
+    previous.adopted = {"config_hash": first.get("config_hash", previous.config_hash),
+                        "min_steps": first.get("min_steps", (previous.trainer_params or {}).get(
+                            "min_steps", LATER_DEFAULTS["min_steps"])),
+                        "why": f"{why}: the same run under the new rule"}
     previous.trainer_params = {**(previous.trainer_params or {}), "min_steps": minimum}
     previous.config_hash = plan.identity
     write_result(out_dir, previous)
