@@ -98,3 +98,11 @@ def test_the_rebuilt_main_board_regenerates_byte_for_byte(tmp_path):
             later = cell[cell["seed"] > 0]
             assert sorted(later["seed"]) == seeds[1:] and later["selected"].all(), (task, model)
             assert sorted(cell.loc[cell["selected"], "seed"]) == seeds, (task, model)
+    from seqbench.core.record import load_results
+    from seqbench.engine.convergence import replayed_stop
+
+    for run in load_results([board / "raw"]).records:  # each run stopped where its own rule stops its curve
+        if run.status == "ok":
+            stopped = run.steps if run.converged else None
+            assert replayed_stop(run.history, run.trainer_params, run.primary_metric, run.higher_is_better) == stopped, \
+                (run.task, run.model_label, run.seed, run.trainer_params["lr"])
