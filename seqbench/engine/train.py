@@ -163,8 +163,8 @@ def fit_config(model: nn.Module, task: Task, config: TrainerConfig, seed: int = 
 
     best_value, best_step, best_state = -math.inf if higher else math.inf, 0, None
     latest = config.checkpoint == "latest_best"  # val ties move the best checkpoint to the later evaluation
-    relative = bool(metric_spec(primary) and metric_spec(primary).relative)  # min_delta on the metric's scale
     plateau = plateau_for(config.as_dict(), primary, higher)
+    relative = plateau.relative  # min_delta on the metric's scale
     history: list[dict[str, float]] = []
     status, error, last_finite, tokens, train_seconds, step = "ok", None, None, 0, 0.0, 0
     start = 0

@@ -43,21 +43,34 @@ def replaced_by(out_dir: str | Path, plan: Plan) -> str | None:
     """Why running ``plan`` with ``resume=true`` in ``out_dir`` would replace the ``ok`` record there
     (the settings that differ, :func:`describe`), or None: no readable ``ok`` record, the record is
     this plan's, or the plan only raises its step cap or its ``min_steps``."""
+    found = _other_ok_record(out_dir, plan)
+    if found is None:
+        return None
+    previous, changed = found
+    if _only_raises(changed, "trainer.steps") or _only_raises(changed, "trainer.min_steps"):
+        return None
+    return describe(changed) if changed else (
+        f"identity: recorded {previous.config_hash}, planned {plan.identity} (the task's data, save_model or the logger)")
+
+
+def _other_ok_record(out_dir: str | Path, plan: Plan) -> tuple[RunRecord, list[tuple[str, Any, Any]]] | None:
+    """The readable ``ok`` record in ``out_dir`` made under another identity than ``plan``'s, with the
+    settings that differ (:func:`differences`); None when there is none (an unreadable record is redone)."""
     path = Path(out_dir) / RESULT_FILE
     if not path.is_file():
         return None
     try:
         previous = read_result(path)
-    except (ValueError, RecursionError):  # an unreadable record is redone, as resume always did
+    except (ValueError, RecursionError):
         return None
     if previous.status != "ok" or previous.config_hash == plan.identity:
         return None
-    changed = differences(previous, plan)
-    if [key for key, _, _ in changed] in (["trainer.steps"], ["trainer.min_steps"]) and _larger(changed[0][2],
-                                                                                                 changed[0][1]):
-        return None
-    return describe(changed) if changed else (
-        f"identity: recorded {previous.config_hash}, planned {plan.identity} (the task's data, save_model or the logger)")
+    return previous, differences(previous, plan)
+
+
+def _only_raises(changed: list[tuple[str, Any, Any]], key: str) -> bool:
+    """Whether the one setting that differs is ``key``, raised (a whole number, planned above recorded)."""
+    return [k for k, _, _ in changed] == [key] and _larger(changed[0][2], changed[0][1])
 
 
 def adoptable(out_dir: str | Path, plan: Plan) -> RunRecord | None:
@@ -68,15 +81,10 @@ def adoptable(out_dir: str | Path, plan: Plan) -> RunRecord | None:
     so the record is the plan's to the last bit; None otherwise (train it)."""
     from seqbench.engine.convergence import replayed_stop
 
-    try:
-        previous = read_result(Path(out_dir) / RESULT_FILE)
-    except (ValueError, RecursionError, OSError):
+    found = _other_ok_record(out_dir, plan)
+    if found is None or not found[0].primary_metric or not _only_raises(found[1], "trainer.min_steps"):
         return None
-    if previous.status != "ok" or previous.config_hash == plan.identity or not previous.primary_metric:
-        return None
-    changed = differences(previous, plan)
-    if [key for key, _, _ in changed] != ["trainer.min_steps"] or not _larger(changed[0][2], changed[0][1]):
-        return None
+    previous = found[0]
     stopped_at = previous.steps if previous.converged else None  # None: it ran to its cap
     if stopped_at is None and previous.steps != plan.trainer.steps:
         return None
