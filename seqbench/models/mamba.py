@@ -128,5 +128,6 @@ class Mamba(nn.Module):
         (B, T, E); B, C (B, T, N) -> y (B, T, E), the last state (B, E, N)."""
         with torch.autocast(dt.device.type, enabled=False):  # the scan in float32, never half (as the LRU)
             A = -torch.exp(at_least_float32(self.A_log))  # (E, N)
-            return selective_scan(at_least_float32(dt), at_least_float32(dt * x), at_least_float32(B), at_least_float32(C), A, self.eigenvalue_min,
-                                  valid, None if h is None else at_least_float32(h))
+            return selective_scan(at_least_float32(dt), at_least_float32(dt * x), at_least_float32(B),
+                                  at_least_float32(C), A, self.eigenvalue_min, valid,
+                                  None if h is None else at_least_float32(h))
