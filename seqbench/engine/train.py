@@ -41,7 +41,6 @@ from seqbench.engine.convergence import Plateau, plateau_for, steps_to, still_im
 from seqbench.engine.training_state import TrainingState
 from seqbench.engine.evaluation import evaluate, make_eval_sets, score_splits
 from seqbench.engine.loggers import Logger
-from seqbench.core.spec import metric_spec
 from seqbench.models.hooks import ScheduledModel
 from seqbench.engine.optim import Adam
 from seqbench.engine.steps import StepStrategy, choose_strategy
@@ -163,8 +162,7 @@ def fit_config(model: nn.Module, task: Task, config: TrainerConfig, seed: int = 
 
     best_value, best_step, best_state = -math.inf if higher else math.inf, 0, None
     latest = config.checkpoint == "latest_best"  # val ties move the best checkpoint to the later evaluation
-    plateau = plateau_for(config.as_dict(), primary, higher)
-    relative = plateau.relative  # min_delta on the metric's scale
+    plateau = plateau_for(config.as_dict(), primary, higher)  # min_delta on the metric's scale (plateau.relative)
     history: list[dict[str, float]] = []
     status, error, last_finite, tokens, train_seconds, step = "ok", None, None, 0, 0.0, 0
     start = 0
@@ -224,7 +222,7 @@ def fit_config(model: nn.Module, task: Task, config: TrainerConfig, seed: int = 
     bar.close()
     if logger is not None:
         logger.close()
-    limited = capped_while_improving(status, plateau, history, primary, higher, config, relative)
+    limited = capped_while_improving(status, plateau, history, primary, higher, config)
     state = None
     if limited:  # what a larger cap needs to go on from here (seqbench.engine.training_state)
         state = TrainingState(step, copy.deepcopy(model.state_dict()), copy.deepcopy(optimizer.state_dict()),
@@ -248,11 +246,12 @@ def fit_config(model: nn.Module, task: Task, config: TrainerConfig, seed: int = 
 
 
 def capped_while_improving(status: str, plateau: Plateau, history: list[dict], primary: str, higher: bool,
-                           config: TrainerConfig, relative: bool) -> bool:
+                           config: TrainerConfig) -> bool:
     """A run that ended ok at its step cap whose last ``patience`` evaluations still improved."""
     if status != "ok" or plateau.converged:
         return False
-    return still_improving(history, primary, higher, config.patience, config.min_delta, relative, config.smooth)
+    return still_improving(history, primary, higher, config.patience, config.min_delta, plateau.relative,
+                           config.smooth)
 
 
 def _clip(params: list[torch.Tensor], how: str, value: float) -> bool:
