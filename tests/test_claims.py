@@ -157,6 +157,32 @@ def test_ranks_and_count():
                  {"id": "g", "kind": "count", "per": "cell", "at_least": 4}) == [True, True, True, False, True, True, False]
 
 
+def test_ranks_beyond_doubt_reads_the_resampled_orderings():
+    # lstm and gru tie on parity, lstm leads on sort: a resample drawing parity twice (1 in 4) ties them,
+    # so lstm is ahead of gru on the observed means but not beyond doubt; both are always ahead of the transformer
+    runs = PARITY + [record("sort", m, s, v) for m, v in [("lstm", 0.9), ("gru", 0.7), ("transformer", 0.5)]
+                     for s in range(3)]
+    assert judge(runs, {"id": "a", "kind": "ranks", "order": ["lstm", "transformer"], "beyond_doubt": True},
+                 {"id": "b", "kind": "ranks", "order": ["gru", "transformer"], "beyond_doubt": True},
+                 {"id": "c", "kind": "ranks", "order": ["lstm", "gru"], "beyond_doubt": False},
+                 {"id": "d", "kind": "ranks", "order": ["lstm", "gru"], "beyond_doubt": True},
+                 {"id": "e", "kind": "ranks", "order": ["lstm", "gru", "transformer"], "beyond_doubt": True},
+                 {"id": "f", "kind": "ranks", "order": ["lstm", "transformer"], "beyond_doubt": False},
+                 {"id": "g", "kind": "ranks", "order": ["gru", "lstm"], "beyond_doubt": False}) == [
+        True, True, True, False, False, False, False]
+    with pytest.raises(SeqbenchError, match="beyond_doubt: only with 'order'"):
+        judge(runs, {"id": "h", "kind": "ranks", "first": "lstm", "beyond_doubt": True})
+
+
+def test_ranks_on_another_score_read_the_models_that_have_it():
+    # the mlp has no test_ood (no weights for longer inputs): ranked on test_ood, the others are, as on the page
+    runs = [record(t, m, s, v, split="test_ood") for t in ("parity", "sort")
+            for m, v in [("lstm", 0.9), ("transformer", 0.6)] for s in range(3)]
+    runs += [record(t, "mlp", s, 0.8) for t in ("parity", "sort") for s in range(3)]
+    assert judge(runs, {"id": "a", "kind": "ranks", "score": "test_ood/primary", "order": ["lstm", "transformer"],
+                        "shared": 2}) == [True]
+
+
 def test_seeds_requirement_and_missing_runs_fail():
     runs = PARITY[:1] + [record("parity", "rnn_tanh", 0, 0.5, status="failed")]
     claim = {"id": "a", "kind": "at_least", "task": "parity", "value": 0.5}

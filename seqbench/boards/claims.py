@@ -253,13 +253,22 @@ def grows_with(board, claim):
 
 
 def ranks(board, claim):
-    """Mean ranks (:func:`seqbench.boards.tables.overview` on ``score``) in the stated ``order``
+    """Mean ranks (:func:`seqbench.boards.tables.overview` on ``score``, over the tasks and models
+    that have it, as the page's view of that score) in the stated ``order``
     (strictly increasing, best first), or ``first`` / ``last`` among every model (a list: models
-    sharing that mean rank, every other model strictly behind)."""
-    from seqbench.boards.tables import overview, results_frame
+    sharing that mean rank, every other model strictly behind).
 
-    tasks = board.tasks(claim)
-    view = overview(results_frame([r for r in board.records if r.task in tasks]), claim.get("score", "test/primary"))
+    ``beyond_doubt`` (with ``order``) asks the resampling as well: ``true``, each model of the
+    order is ahead of the next in at least 97.5 % of resamples of tasks and seeds (the orderings
+    the board's overview names); ``false``, each is ahead of the next on the observed mean ranks
+    and in fewer than 97.5 % of resamples: an order the board cannot tell apart from chance."""
+    from seqbench.boards.tables import BEYOND_DOUBT, overview, results_frame, scored_cells
+
+    tasks, score = board.tasks(claim), claim.get("score", "test/primary")
+    frame = results_frame([r for r in board.records if r.task in tasks])
+    cells = scored_cells(frame, score)  # as the page's view of that score: the tasks and models that have it
+    frame = frame[frame["task_label"].isin({t for t, _ in cells}) & frame["model_label"].isin({m for _, m in cells})]
+    view = overview(frame, score)
     rank = view.mean_rank.dropna().to_dict()
     order = as_list(claim.get("order") or claim.get("first") or claim.get("last"))
     for name in order:
@@ -267,6 +276,9 @@ def ranks(board, claim):
             raise problem(claim, f"model '{name}': not ranked on this board", name, sorted(rank))
     if "order" in claim:
         ok = all(rank[a] < rank[b] for a, b in zip(order, order[1:]))
+        if "beyond_doubt" in claim:  # each pair's share of resamples in which it holds
+            shares = [float(view.ahead.loc[a, b]) for a, b in zip(order, order[1:])] if view.ahead is not None else []
+            ok = ok and bool(shares) and all((share >= BEYOND_DOUBT) == claim["beyond_doubt"] for share in shares)
     else:  # first / last: one model, or several sharing that rank
         others = [v for m, v in rank.items() if m not in order]
         ok = len({rank[m] for m in order}) == 1 and all(
@@ -277,6 +289,9 @@ def ranks(board, claim):
         ok = ok and len(view.shared) == int(claim["shared"])
     which = "order " + " < ".join(order) if "order" in claim else f"{'first' if 'first' in claim else 'last'}: {' = '.join(order)}"
     which += (f", mean rank {claim['value']}" if "value" in claim else "") + (f", {claim['shared']} shared" if "shared" in claim else "")
+    if "beyond_doubt" in claim:
+        which += (", each pair in at least" if claim["beyond_doubt"] else ", each pair in fewer than") + " 97.5 % of resamples (" + \
+            ", ".join(f"{share:.3f}" for share in shares) + ")"
     shown = ", ".join(f"{m} {v:.2f}" for m, v in sorted(rank.items(), key=lambda kv: kv[1]))
     return bool(ok), [f"mean rank ({claim.get('score', 'test/primary')}, {len(view.shared)} shared tasks) {which}", shown]
 
@@ -476,7 +491,7 @@ KINDS: dict[str, tuple[Callable, set[str], set[str]]] = {
     "reaches_floor": (reaches_floor, {"margin"}, {"task", "model"}),
     "equals": (equals, {"value", "digits", "field", "status"}, {"task", "model", "value"}),
     "grows_with": (grows_with, {"field", "knob", "form"}, {"task", "model", "knob"}),
-    "ranks": (ranks, {"order", "first", "last", "value", "digits", "shared"}, set()),
+    "ranks": (ranks, {"order", "first", "last", "value", "digits", "shared", "beyond_doubt"}, set()),
     "identical": (identical, {"field", "status"}, {"field"}),
     "count": (count, {"status", "per", "equals", "at_least", "field", "value"}, set()),
     "faster": (faster, {"than"}, {"task", "model", "than"}),
@@ -534,6 +549,7 @@ FIELDS: dict[str, tuple[str, Callable[[Any], bool]]] = {
     **{key: ("a number", _is_number) for key in ("margin", "at_least", "at_most", "scale", "low", "high")},
     **{key: ("a whole number >= 0", _is_whole) for key in ("seeds", "digits", "equals", "shared")},
     "says": ("a string", lambda v: isinstance(v, str)),
+    "beyond_doubt": ("true or false", lambda v: isinstance(v, bool)),
     "where": ("a mapping of knob names to values", lambda v: isinstance(v, dict) and all(
         _is_name(k) and (_is_scalar(x) or isinstance(x, list) and all(map(_is_scalar, x))) for k, x in v.items())),
     "rates": ("a number or a non-empty list of numbers",
@@ -605,6 +621,8 @@ def check_claim(claim: Any, position: int) -> None:
         raise problem(claim, "kind count needs exactly one of 'equals' and 'at_least'")
     if kind == "ranks" and sum(k in claim for k in ("order", "first", "last")) != 1:
         raise problem(claim, "kind ranks needs exactly one of 'order', 'first' and 'last'")
+    if kind == "ranks" and "beyond_doubt" in claim and "order" not in claim:
+        raise problem(claim, "beyond_doubt: only with 'order' (each model ahead of the next)")
     if kind == "selection" and "chosen" in claim:
         try:
             counts = {float(k): v for k, v in claim["chosen"].items()}

@@ -222,6 +222,10 @@ def unranked(view: Overview) -> Overview:
                          rank_low=None, rank_high=None, ahead=None, tied=None)
 
 
+#: the share of resamples of tasks and seeds in which a mean-rank ordering must hold to count as beyond doubt
+BEYOND_DOUBT = 0.975
+
+
 class Overview(NamedTuple):
     """Task x model primary metric (test): means over seeds, interval bounds, interval-aware ranks,
     and each model's mean rank over the tasks every model ran (``shared``)."""
@@ -241,7 +245,7 @@ class Overview(NamedTuple):
     #: metric's margin or the intervals); what the page paints as best, whatever the rank
     tied: pd.DataFrame | None = None
 
-    def beyond_doubt(self, level: float = 0.975) -> list[tuple[str, str]]:
+    def beyond_doubt(self, level: float = BEYOND_DOUBT) -> list[tuple[str, str]]:
         """(better, worse) pairs whose mean-rank order holds in at least ``level`` of the resamples."""
         if self.ahead is None:
             return []
