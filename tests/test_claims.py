@@ -180,7 +180,10 @@ def test_ranks_on_another_score_read_the_models_that_have_it():
             for m, v in [("lstm", 0.9), ("transformer", 0.6)] for s in range(3)]
     runs += [record(t, "mlp", s, 0.8) for t in ("parity", "sort") for s in range(3)]
     assert judge(runs, {"id": "a", "kind": "ranks", "score": "test_ood/primary", "order": ["lstm", "transformer"],
-                        "shared": 2}) == [True]
+                        "shared": 2},
+                 {"id": "b", "kind": "ranks", "score": "test_ood/primary", "last": "transformer", "value": [2.0, 2.0, 2.0]},
+                 {"id": "c", "kind": "ranks", "score": "test_ood/primary", "last": "transformer", "value": [2.0, 1.0, 2.0]},
+                 {"id": "d", "kind": "ranks", "score": "test_ood/primary", "first": "lstm", "value": 1}) == [True, True, False, True]
 
 
 def test_seeds_requirement_and_missing_runs_fail():

@@ -256,7 +256,9 @@ def ranks(board, claim):
     """Mean ranks (:func:`seqbench.boards.tables.overview` on ``score``, over the tasks and models
     that have it, as the page's view of that score) in the stated ``order``
     (strictly increasing, best first), or ``first`` / ``last`` among every model (a list: models
-    sharing that mean rank, every other model strictly behind).
+    sharing that mean rank, every other model strictly behind). ``value`` quotes the mean rank of
+    the last model named, or ``[mean, low, high]`` with its 95 % interval over resamples of tasks
+    and seeds (as the overview prints it).
 
     ``beyond_doubt`` (with ``order``) asks the resampling as well: ``true``, each model of the
     order is ahead of the next in at least 97.5 % of resamples of tasks and seeds (the orderings
@@ -283,8 +285,11 @@ def ranks(board, claim):
         others = [v for m, v in rank.items() if m not in order]
         ok = len({rank[m] for m in order}) == 1 and all(
             rank[order[0]] < v if "first" in claim else rank[order[0]] > v for v in others)
-    if "value" in claim:  # the named model's mean rank as quoted
-        ok = ok and round(rank[order[-1]], int(claim.get("digits", 2))) == round(float(claim["value"]), int(claim.get("digits", 2)))
+    if "value" in claim:  # the named model's mean rank as quoted: a number, or [mean, low, high] with its interval
+        model, digits = order[-1], int(claim.get("digits", 2))
+        quoted = as_list(claim["value"])
+        shown = [rank[model]] + ([view.rank_low[model], view.rank_high[model]] if len(quoted) == 3 and view.rank_low is not None else [])
+        ok = ok and len(shown) == len(quoted) and all(round(float(a), digits) == round(float(b), digits) for a, b in zip(shown, quoted))
     if "shared" in claim:  # over how many tasks every model ran
         ok = ok and len(view.shared) == int(claim["shared"])
     which = "order " + " < ".join(order) if "order" in claim else f"{'first' if 'first' in claim else 'last'}: {' = '.join(order)}"
@@ -562,6 +567,8 @@ def _field_type(kind: str, claim: dict, key: str) -> tuple[str, Callable[[Any], 
     """What ``key`` must be in a claim of ``kind`` (the docstrings of the kinds say why)."""
     if key == "value" and kind == "equals" and "field" in claim:
         return "a value, or a mapping of models to values", _or_per_name(_is_scalar)
+    if key == "value" and kind == "ranks":
+        return "a number or [mean rank, low, high]", _is_quoted
     if key == "value" and kind == "equals":
         return "a number, [mean, low, high], or a mapping of models to those", _or_per_name(_is_quoted)
     if key == "value" and kind in ("share", "count"):
