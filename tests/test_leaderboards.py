@@ -70,8 +70,8 @@ def test_committed_converged_chomsky_table_regenerates_byte_for_byte(folder, tmp
 
 @pytest.mark.slow
 def test_the_rebuilt_main_board_regenerates_byte_for_byte(tmp_path):
-    """Issue 27's rebuild is committed a whole task at a time as its sittings complete them: its tables
-    are what its records give, and every committed task is complete: each model of the grid (the
+    """Issue 27's rebuild, committed a whole task at a time as its sittings completed them: its tables
+    are what its records give, it holds every task of experiment=leaderboard, and each is complete: each model of the grid (the
     built-ins and the presets but teacher forcing's ablation, as experiment=leaderboard's glob) has a
     record there, run or not applicable; each run cell has seed 0 at all four rates (whatever their
     outcome: a run that diverged at a rate val did not choose is part of the search) and the other seeds
@@ -89,6 +89,9 @@ def test_the_rebuilt_main_board_regenerates_byte_for_byte(tmp_path):
     presets = {path.stem for path in (ROOT / "conf" / "model").glob("*.yaml")} - {"gru_free_running"}
     grid = set(builtin_names(MODELS)) | presets
     runs = pd.read_csv(board / "results.csv")
+    from seqbench.cli.overrides import untagged_tasks
+
+    assert set(runs["task"]) == set(untagged_tasks("chomsky").split(","))  # complete: every task of the grid
     for task, rows in runs.groupby("task"):
         assert set(rows["model_label"]) == grid, (task, sorted(grid ^ set(rows["model_label"])))
         for model, cell in rows.groupby("model_label"):
