@@ -175,7 +175,8 @@ def near_baseline(board, claim):
 
 
 def reaches_floor(board, claim):
-    """A language model's excess over its entropy floor (``test/excess_<primary>``) contains 0 or
+    """A language model's excess (``test/excess_<primary>``: its score minus the true source's on the
+    same examples, whose expected score is the entropy floor) has an interval that contains 0 or
     lies below ``margin`` (default 0.01)."""
     margin = float(claim.get("margin", 0.01))
 
