@@ -186,6 +186,17 @@ def test_ranks_on_another_score_read_the_models_that_have_it():
                  {"id": "d", "kind": "ranks", "score": "test_ood/primary", "first": "lstm", "value": 1}) == [True, True, False, True]
 
 
+def test_a_quoted_baseline_is_checked_against_the_records():
+    assert judge(PARITY, {"id": "a", "kind": "baseline_equals", "task": "parity", "baseline": "chance", "value": 0.5},
+                 {"id": "b", "kind": "baseline_equals", "task": "parity", "baseline": "chance", "value": 0.55},
+                 {"id": "c", "kind": "baseline_equals", "task": "parity", "baseline": "chance",
+                  "value": [0.5, 0.5, 0.5]}) == [True, False, True]
+    with pytest.raises(SeqbenchError, match="baseline 'chanse': not on parity/test.*did you mean 'chance'"):
+        judge(PARITY, {"id": "d", "kind": "baseline_equals", "task": "parity", "baseline": "chanse", "value": 0.5})
+    with pytest.raises(SeqbenchError, match="kind baseline_equals needs 'baseline'"):
+        judge(PARITY, {"id": "e", "kind": "baseline_equals", "task": "parity", "value": 0.5})
+
+
 def test_seeds_requirement_and_missing_runs_fail():
     runs = PARITY[:1] + [record("parity", "rnn_tanh", 0, 0.5, status="failed")]
     claim = {"id": "a", "kind": "at_least", "task": "parity", "value": 0.5}

@@ -73,6 +73,7 @@ def test_every_common_field_is_type_checked(field, value, message):
     ({"kind": "ranks", "first": {"lstm": 1}}, "first {'lstm': 1}: must be a name or a non-empty list of names"),
     ({"kind": "ranks", "last": "lstm", "shared": -1}, "shared -1: must be a whole number >= 0"),
     ({"kind": "ranks", "order": ["lstm", "gru"], "beyond_doubt": "yes"}, "beyond_doubt 'yes': must be true or false"),
+    ({"kind": "baseline_equals", "task": "parity", "baseline": "chance", "value": "half"}, "value 'half': must be a number or [value, low, high]"),
     ({"kind": "count", "equals": "3"}, "equals '3': must be a whole number >= 0"),
     ({"kind": "count", "equals": 3, "per": "task"}, "per 'task': not a grouping (all, cell)"),
     ({"kind": "count", "at_least": 1, "status": 0}, "status 0: must be a one-line string"),

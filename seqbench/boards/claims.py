@@ -223,6 +223,21 @@ def equals(board, claim):
     return _judge(board, claim, f"{claim.get('score', 'test/primary')} {of} == {value} to {digits} digits", cell)
 
 
+def baseline_equals(board, claim):
+    """A quoted baseline: the ``baseline``'s score on the claim's split (``score``, default
+    ``test/primary``; ``baseline_metric`` for another metric) rounds to ``value`` at ``digits``
+    (default 3) on each task, or ``[value, low, high]`` with its interval over the examples."""
+    digits = int(claim.get("digits", 3))
+    want = as_list(claim["value"])
+
+    def cell(task, _):
+        value, low, high, shown = board.baseline(claim, task)
+        got = [value, low, high][:len(want)]
+        return all(round(a, digits) == round(float(b), digits) for a, b in zip(got, want)), f"{task}: {shown}"
+    return _judge(board, claim, f"{claim.get('score', 'test/primary')} baseline {claim['baseline']} == {claim['value']} "
+                                f"to {digits} digits", cell, per_task=True)
+
+
 def grows_with(board, claim):
     """A record ``field`` (default ``n_params``) against a task ``knob`` (``height*width`` multiplies
     knobs) over the model's runs: ``form`` ``increasing`` (strictly), ``affine`` (exactly a + b knob,
@@ -496,6 +511,7 @@ KINDS: dict[str, tuple[Callable, set[str], set[str]]] = {
     "near_baseline": (near_baseline, {"value", "baseline", "baseline_metric", "margin"}, {"task", "model"}),
     "reaches_floor": (reaches_floor, {"margin"}, {"task", "model"}),
     "equals": (equals, {"value", "digits", "field", "status"}, {"task", "model", "value"}),
+    "baseline_equals": (baseline_equals, {"baseline", "baseline_metric", "value", "digits"}, {"task", "baseline", "value"}),
     "grows_with": (grows_with, {"field", "knob", "form"}, {"task", "model", "knob"}),
     "ranks": (ranks, {"order", "first", "last", "value", "digits", "shared", "beyond_doubt"}, set()),
     "identical": (identical, {"field", "status"}, {"field"}),
@@ -568,6 +584,8 @@ def _field_type(kind: str, claim: dict, key: str) -> tuple[str, Callable[[Any], 
     """What ``key`` must be in a claim of ``kind`` (the docstrings of the kinds say why)."""
     if key == "value" and kind == "equals" and "field" in claim:
         return "a value, or a mapping of models to values", _or_per_name(_is_scalar)
+    if key == "value" and kind == "baseline_equals":
+        return "a number or [value, low, high]", _is_quoted
     if key == "value" and kind == "ranks":
         return "a number or [mean rank, low, high]", _is_quoted
     if key == "value" and kind == "equals":
