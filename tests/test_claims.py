@@ -172,6 +172,8 @@ def test_ranks_beyond_doubt_reads_the_resampled_orderings():
         True, True, True, False, False, False, False]
     with pytest.raises(SeqbenchError, match="beyond_doubt: only with 'order'"):
         judge(runs, {"id": "h", "kind": "ranks", "first": "lstm", "beyond_doubt": True})
+    with pytest.raises(SeqbenchError, match=r"order \['lstm'\]: must name at least 2 models"):
+        judge(runs, {"id": "i", "kind": "ranks", "order": ["lstm"]})
 
 
 def test_ranks_on_another_score_read_the_models_that_have_it():
@@ -195,6 +197,14 @@ def test_a_quoted_baseline_is_checked_against_the_records():
         judge(PARITY, {"id": "d", "kind": "baseline_equals", "task": "parity", "baseline": "chanse", "value": 0.5})
     with pytest.raises(SeqbenchError, match="kind baseline_equals needs 'baseline'"):
         judge(PARITY, {"id": "e", "kind": "baseline_equals", "task": "parity", "value": 0.5})
+    with pytest.raises(SeqbenchError, match="key 'model': not read by kind baseline_equals"):
+        judge(PARITY, {"id": "f", "kind": "baseline_equals", "task": "parity", "model": "lsmt", "baseline": "chance",
+                       "value": 0.5})
+    banded = [record("parity", "lstm", s, 0.9, baselines={"test": {"majority": {"accuracy": 0.5}}},
+                     baseline_intervals={"test": {"majority": {"accuracy": [0.45, 0.55]}}}) for s in range(2)]
+    claim = {"kind": "baseline_equals", "task": "parity", "baseline": "majority"}
+    assert judge(banded, {**claim, "id": "g", "value": [0.5, 0.45, 0.55]}, {**claim, "id": "h", "value": [0.5, 0.55, 0.45]},
+                 {**claim, "id": "j", "value": 0.5}) == [True, False, True]
 
 
 def test_seeds_requirement_and_missing_runs_fail():

@@ -32,6 +32,21 @@ def test_the_overview_ranks_the_chosen_score_and_the_best_seed():
     assert best.values.loc["parity_check"].tolist() == [1.0, 0.6]
 
 
+def test_the_rank_intervals_do_not_depend_on_the_order_the_rows_are_shown_in():
+    """The page orders the Chomsky table's rows by level, a claim by name: both must read the same resamples."""
+    records = []
+    for t, task in enumerate(("parity_check", "even_pairs", "cycle_navigation")):
+        for r in runs():
+            value = r.metrics["test_ood"]["accuracy"] - 0.1 * t * (r.model == "lstm")
+            records.append(r.__class__(**{**r.__dict__, "task": task, "config_hash": f"{task}{r.config_hash}",
+                                          "metrics": {**r.metrics, "test_ood": {"accuracy": value, "length_mean": value}}}))
+    frame = results_frame(records)
+    named = overview(frame, "test_ood/length_mean")
+    shown = overview(frame, "test_ood/length_mean", order=["parity_check", "even_pairs", "cycle_navigation"])
+    assert named.rank_low.tolist() == shown.rank_low.tolist() and named.rank_high.tolist() == shown.rank_high.tolist()
+    assert named.ahead.equals(shown.ahead)
+
+
 def test_the_leaderboard_command_takes_a_score_and_refuses_a_bad_one(tmp_path, capsys):
     from seqbench.core.record import write_result
 

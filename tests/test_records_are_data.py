@@ -110,3 +110,15 @@ def test_a_real_budget_ranks_and_the_page_shows_the_headroom_table(tmp_path):
     page = (tmp_path / "out" / "leaderboard.html").read_text()
     headroom = page.split('<section id="headroom">')[1].split("</section>")[0]
     assert '<table class="board sortable" id="table-headroom">' in headroom and "lstm 0.905" in headroom
+
+
+def test_a_model_whose_every_run_failed_does_not_erase_the_other_models_mean_ranks(tmp_path):
+    """The overview ranks the models with a score, as a `ranks` claim does; the failed model keeps its task rows."""
+    runs = _accuracy_runs(steps=2000) + [RunRecord(task="parity", model="rnn_tanh", seed=s, status="failed",
+                                                   trainer_params={"steps": 2000}, error="boom") for s in (0, 1)]
+    for i, record in enumerate(runs):
+        write_result(tmp_path / "runs" / str(i), record)
+    markdown, _, _ = build([str(tmp_path / "runs")], str(tmp_path / "out"), figures=False)
+    overview = markdown.split("\n## Overview")[1].split("\n## ")[0]
+    assert "mean rank over the 1 task every model ran" in overview and "rnn_tanh" not in overview
+    assert "rnn_tanh" in markdown.split("\n## parity")[1]

@@ -10,6 +10,7 @@ conservative bound), ``mean``, ``low``, ``high``, ``best_seed``, ``every_seed`` 
 ``seeds: N`` fails a cell with fewer ok seeds. The kinds, one function each: ``better``, ``tied``,
 ``not_better`` (intervals compared), ``at_least`` / ``at_most`` (a value or a baseline on the same
 examples), ``near_baseline``, ``reaches_floor``, ``equals`` (a quoted number or record field),
+``baseline_equals`` (a quoted baseline),
 ``grows_with`` (a field against a knob), ``identical`` (a field equal across runs), ``ranks``
 (mean ranks), ``count`` (runs), ``bounded`` and ``share`` (a record field over runs), ``selection``
 (learning rates chosen on val), ``separates`` (a task's headroom), ``faster`` (learning curves) and
@@ -270,7 +271,7 @@ def grows_with(board, claim):
 
 def ranks(board, claim):
     """Mean ranks (:func:`seqbench.boards.tables.overview` on ``score``, over the tasks and models
-    that have it, as the page's view of that score) in the stated ``order``
+    that have it, as the page's views read it) in the stated ``order``
     (strictly increasing, best first), or ``first`` / ``last`` among every model (a list: models
     sharing that mean rank, every other model strictly behind). ``value`` quotes the mean rank of
     the last model named, or ``[mean, low, high]`` with its 95 % interval over resamples of tasks
@@ -280,7 +281,7 @@ def ranks(board, claim):
     order is ahead of the next in at least 97.5 % of resamples of tasks and seeds (the orderings
     the board's overview names); ``false``, each is ahead of the next on the observed mean ranks
     and in fewer than 97.5 % of resamples: an order the board cannot tell apart from chance."""
-    from seqbench.boards.tables import BEYOND_DOUBT, overview, results_frame, scored_cells
+    from seqbench.boards.tables import BEYOND_DOUBT, mean_rank_text, overview, results_frame, scored_cells
 
     tasks, score = board.tasks(claim), claim.get("score", "test/primary")
     frame = results_frame([r for r in board.records if r.task in tasks])
@@ -313,7 +314,9 @@ def ranks(board, claim):
     if "beyond_doubt" in claim:
         which += (", each pair in at least" if claim["beyond_doubt"] else ", each pair in fewer than") + " 97.5 % of resamples (" + \
             ", ".join(f"{share:.3f}" for share in shares) + ")"
-    shown = ", ".join(f"{m} {v:.2f}" for m, v in sorted(rank.items(), key=lambda kv: kv[1]))
+    shown = ", ".join(f"{m} {mean_rank_text(view, m)}" for m, _ in sorted(rank.items(), key=lambda kv: kv[1]))
+    if "value" in claim and len(as_list(claim["value"])) == 3 and view.rank_low is None:
+        shown += "; ✗ no rank interval on this board (one model, or no task every model ran)"
     return bool(ok), [f"mean rank ({claim.get('score', 'test/primary')}, {len(view.shared)} shared tasks) {which}", shown]
 
 
@@ -647,6 +650,13 @@ def check_claim(claim: Any, position: int) -> None:
         raise problem(claim, "kind count needs exactly one of 'equals' and 'at_least'")
     if kind == "ranks" and sum(k in claim for k in ("order", "first", "last")) != 1:
         raise problem(claim, "kind ranks needs exactly one of 'order', 'first' and 'last'")
+    if kind == "ranks" and "order" in claim and len(as_list(claim["order"])) < 2:
+        raise problem(claim, f"order {_short(claim['order'])}: must name at least 2 models (best first)")
+    if kind == "baseline_equals":
+        for key in ("model", "of", "seeds"):
+            if key in claim:
+                raise problem(claim, f"key '{key}': not read by kind baseline_equals (a baseline belongs to the task, "
+                                     f"scored on its examples)")
     if kind == "ranks" and "beyond_doubt" in claim and "order" not in claim:
         raise problem(claim, "beyond_doubt: only with 'order' (each model ahead of the next)")
     if kind == "selection" and "chosen" in claim:

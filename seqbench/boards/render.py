@@ -77,8 +77,9 @@ def sections(frame: pd.DataFrame, records: list[RunRecord], skipped: list[tuple[
     if len(frame):
         views = []
         for shown in overview_scores(frame, score):
-            if shown == score:  # the score chosen: every task and model, as a `ranks` claim reads it
-                view = overview(frame, shown, order=labels)
+            if shown == score:  # the score chosen: every task, and every model with a score (as a `ranks` claim reads it)
+                models = {m for _, m in scored_cells(frame, shown)} or set(frame["model_label"])
+                view = overview(frame[frame["model_label"].isin(models)], shown, order=labels)
             else:  # another: the tasks and models that have it
                 cells = scored_cells(frame, shown)
                 tasks, models = {t for t, _ in cells}, {m for _, m in cells}

@@ -336,8 +336,9 @@ def overview(frame: pd.DataFrame, score: str = "test/primary", best_seed: bool =
     seeds = {(task, model): runs[score_column(score, runs["primary_metric"].dropna().iloc[0])].dropna().tolist()
              for (task, model), runs in ok.groupby(["task_label", "model_label"]) if task in shared}
     halves = {(t, m): (highs.loc[t, m] - lows.loc[t, m]) / 2 for t in shared for m in models}
-    resampled, ahead = rank_bootstrap(seeds, halves, shared, models, {t: bool(higher[t]) for t in shared},
-                                      {t: margins.get(t, 0.0) for t in shared})
+    drawn = sorted(shared)  # the resampling draws tasks in name order, whatever order the rows are shown in
+    resampled, ahead = rank_bootstrap(seeds, halves, drawn, models, {t: bool(higher[t]) for t in drawn},
+                                      {t: margins.get(t, 0.0) for t in drawn})
     low, high = np.percentile(resampled, [2.5, 97.5], axis=0)
     return view._replace(rank_low=pd.Series(low, index=models), rank_high=pd.Series(high, index=models),
                          ahead=pd.DataFrame(ahead, index=models, columns=models))
