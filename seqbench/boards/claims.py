@@ -281,13 +281,10 @@ def ranks(board, claim):
     order is ahead of the next in at least 97.5 % of resamples of tasks and seeds (the orderings
     the board's overview names); ``false``, each is ahead of the next on the observed mean ranks
     and in fewer than 97.5 % of resamples: an order the board cannot tell apart from chance."""
-    from seqbench.boards.tables import BEYOND_DOUBT, mean_rank_text, overview, results_frame, scored_cells
+    from seqbench.boards.tables import BEYOND_DOUBT, mean_rank_text, overview, results_frame, scored_frame
 
     tasks, score = board.tasks(claim), claim.get("score", "test/primary")
-    frame = results_frame([r for r in board.records if r.task in tasks])
-    cells = scored_cells(frame, score)  # as the page's view of that score: the tasks and models that have it
-    frame = frame[frame["task_label"].isin({t for t, _ in cells}) & frame["model_label"].isin({m for _, m in cells})]
-    view = overview(frame, score)
+    view = overview(scored_frame(results_frame([r for r in board.records if r.task in tasks]), score), score)
     rank = view.mean_rank.dropna().to_dict()
     order = as_list(claim.get("order") or claim.get("first") or claim.get("last"))
     for name in order:
@@ -305,14 +302,15 @@ def ranks(board, claim):
     if "value" in claim:  # the named model's mean rank as quoted: a number, or [mean, low, high] with its interval
         model, digits = order[-1], int(claim.get("digits", 2))
         quoted = as_list(claim["value"])
-        shown = [rank[model]] + ([view.rank_low[model], view.rank_high[model]] if len(quoted) == 3 and view.rank_low is not None else [])
-        ok = ok and len(shown) == len(quoted) and all(round(float(a), digits) == round(float(b), digits) for a, b in zip(shown, quoted))
+        got = [rank[model]] + ([view.rank_low[model], view.rank_high[model]] if len(quoted) == 3 and view.rank_low is not None else [])
+        ok = ok and len(got) == len(quoted) and all(round(float(a), digits) == round(float(b), digits) for a, b in zip(got, quoted))
     if "shared" in claim:  # over how many tasks every model ran
         ok = ok and len(view.shared) == int(claim["shared"])
     which = "order " + " < ".join(order) if "order" in claim else f"{'first' if 'first' in claim else 'last'}: {' = '.join(order)}"
     which += (f", mean rank {claim['value']}" if "value" in claim else "") + (f", {claim['shared']} shared" if "shared" in claim else "")
     if "beyond_doubt" in claim:
-        which += (", each pair in at least" if claim["beyond_doubt"] else ", each pair in fewer than") + " 97.5 % of resamples (" + \
+        which += (", each pair in at least" if claim["beyond_doubt"] else ", each pair in fewer than") + \
+            f" {BEYOND_DOUBT * 100:g} % of resamples (" + \
             ", ".join(f"{share:.3f}" for share in shares) + ")"
     shown = ", ".join(f"{m} {mean_rank_text(view, m)}" for m, _ in sorted(rank.items(), key=lambda kv: kv[1]))
     if "value" in claim and len(as_list(claim["value"])) == 3 and view.rank_low is None:

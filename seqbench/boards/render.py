@@ -15,7 +15,7 @@ import pandas as pd
 from seqbench.boards.lookup import apart
 from seqbench.boards.tables import (RANKING_MIN_STEPS, _arrow, cell, estimate, length_series, overview, overview_table,
                                   orderings_text, overview_scores, ranks_nothing, results_frame, runs_of,
-                                  score_title, scored_cells, separation_lines, task_table, unranked)
+                                  score_title, scored_frame, scored_tasks, separation_lines, task_table, unranked)
 from seqbench.core.record import RunRecord
 from seqbench.boards.selection import compared_runs
 from seqbench.boards.selection import Choice
@@ -78,13 +78,10 @@ def sections(frame: pd.DataFrame, records: list[RunRecord], skipped: list[tuple[
         views = []
         for shown in overview_scores(frame, score):
             if shown == score:  # the score chosen: every task, and every model with a score (as a `ranks` claim reads it)
-                models = {m for _, m in scored_cells(frame, shown)} or set(frame["model_label"])
-                view = overview(frame[frame["model_label"].isin(models)], shown, order=labels)
+                view = overview(scored_frame(frame, shown, tasks=False), shown, order=labels)
             else:  # another: the tasks and models that have it
-                cells = scored_cells(frame, shown)
-                tasks, models = {t for t, _ in cells}, {m for _, m in cells}
-                view = overview(frame[frame["task_label"].isin(tasks) & frame["model_label"].isin(models)], shown,
-                                order=[t for t in labels if t in tasks])
+                tasks = set(scored_tasks(frame, shown))
+                view = overview(scored_frame(frame, shown), shown, order=[t for t in labels if t in tasks])
             view = view if ranked else unranked(view)
             table = overview_table(view)
             if any(level_of.values()):

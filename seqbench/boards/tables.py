@@ -356,6 +356,17 @@ def scored_cells(frame: pd.DataFrame, score: str) -> list[tuple[str, str]]:
     return sorted(found)
 
 
+def scored_frame(frame: pd.DataFrame, score: str, tasks: bool = True) -> pd.DataFrame:
+    """The rows of the models (and, with ``tasks``, the tasks) that have ``score`` in some ok run:
+    what an overview of that score ranks, on the page and in a ``ranks`` claim. A frame where no
+    model has it is returned whole."""
+    cells = scored_cells(frame, score)
+    if not cells:
+        return frame
+    keep = frame["model_label"].isin({m for _, m in cells})
+    return frame[keep & frame["task_label"].isin({t for t, _ in cells})] if tasks else frame[keep]
+
+
 def scored_tasks(frame: pd.DataFrame, score: str) -> list[str]:
     """The task labels with a value of ``score`` (``SPLIT/METRIC``) in some ok run, sorted."""
     return sorted({task for task, _ in scored_cells(frame, score)})
