@@ -207,6 +207,39 @@ def test_a_quoted_baseline_is_checked_against_the_records():
                  {**claim, "id": "j", "value": 0.5}) == [True, False, True]
 
 
+def reversal(model, seed, symbols):
+    """A reverse_string-like run on test_ood: ``symbols`` output symbols right beyond chance at each
+    length (``None``: a model whose excess holds, 0.2, as strings grow)."""
+    values = {str(2 * n): (0.7 if symbols is None else 0.5 + symbols / (2 * n)) for n in (41, 107, 500)}
+    r = record("reverse", model, seed, sum(values.values()) / 3, split="test_ood", task_params={"length": 40})
+    r.by_length = {"test_ood": {"metric": "accuracy", "values": values, "counts": dict.fromkeys(values, 250)}}
+    r.baselines = {"test_ood": {"chance": {"accuracy": 0.5}}}
+    return r
+
+
+def test_inverse_length_reads_a_fixed_count_right_at_every_length():
+    runs = [reversal("lstm", s, 20 + s) for s in range(3)] + [reversal("gru", s, None) for s in range(3)]
+    claim = {"kind": "inverse_length", "task": "reverse", "score": "test_ood/primary", "baseline": "chance"}
+    assert judge(runs, {"id": "a", **claim, "model": "lstm", "low": 19.5, "high": 22.5},
+                 {"id": "b", **claim, "model": "lstm", "low": 20.5, "high": 22.5},  # seed 0 has 20
+                 {"id": "c", **claim, "model": "gru", "low": 0, "high": 60},  # 0.2 x 1000 = 200 at length 500
+                 {"id": "d", **{k: v for k, v in claim.items() if k != "baseline"}, "model": "lstm", "value": 0.5,
+                  "low": 19.5, "high": 22.5},
+                 {"id": "e", **claim, "model": "lstm", "low": 19.5, "high": 22.5, "seeds": 4}) == [
+        True, False, False, True, False]
+    for r in runs:
+        r.metrics["test_ood"]["cross_entropy"] = 0.6
+    with pytest.raises(SeqbenchError, match="no test_ood cross_entropy by length to read"):
+        judge(runs, {"id": "f", "kind": "inverse_length", "task": "reverse", "score": "test_ood/cross_entropy",
+                     "value": 0.69, "model": "lstm", "low": 0, "high": 1})
+    with pytest.raises(SeqbenchError, match="exactly one of 'value' and 'baseline'"):
+        judge(runs, {"id": "g", **claim, "model": "lstm", "value": 0.5, "low": 0, "high": 1})
+    with pytest.raises(SeqbenchError, match="key 'of': not read by kind inverse_length"):
+        judge(runs, {"id": "h", **claim, "model": "lstm", "of": "mean", "low": 0, "high": 1})
+    with pytest.raises(SeqbenchError, match="low 2 is above high 1"):
+        judge(runs, {"id": "i", **claim, "model": "lstm", "low": 2, "high": 1})
+
+
 def test_seeds_requirement_and_missing_runs_fail():
     runs = PARITY[:1] + [record("parity", "rnn_tanh", 0, 0.5, status="failed")]
     claim = {"id": "a", "kind": "at_least", "task": "parity", "value": 0.5}

@@ -11,7 +11,7 @@ conservative bound), ``mean``, ``low``, ``high``, ``best_seed``, ``every_seed`` 
 ``not_better`` (intervals compared), ``at_least`` / ``at_most`` (a value or a baseline on the same
 examples), ``near_baseline``, ``reaches_floor``, ``equals`` (a quoted number or record field),
 ``baseline_equals`` (a quoted baseline),
-``grows_with`` (a field against a knob), ``identical`` (a field equal across runs), ``ranks``
+``grows_with`` (a field against a knob), ``inverse_length`` (an excess that falls as 1 / length), ``identical`` (a field equal across runs), ``ranks``
 (mean ranks), ``count`` (runs), ``bounded`` and ``share`` (a record field over runs), ``selection``
 (learning rates chosen on val), ``separates`` (a task's headroom), ``faster`` (learning curves) and
 ``gradient`` (``seqbench gradflow`` probes). ``from: FOLDER`` limits a claim to the records below ``DIR/FOLDER`` (a board
@@ -237,6 +237,35 @@ def baseline_equals(board, claim):
         return all(round(a, digits) == round(float(b), digits) for a, b in zip(got, want)), f"{task}: {shown}"
     return _judge(board, claim, f"{claim.get('score', 'test/primary')} baseline {claim['baseline']} == {claim['value']} "
                                 f"to {digits} digits", cell, per_task=True)
+
+
+def inverse_length(board, claim):
+    """A fixed amount right at every length: for each selected run, the excess of its per-length
+    score on the claim's split (``by_length``, the task's primary metric) over the ``baseline`` (or
+    ``value``) times the length, ``(score_L - baseline) x L``, lies in [``low``, ``high``] at every
+    length ``L`` the split holds, so the excess falls as 1 / length. Where the output is as long as
+    the input and the baseline is chance 1/2 (``reverse_string``: ``L`` counts both halves) it is the
+    number of output symbols right beyond chance; a model that generalised would instead hold its
+    excess as ``L`` grows and leave the band."""
+    low, high = float(claim["low"]), float(claim["high"])
+
+    def cell(task, model):
+        split, metric = board.column(claim, task)
+        base, _, _, shown = board.baseline(claim, task)
+        runs = board.runs(claim, task, model, one_setup=True)
+        counts = []
+        for r in runs:
+            curve = (r.by_length or {}).get(split) or {}
+            if curve.get("metric") != metric or not curve.get("values"):
+                raise problem(claim, f"{task} {model} seed {r.seed}: no {split} {metric} by length to read "
+                                     f"(its by_length holds {curve.get('metric')!r}; score the primary metric)")
+            counts.append([(float(v) - base) * int(length) for length, v in curve["values"].items()])
+        flat = [c for run in counts for c in run]
+        ok = bool(flat) and len(runs) >= int(claim.get("seeds", 1)) and low <= min(flat) and max(flat) <= high
+        spans = "; ".join(f"{min(c):.1f} to {max(c):.1f}" for c in counts)
+        return ok, f"{task} {model} (vs {shown}), each run over its lengths: {spans}"
+    return _judge(board, claim, f"({claim.get('score', 'test/primary')} by length - "
+                                f"{claim.get('baseline', claim.get('value'))}) x length in [{low:g}, {high:g}]", cell)
 
 
 def grows_with(board, claim):
@@ -514,6 +543,7 @@ KINDS: dict[str, tuple[Callable, set[str], set[str]]] = {
     "equals": (equals, {"value", "digits", "field", "status"}, {"task", "model", "value"}),
     "baseline_equals": (baseline_equals, {"baseline", "baseline_metric", "value", "digits"}, {"task", "baseline", "value"}),
     "grows_with": (grows_with, {"field", "knob", "form"}, {"task", "model", "knob"}),
+    "inverse_length": (inverse_length, {"value", "baseline", "low", "high"}, {"task", "model", "low", "high"}),
     "ranks": (ranks, {"order", "first", "last", "value", "digits", "shared", "beyond_doubt"}, set()),
     "identical": (identical, {"field", "status"}, {"field"}),
     "count": (count, {"status", "per", "equals", "at_least", "field", "value"}, set()),
@@ -640,7 +670,7 @@ def check_claim(claim: Any, position: int) -> None:
     _check_choices(claim)
     for key in sorted(required - set(claim)):
         raise problem(claim, f"kind {kind} needs '{key}'")
-    if kind in ("at_least", "at_most", "near_baseline") and ("value" in claim) == ("baseline" in claim):
+    if kind in ("at_least", "at_most", "near_baseline", "inverse_length") and ("value" in claim) == ("baseline" in claim):
         raise problem(claim, f"kind {kind} needs exactly one of 'value' and 'baseline'")
     if kind == "gradient" and sum(k in claim for k in ("at_most", "at_least", "flatter_than")) != 1:
         raise problem(claim, "kind gradient needs exactly one of 'at_most', 'at_least' and 'flatter_than'")
@@ -655,6 +685,10 @@ def check_claim(claim: Any, position: int) -> None:
             if key in claim:
                 raise problem(claim, f"key '{key}': not read by kind baseline_equals (a baseline belongs to the task, "
                                      f"scored on its examples)")
+    if kind == "inverse_length" and "of" in claim:
+        raise problem(claim, "key 'of': not read by kind inverse_length (it reads every selected run at every length)")
+    if kind == "inverse_length" and claim["low"] > claim["high"]:
+        raise problem(claim, f"low {claim['low']} is above high {claim['high']}")
     if kind == "ranks" and "beyond_doubt" in claim and "order" not in claim:
         raise problem(claim, "beyond_doubt: only with 'order' (each model ahead of the next)")
     if kind == "selection" and "chosen" in claim:
