@@ -208,8 +208,9 @@ def test_a_quoted_baseline_is_checked_against_the_records():
 
 
 def reversal(model, seed, symbols):
-    """A reverse_string-like run on test_ood: ``symbols`` output symbols right beyond chance at each
-    length (``None``: a model whose excess holds, 0.2, as strings grow)."""
+    """A reverse_string-like run on test_ood that gets ``symbols`` of each string's n output symbols
+    right and guesses the rest, at n = 41, 107, 500 (``None``: a model whose excess holds, 0.2, as
+    strings grow)."""
     values = {str(2 * n): (0.7 if symbols is None else 0.5 + symbols / (2 * n)) for n in (41, 107, 500)}
     r = record("reverse", model, seed, sum(values.values()) / 3, split="test_ood", task_params={"length": 40})
     r.by_length = {"test_ood": {"metric": "accuracy", "values": values, "counts": dict.fromkeys(values, 250)}}

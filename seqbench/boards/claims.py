@@ -244,9 +244,10 @@ def inverse_length(board, claim):
     score on the claim's split (``by_length``, the task's primary metric) over the ``baseline`` (or
     ``value``) times the length, ``(score_L - baseline) x L``, lies in [``low``, ``high``] at every
     length ``L`` the split holds, so the excess falls as 1 / length. Where the output is as long as
-    the input and the baseline is chance 1/2 (``reverse_string``: ``L`` counts both halves) it is the
-    number of output symbols right beyond chance; a model that generalised would instead hold its
-    excess as ``L`` grows and leave the band."""
+    the input and the baseline is chance 1/2 (``reverse_string``: ``L`` counts both halves, 2n) it is
+    the number of symbols ``k`` that a model which gets ``k`` of each string's n output symbols right
+    and guesses the rest would get right (accuracy 1/2 + k / 2n; twice the symbols right beyond
+    chance); a model that generalised would instead hold its excess as ``L`` grows and leave the band."""
     low, high = float(claim["low"]), float(claim["high"])
 
     def cell(task, model):
