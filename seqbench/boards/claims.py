@@ -11,9 +11,9 @@ conservative bound), ``mean``, ``low``, ``high``, ``best_seed``, ``every_seed`` 
 ``not_better`` (intervals compared), ``at_least`` / ``at_most`` (a value or a baseline on the same
 examples), ``near_baseline``, ``reaches_floor``, ``equals`` (a quoted number or record field),
 ``baseline_equals`` (a quoted baseline),
-``grows_with`` (a field against a knob), ``inverse_length`` (an excess that falls as 1 / length), ``identical`` (a field equal across runs), ``ranks``
-(mean ranks), ``count`` (runs), ``bounded`` and ``share`` (a record field over runs), ``selection``
-(learning rates chosen on val), ``separates`` (a task's headroom), ``faster`` (learning curves) and
+``grows_with`` (a field against a knob), ``inverse_length`` (an excess that falls as 1 / length),
+``identical`` (a field equal across runs), ``ranks`` (mean ranks), ``count`` (runs), ``bounded``
+and ``share`` (a record field over runs), ``selection`` (learning rates chosen on val), ``separates`` (a task's headroom), ``faster`` (learning curves) and
 ``gradient`` (``seqbench gradflow`` probes). ``from: FOLDER`` limits a claim to the records below ``DIR/FOLDER`` (a board
 may hold several grids); ``from`` beside ``claims`` at the top of the file is every claim's default.
 Claims see each cell's runs at its learning rate selected on val (:mod:`seqbench.boards.selection`), as the
@@ -245,9 +245,9 @@ def inverse_length(board, claim):
     ``value``) times the length, ``(score_L - baseline) x L``, lies in [``low``, ``high``] at every
     length ``L`` the split holds, so the excess falls as 1 / length. Where the output is as long as
     the input and the baseline is chance 1/2 (``reverse_string``: ``L`` counts both halves, 2n) it is
-    the number of symbols ``k`` that a model which gets ``k`` of each string's n output symbols right
-    and guesses the rest would get right (accuracy 1/2 + k / 2n; twice the symbols right beyond
-    chance); a model that generalised would instead hold its excess as ``L`` grows and leave the band."""
+    ``k`` for a model that gets ``k`` of each string's n output symbols right and guesses the others
+    (accuracy 1/2 + k / 2n: twice the symbols right beyond chance); a model that generalised would
+    instead hold its excess as ``L`` grows and leave the band."""
     low, high = float(claim["low"]), float(claim["high"])
 
     def cell(task, model):
