@@ -13,8 +13,9 @@ examples), ``near_baseline``, ``reaches_floor``, ``equals`` (a quoted number or 
 ``baseline_equals`` (a quoted baseline),
 ``grows_with`` (a field against a knob), ``inverse_length`` (an excess that falls as 1 / length),
 ``identical`` (a field equal across runs), ``ranks`` (mean ranks), ``count`` (runs), ``bounded``
-and ``share`` (a record field over runs), ``selection`` (learning rates chosen on val), ``separates`` (a task's headroom), ``faster`` (learning curves) and
-``gradient`` (``seqbench gradflow`` probes). ``from: FOLDER`` limits a claim to the records below ``DIR/FOLDER`` (a board
+and ``share`` (a record field over runs), ``selection`` (learning rates chosen on val),
+``separates`` (a task's headroom), ``faster`` (learning curves) and ``gradient`` (``seqbench
+gradflow`` probes). ``from: FOLDER`` limits a claim to the records below ``DIR/FOLDER`` (a board
 may hold several grids); ``from`` beside ``claims`` at the top of the file is every claim's default.
 Claims see each cell's runs at its learning rate selected on val (:mod:`seqbench.boards.selection`), as the
 tables do; ``runs: all`` reads every rate tried (``count``, ``share`` over the whole grid), ``runs: probes``
@@ -557,6 +558,13 @@ KINDS: dict[str, tuple[Callable, set[str], set[str]]] = {
 }
 
 
+#: kind -> (keys common to every kind that this kind does not read, why): refused, so none is ignored silently
+NOT_READ: dict[str, tuple[tuple[str, ...], str]] = {
+    "baseline_equals": (("model", "of", "seeds"), "a baseline belongs to the task, scored on its examples"),
+    "inverse_length": (("of",), "it reads every selected run at every length"),
+}
+
+
 def _short(value: Any) -> str:
     """``value`` as an error message quotes it: one line, at most a few dozen characters."""
     return reprlib.repr(value)
@@ -681,13 +689,10 @@ def check_claim(claim: Any, position: int) -> None:
         raise problem(claim, "kind ranks needs exactly one of 'order', 'first' and 'last'")
     if kind == "ranks" and "order" in claim and len(as_list(claim["order"])) < 2:
         raise problem(claim, f"order {_short(claim['order'])}: must name at least 2 models (best first)")
-    if kind == "baseline_equals":
-        for key in ("model", "of", "seeds"):
-            if key in claim:
-                raise problem(claim, f"key '{key}': not read by kind baseline_equals (a baseline belongs to the task, "
-                                     f"scored on its examples)")
-    if kind == "inverse_length" and "of" in claim:
-        raise problem(claim, "key 'of': not read by kind inverse_length (it reads every selected run at every length)")
+    unread, why = NOT_READ.get(kind, ((), ""))
+    for key in unread:
+        if key in claim:
+            raise problem(claim, f"key '{key}': not read by kind {kind} ({why})")
     if kind == "inverse_length" and claim["low"] > claim["high"]:
         raise problem(claim, f"low {claim['low']} is above high {claim['high']}")
     if kind == "ranks" and "beyond_doubt" in claim and "order" not in claim:
