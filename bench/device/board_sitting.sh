@@ -10,15 +10,15 @@
 #   tar xzf <files_at>/records.tgz -C leaderboards/$BOARD/raw
 # then commit them with the machine line of $OUT/machine.txt in the board's sittings table.
 # TASKS and MODELS choose the cells (the Chomsky board's defaults: its non-regular tasks still to run
-# x every model of experiment=chomsky, the regular level and modular_arithmetic_brackets being complete;
-# another board's: its whole grid);
+# x every model of experiment=chomsky; the regular level, modular_arithmetic_brackets, reverse_string
+# and stack_manipulation are complete; another board's: its whole grid);
 # GRID_SECONDS cuts the sitting (its unfinished runs are lost).
 set -u
 export PYTHONUNBUFFERED=1 OUT=${OUT:-/tmp/out} GRID_SECONDS=${GRID_SECONDS:-480}
 EXPERIMENT=${EXPERIMENT:-chomsky}
 BOARD=${BOARD:-chomsky_past_ceiling}
 if [ "$EXPERIMENT" = chomsky ]; then
-  TASKS=${TASKS-reverse_string,stack_manipulation,solve_equation,binary_addition,binary_multiplication,bucket_sort,compute_sqrt,duplicate_string,missing_duplicate_string,odds_first}
+  TASKS=${TASKS-solve_equation,binary_addition,binary_multiplication,bucket_sort,compute_sqrt,duplicate_string,missing_duplicate_string,odds_first}
   MODELS=${MODELS-}
 fi
 CELLS="${TASKS:+task=$TASKS} ${MODELS:+model=$MODELS}"
