@@ -241,6 +241,37 @@ def test_inverse_length_reads_a_fixed_count_right_at_every_length():
         judge(runs, {"id": "i", **claim, "model": "lstm", "low": 2, "high": 1})
 
 
+def test_a_claim_with_length_reads_the_score_at_that_one_length():
+    """``length`` reads each run's by-length score and its interval: the reversal runs above get
+    20 + seed symbols right, so at input length 41 (82 scored positions) they score 0.5 + k / 82."""
+    runs = [reversal("lstm", s, 20 + s) for s in range(3)] + [reversal("gru", s, None) for s in range(3)]
+    for r in runs:
+        r.by_length["test_ood"]["intervals"] = {k: [v - 0.03, v + 0.03] for k, v in r.by_length["test_ood"]["values"].items()}
+    claim = {"kind": "at_least", "task": "reverse", "score": "test_ood/primary", "length": 82}
+    assert judge(runs, {"id": "a", **claim, "model": "lstm", "of": "every_seed", "value": 0.5 + 20 / 82 - 1e-9},
+                 {"id": "b", **claim, "model": "lstm", "of": "every_seed", "value": 0.5 + 21 / 82},  # seed 0 is below
+                 {"id": "c", **claim, "model": "gru", "value": 0.6},  # 0.7 at every length, interval within 0.03
+                 {"id": "d", **claim, "kind": "at_most", "length": 1000, "model": "lstm", "of": "every_seed",
+                  "value": 0.5 + 22 / 1000 + 1e-9},
+                 {"id": "e", **claim, "kind": "equals", "model": "lstm", "of": "best_seed", "value": round(0.5 + 22 / 82, 3)},
+                 {"id": "f", **claim, "kind": "better", "model": "gru", "length": 1000, "than": "lstm"},
+                 {"id": "g", **claim, "kind": "better", "model": "lstm", "than": "gru"},  # 0.74 to 0.77 against 0.7
+                 {"id": "g2", **claim, "kind": "better", "model": "lstm", "length": 214, "than": "gru"}) == [
+        True, False, True, True, True, True, True, False]
+    with pytest.raises(SeqbenchError, match=r"length 80: not a length of reverse/test_ood \(82, 214, 1000\); did you mean 82\?"):
+        judge(runs, {"id": "h", **claim, "model": "lstm", "length": 80, "value": 0.5})
+    with pytest.raises(SeqbenchError, match="baselines are scored on the whole split, not per length"):
+        judge(runs, {"id": "i", **{k: v for k, v in claim.items()}, "model": "lstm", "baseline": "chance"})
+    with pytest.raises(SeqbenchError, match="length 0: must be a whole number >= 1"):
+        judge(runs, {"id": "j", **claim, "model": "lstm", "length": 0, "value": 0.5})
+    with pytest.raises(SeqbenchError, match="key 'length': not a key of kind count"):
+        judge(runs, {"id": "k", "kind": "count", "task": "reverse", "length": 82, "equals": 6})
+    for r in runs:
+        r.metrics["test_ood"]["cross_entropy"] = 0.6
+    with pytest.raises(SeqbenchError, match="has no test_ood cross_entropy by length"):
+        judge(runs, {"id": "l", **claim, "score": "test_ood/cross_entropy", "model": "lstm", "value": 0.5})
+
+
 def test_seeds_requirement_and_missing_runs_fail():
     runs = PARITY[:1] + [record("parity", "rnn_tanh", 0, 0.5, status="failed")]
     claim = {"id": "a", "kind": "at_least", "task": "parity", "value": 0.5}

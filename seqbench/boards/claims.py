@@ -7,7 +7,9 @@ knobs), reads a ``score`` ``SPLIT/METRIC`` (``test/primary`` by default; ``prima
 task's primary metric) and aggregates the ``ok`` seeds with :func:`seqbench.boards.aggregate.seed_interval`
 (the runs' own intervals inside). ``of`` says which number is judged: ``interval`` (the
 conservative bound), ``mean``, ``low``, ``high``, ``best_seed``, ``every_seed`` or ``some_seed``;
-``seeds: N`` fails a cell with fewer ok seeds. The kinds, one function each: ``better``, ``tied``,
+``seeds: N`` fails a cell with fewer ok seeds; ``length: L`` (the kinds that compare scores) reads
+each run's score at the one length ``L`` of the split, with its interval over that length's examples
+(``by_length``: "0.96 at 41 symbols, chance at 500"). The kinds, one function each: ``better``, ``tied``,
 ``not_better`` (intervals compared), ``at_least`` / ``at_most`` (a value or a baseline on the same
 examples), ``near_baseline``, ``reaches_floor``, ``equals`` (a quoted number or record field),
 ``baseline_equals`` (a quoted baseline),
@@ -80,6 +82,11 @@ class Outcome:
     numbers: list[str] = field(default_factory=list)
 
 
+def _scored(claim: dict) -> str:
+    """The score a claim reads, as its criterion line shows it: ``test_ood/primary at length 41``."""
+    return str(claim.get("score", "test/primary")) + (f" at length {claim['length']}" if "length" in claim else "")
+
+
 def _cells(board: Board, claim: dict, scored: bool = True) -> list[tuple[str, str]]:
     return [(task, model) for task in board.tasks(claim) for model in board.models(claim, task, scored=scored)]
 
@@ -110,7 +117,7 @@ def _compare(board: Board, claim: dict, word: str, test: Callable[[Est, Est], bo
         pairs = [(b, _enough(claim, a, b) and test(a, b))
                  for b in (board.estimate(claim, task, other) for other in board.models(claim, task, "than") if other != model)]
         return all(ok for _, ok in pairs), f"{task}: {a} vs " + "; ".join(str(b) for b, _ in pairs)
-    return _judge(board, claim, f"{claim.get('score', 'test/primary')}: {word}", cell)
+    return _judge(board, claim, f"{_scored(claim)}: {word}", cell)
 
 
 def _beats(a: Est, b: Est) -> bool:
@@ -150,7 +157,7 @@ def _threshold(board, claim, above: bool):
         else:
             ok = _holds(est.pick(of), lambda v: v >= value if above else v <= value, of)
         return ok and _enough(claim, est), f"{task}: {est}" + (f" vs {shown}" if "baseline" in claim else "")
-    return _judge(board, claim, f"{claim.get('score', 'test/primary')} {of} {sign} {label}", cell)
+    return _judge(board, claim, f"{_scored(claim)} {of} {sign} {label}", cell)
 
 
 def at_least(board, claim):
@@ -171,7 +178,7 @@ def near_baseline(board, claim):
         est = board.estimate(claim, task, model)
         _, low, high, shown = board.baseline(claim, task)
         return _enough(claim, est) and est.low - margin <= high and low <= est.high + margin, f"{task}: {est} vs {shown}"
-    criterion = f"{claim.get('score', 'test/primary')} interval{f' +- {margin:g}' if margin else ''} overlaps " \
+    criterion = f"{_scored(claim)} interval{f' +- {margin:g}' if margin else ''} overlaps " \
                 f"{claim.get('baseline', claim.get('value'))}"
     return _judge(board, claim, criterion, cell)
 
@@ -222,7 +229,7 @@ def equals(board, claim):
             ok = _holds(est.pick(of), lambda v: same(v, float(want)), of)
         return _enough(claim, est) and ok, f"{task}: {est} ({want})"
     value = "the stated values" if isinstance(claim["value"], dict) else claim["value"]
-    return _judge(board, claim, f"{claim.get('score', 'test/primary')} {of} == {value} to {digits} digits", cell)
+    return _judge(board, claim, f"{_scored(claim)} {of} == {value} to {digits} digits", cell)
 
 
 def baseline_equals(board, claim):
@@ -535,14 +542,14 @@ def gradient(board, claim):
 
 #: kind -> (function, its own keys, the keys it requires)
 KINDS: dict[str, tuple[Callable, set[str], set[str]]] = {
-    "better": (better, {"than"}, {"task", "model", "than"}),
-    "tied": (tied, {"than"}, {"task", "model", "than"}),
-    "not_better": (not_better, {"than"}, {"task", "model", "than"}),
-    "at_least": (at_least, {"value", "baseline", "baseline_metric"}, {"task", "model"}),
-    "at_most": (at_most, {"value", "baseline", "baseline_metric"}, {"task", "model"}),
-    "near_baseline": (near_baseline, {"value", "baseline", "baseline_metric", "margin"}, {"task", "model"}),
+    "better": (better, {"than", "length"}, {"task", "model", "than"}),
+    "tied": (tied, {"than", "length"}, {"task", "model", "than"}),
+    "not_better": (not_better, {"than", "length"}, {"task", "model", "than"}),
+    "at_least": (at_least, {"value", "baseline", "baseline_metric", "length"}, {"task", "model"}),
+    "at_most": (at_most, {"value", "baseline", "baseline_metric", "length"}, {"task", "model"}),
+    "near_baseline": (near_baseline, {"value", "baseline", "baseline_metric", "margin", "length"}, {"task", "model"}),
     "reaches_floor": (reaches_floor, {"margin"}, {"task", "model"}),
-    "equals": (equals, {"value", "digits", "field", "status"}, {"task", "model", "value"}),
+    "equals": (equals, {"value", "digits", "field", "status", "length"}, {"task", "model", "value"}),
     "baseline_equals": (baseline_equals, {"baseline", "baseline_metric", "value", "digits"}, {"task", "baseline", "value"}),
     "grows_with": (grows_with, {"field", "knob", "form"}, {"task", "model", "knob"}),
     "inverse_length": (inverse_length, {"value", "baseline", "low", "high"}, {"task", "model", "low", "high"}),
@@ -610,6 +617,7 @@ FIELDS: dict[str, tuple[str, Callable[[Any], bool]]] = {
         "task", "model", "than", "flatter_than", "order", "first", "last")},
     **{key: ("a number", _is_number) for key in ("margin", "at_least", "at_most", "scale", "low", "high")},
     **{key: ("a whole number >= 0", _is_whole) for key in ("seeds", "digits", "equals", "shared")},
+    "length": ("a whole number >= 1 (a length the split was scored at)", lambda v: _is_whole(v) and v >= 1),
     "says": ("a string", lambda v: isinstance(v, str)),
     "beyond_doubt": ("true or false", lambda v: isinstance(v, bool)),
     "where": ("a mapping of knob names to values", lambda v: isinstance(v, dict) and all(
@@ -681,6 +689,10 @@ def check_claim(claim: Any, position: int) -> None:
         raise problem(claim, f"kind {kind} needs '{key}'")
     if kind in ("at_least", "at_most", "near_baseline", "inverse_length") and ("value" in claim) == ("baseline" in claim):
         raise problem(claim, f"kind {kind} needs exactly one of 'value' and 'baseline'")
+    if "length" in claim and "baseline" in claim:
+        raise problem(claim, "length: baselines are scored on the whole split, not per length; compare with a 'value'")
+    if "length" in claim and "field" in claim:
+        raise problem(claim, "length: a record field has no lengths; drop 'length' or 'field'")
     if kind == "gradient" and sum(k in claim for k in ("at_most", "at_least", "flatter_than")) != 1:
         raise problem(claim, "kind gradient needs exactly one of 'at_most', 'at_least' and 'flatter_than'")
     if kind == "count" and ("equals" in claim) == ("at_least" in claim):

@@ -186,16 +186,43 @@ class Board:
         return split, metric
 
     def estimate(self, claim: dict, task: str, model: str, score: str | None = None) -> Est:
+        """The cell's score over its ok seeds; with the claim's ``length``, the score at that one
+        length of the split (each run's ``by_length`` value and its interval over that length's examples)."""
         split, metric = self.column(claim, task, score)
         runs = [r for r in self.runs(claim, task, model, one_setup=True)
                 if r.metrics.get(split, {}).get(metric) is not None]
-        bands = [record_interval(r, split, metric) for r in runs]  # exact, or unknown (nan), never [v, v]
         higher = _higher(metric, runs or self.runs(claim, task, ok=False))
-        est = Est(model, [r.metrics[split][metric] for r in runs], [b[0] for b in bands], [b[1] for b in bands], higher)
+        if "length" in claim:
+            values, lows, highs = self._at_length(claim, task, split, metric, runs)
+            est = Est(model, values, lows, highs, higher)
+        else:
+            bands = [record_interval(r, split, metric) for r in runs]  # exact, or unknown (nan), never [v, v]
+            est = Est(model, [r.metrics[split][metric] for r in runs], [b[0] for b in bands], [b[1] for b in bands], higher)
         primary = next((r.primary_metric for r in runs if r.primary_metric), None)
         est.margin = metric_margin(metric, primary)
         est.mean, est.low, est.high = clip_to_range(metric, primary, (est.mean, est.low, est.high))
         return est
+
+    def _at_length(self, claim: dict, task: str, split: str, metric: str,
+                   runs: list[RunRecord]) -> tuple[list[float], list[float], list[float]]:
+        """Each run's score at the claim's ``length`` of ``split`` with its interval, from ``by_length``."""
+        length = str(claim["length"])
+        values, lows, highs = [], [], []
+        for r in runs:
+            curve = (r.by_length or {}).get(split) or {}
+            if curve.get("metric") != metric:
+                raise problem(claim, f"length {length}: {task} {r.model_label} seed {r.seed} has no {split} "
+                                     f"{metric} by length (it has {curve.get('metric') or 'none'}); "
+                                     f"score the primary metric")
+            if length not in curve.get("values", {}):
+                known = sorted(curve.get("values", {}), key=int)
+                near = min(known, key=lambda k: abs(int(k) - int(length))) if known else None
+                raise SeqbenchError(f"claim '{claim.get('id')}': length {length}: not a length of {task}/{split} "
+                                    f"({', '.join(known) or 'none'})" + (f"; did you mean {near}?" if near else ""))
+            values.append(float(curve["values"][length]))
+            low, high = (curve.get("intervals") or {}).get(length) or (math.nan, math.nan)
+            lows.append(low), highs.append(high)
+        return values, lows, highs
 
     def baseline(self, claim: dict, task: str) -> tuple[float, float, float, str]:
         """(value, low, high, label) of the claim's ``baseline`` on the claim's split, or its ``value``."""
