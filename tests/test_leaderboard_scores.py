@@ -179,3 +179,18 @@ def test_the_overview_shows_test_and_test_ood_views_with_the_chosen_score_first(
     single = build([str(tmp_path / "runs" / "3")], str(tmp_path / "single"), figures=False)[0]
     assert len(overviews(single)) == 1  # no test_ood: one view, and the page has no list to switch
     assert 'id="overview-view"' not in (tmp_path / "single" / "leaderboard.html").read_text()
+
+
+def test_the_length_curves_keep_their_intervals_inside_the_range_of_the_metric():
+    """Three seeds that disagree at one short length give a seed interval wider than [0, 1]; the
+    length plot shows what an accuracy can be, as the tables do."""
+    from seqbench.boards.tables import length_series
+
+    records = runs()
+    for r, value in zip(records, (1.0, 0.0, 1.0, 0.2, 0.2, 0.2)):
+        r.by_length = {"test": {"metric": "accuracy", "values": {"3": value, "40": 0.9},
+                                "intervals": {"3": [max(value - 0.3, 0), min(value + 0.3, 1)], "40": [0.85, 0.95]}}}
+    curves, bands = length_series(records, "parity_check", results_frame(records))
+    assert curves["lstm"][3] == pytest.approx(2 / 3) and bands["lstm"][3] == (0.0, 1.0)  # unclipped: about [-0.8, 2.1]
+    assert all(0.0 <= low <= high <= 1.0 for model in bands.values() for low, high in model.values())
+    assert 0.8 < bands["lstm"][40][0] < 0.9 < bands["lstm"][40][1] < 1.0  # an interval inside the range is kept as it is

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from seqbench.analysis.plots import new_figure, save_figure
+from seqbench.analysis.plots import model_style, new_figure, save_figure
 
 
 def label_runs(records: list[dict[str, Any]]) -> list[str]:
@@ -81,13 +81,12 @@ def plot_learning_curves(records: list[dict[str, Any]], path: str | Path) -> Pat
     fig = new_figure((10, 3.6 * len(tasks)))
     axes = fig.subplots(len(tasks), 2, squeeze=False)
     for row, task in enumerate(tasks):
-        for (group_task, label), runs in groups.items():
-            if group_task != task:
-                continue
+        mine = sorted((label, runs) for (group_task, label), runs in groups.items() if group_task == task)
+        for index, (label, runs) in enumerate(mine):
             metric = runs[0]["primary_metric"]
             for ax, key in zip(axes[row], ("train_loss", f"val_{metric}")):
                 steps, values = _curve(runs, key)
-                line, = ax.plot(steps, values.mean(0), marker=".", label=f"{label}, n={len(runs)}")
+                line, = ax.plot(steps, values.mean(0), marker=".", label=f"{label}, n={len(runs)}", **model_style(index))
                 if len(runs) > 1:
                     ax.fill_between(steps, values.min(0), values.max(0), color=line.get_color(), alpha=0.2)
                 ax.set_title(f"{task}: {key.replace('_', ' ')}")

@@ -98,6 +98,19 @@ def overview_heatmap(values: pd.DataFrame, ranks: pd.DataFrame, path: Path) -> P
     return save_figure(fig, path)
 
 
+LINE_STYLES = ("-", "--", ":", "-.")  #: a second, third, fourth set of ten models after matplotlib's ten colours
+
+
+def model_style(index: int) -> dict[str, str]:
+    """The colour and line style of the ``index``-th model of a figure: ten colours, then the same
+    ten dashed, so that up to 40 models on one figure never share both.
+
+    >>> model_style(0), model_style(11)
+    ({'color': 'C0', 'linestyle': '-'}, {'color': 'C1', 'linestyle': '--'})
+    """
+    return {"color": f"C{index % 10}", "linestyle": LINE_STYLES[index // 10 % len(LINE_STYLES)]}
+
+
 def segments(lengths: list[int], boundary: int | None) -> list[list[int]]:
     """Runs of ``lengths`` (sorted) to join with one line each.
 
@@ -135,10 +148,11 @@ def length_curves(curves: Mapping[str, Mapping[int, float]], metric: str, train_
     fig = new_figure((7.8, 3.8))
     ax = fig.subplots()
     for index, (model, points) in enumerate(sorted(curves.items())):
-        colour = f"C{index % 10}"
+        style = model_style(index)
+        colour = style["color"]
         interval = (bands or {}).get(model) or {}
         for n, part in enumerate(segments([int(L) for L in points], train_max)):
-            ax.plot(part, [points[L] for L in part], marker="o" if len(part) == 1 else ".", color=colour,
+            ax.plot(part, [points[L] for L in part], marker="o" if len(part) == 1 else ".", **style,
                     label=model if n == 0 else None)
             shaded = [L for L in part if L in interval]
             if shaded:

@@ -505,11 +505,18 @@ def orderings_text(view: Overview) -> str:
 def length_series(records: list[RunRecord], task_label: str,
                   frame: pd.DataFrame) -> tuple[dict[str, dict[int, float]], dict[str, dict[int, tuple[float, float]]]]:
     """Per model, the primary metric per input length (test and test_ood lengths joined): the mean
-    over its ok runs, and the interval over seeds and examples at each length."""
+    over its ok runs, and the interval over seeds and examples at each length, kept inside the
+    values the metric can take (three seeds of a short length can give an accuracy interval
+    of [-0.8, 2.1]; it is shown as [0, 1])."""
+    from seqbench.engine.exact_intervals import clip_to_range
+
     points: dict[str, dict[int, list[tuple]]] = {}
+    metrics: dict[str, tuple[str, str | None]] = {}
     for r, model in runs_of(records, frame, task_label, ok_only=True):
         for split in ("test", "test_ood"):
             section = r.by_length.get(split, {})
+            if section.get("metric"):
+                metrics.setdefault(model, (section["metric"], r.primary_metric))
             bands = section.get("intervals", {})
             for length, value in section.get("values", {}).items():
                 if value is not None:
@@ -521,6 +528,8 @@ def length_series(records: list[RunRecord], task_label: str,
         for length, triples in by_length.items():
             values, lows, highs = zip(*triples)
             mean, low, high = seed_interval(values, lows, highs)
+            if model in metrics:
+                mean, low, high = clip_to_range(*metrics[model], (mean, low, high))
             curves.setdefault(model, {})[length] = mean
             intervals.setdefault(model, {})[length] = (low, high)
     return curves, intervals
