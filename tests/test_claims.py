@@ -261,7 +261,7 @@ def test_a_claim_with_length_reads_the_score_at_that_one_length():
     with pytest.raises(SeqbenchError, match=r"length 80: not a length of reverse/test_ood \(82, 214, 1000\); did you mean 82\?"):
         judge(runs, {"id": "h", **claim, "model": "lstm", "length": 80, "value": 0.5})
     with pytest.raises(SeqbenchError, match="baselines are scored on the whole split, not per length"):
-        judge(runs, {"id": "i", **{k: v for k, v in claim.items()}, "model": "lstm", "baseline": "chance"})
+        judge(runs, {"id": "i", **claim, "model": "lstm", "baseline": "chance"})
     with pytest.raises(SeqbenchError, match="length 0: must be a whole number >= 1"):
         judge(runs, {"id": "j", **claim, "model": "lstm", "length": 0, "value": 0.5})
     with pytest.raises(SeqbenchError, match="key 'length': not a key of kind count"):

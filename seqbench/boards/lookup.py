@@ -217,8 +217,8 @@ class Board:
             if length not in curve.get("values", {}):
                 known = sorted(curve.get("values", {}), key=int)
                 near = min(known, key=lambda k: abs(int(k) - int(length))) if known else None
-                raise SeqbenchError(f"claim '{claim.get('id')}': length {length}: not a length of {task}/{split} "
-                                    f"({', '.join(known) or 'none'})" + (f"; did you mean {near}?" if near else ""))
+                raise problem(claim, f"length {length}: not a length of {task}/{split} ({', '.join(known) or 'none'})"
+                                     + (f"; did you mean {near}?" if near else ""))  # the nearest length, not the nearest spelling
             values.append(float(curve["values"][length]))
             low, high = (curve.get("intervals") or {}).get(length) or (math.nan, math.nan)
             lows.append(low), highs.append(high)
