@@ -508,8 +508,6 @@ def length_series(records: list[RunRecord], task_label: str,
     over its ok runs, and the interval over seeds and examples at each length, kept inside the
     values the metric can take (three seeds of a short length can give an accuracy interval
     of [-0.8, 2.1]; it is shown as [0, 1])."""
-    from seqbench.engine.exact_intervals import clip_to_range
-
     points: dict[str, dict[int, list[tuple]]] = {}
     metrics: dict[str, tuple[str, str | None]] = {}
     for r, model in runs_of(records, frame, task_label, ok_only=True):
