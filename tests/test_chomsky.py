@@ -194,6 +194,17 @@ def test_missing_duplicate_string_label_is_the_other_copy():
         assert restored[:half] == restored[half:] and restored[other] == str(label)
 
 
+def test_missing_duplicate_string_is_solved_by_parity_alone():
+    """``ww`` holds every 1 twice, so the ones that remain visible are odd exactly when the hidden
+    bit is 1: the label is the parity of the visible ones, a regular function (a two-state
+    automaton, parity_check's), at every length. A model that learns parity can solve this
+    context-sensitive task without storing ``w``; the board reads its results with this in mind."""
+    _, examples = samples("missing_duplicate_string")
+    assert len(examples) == 260
+    for string, label in examples:
+        assert string.count("1") % 2 == label
+
+
 @pytest.mark.slow
 def test_reverse_string_duplicate_string_odds_first_bucket_sort():
     for name, rule in [("reverse_string", lambda s: s[::-1]), ("duplicate_string", lambda s: s + s),

@@ -12,6 +12,10 @@ class MissingDuplicateString(ClassificationTask):
     """A binary string ``w`` of length ``n // 2`` written twice (``ww``) with one uniform position
     replaced by ``_`` in; the replaced bit out. An odd ``n`` ends in the filler ``#``.
 
+    ``ww`` holds each 1 twice, so the missing bit is also the parity of the ones left visible: a
+    two-state automaton (``parity_check``'s) solves the task at every length without storing ``w``.
+    The paper's task has the same property (its generator is ``ww`` with one symbol replaced).
+
     The missing bit is a fair coin, so every input-ignoring predictor scores exactly 0.5
     (``majority_exact``). The shortest string is 2 (``w`` of one bit); the paper's length 1 has no
     duplicate and is left out.
