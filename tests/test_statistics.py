@@ -1,5 +1,7 @@
 """Practical equivalence, honest convergence: what 'better' and 'converged' mean on a board."""
 
+import pytest
+
 from seqbench.boards.aggregate import better, interval_ranks, tied_with_best
 from seqbench.engine.convergence import Plateau, budget_limited, still_improving
 from seqbench.boards.tables import overview, results_frame, task_table
@@ -92,6 +94,68 @@ def test_a_budget_limited_run_continues_to_a_larger_cap_as_if_it_had_run_there_a
     assert extended.history == straight.history and extended.metrics == straight.metrics
     assert extended.steps == straight.steps == 40 and extended.best_step == straight.best_step
     assert (tmp_path / "a" / STATE_FILE).exists() == bool(extended.budget_limited)
+
+
+class Killed(BaseException):
+    """A kill at a given moment: not an Exception, so no record is written (as under kill -9)."""
+
+
+def test_a_killed_run_resumes_from_its_snapshot_as_if_never_stopped(tmp_path, monkeypatch, capsys):
+    """A run saves ``partial.pt`` as it goes; killed after its second snapshot (step 10), the same
+    run with ``resume=true`` (extend) goes on from step 10, not 0, and ends exactly where the
+    uninterrupted run ends (dropout draws torch's random stream, batches the task's), then
+    removes the snapshot. Another run's snapshot in the folder (another rate) is not used."""
+    import seqbench.engine.train as train
+    import seqbench.runs.experiment as experiment
+    from seqbench.engine.training_state import PARTIAL_FILE, STATE_FILE, load_state
+    from seqbench.runs.experiment import run_experiment
+
+    monkeypatch.setattr(train, "SNAPSHOT_SECONDS", 0.0)  # a snapshot at every evaluation
+    task, model = {"name": "parity", "length": 6}, {"name": "gru", "hidden_size": 8, "dropout": 0.1, "num_layers": 2}
+    trainer = {"batch_size": 16, "eval_every": 5, "eval_size": 64, "val_size": 64, "lr": 0.01, "steps": 40,
+               "patience": 100}
+    straight = run_experiment(task, model, trainer, out_dir=tmp_path / "straight")
+    assert not (tmp_path / "straight" / PARTIAL_FILE).exists()  # removed when the run ended
+
+    save, saved = experiment.save_state, []
+
+    def save_then_die(state, folder, name=STATE_FILE):
+        save(state, folder, name)
+        saved.append(state.step)
+        if name == PARTIAL_FILE and len(saved) == 2:
+            raise Killed
+
+    monkeypatch.setattr(experiment, "save_state", save_then_die)
+    with pytest.raises(Killed):
+        run_experiment(task, model, trainer, out_dir=tmp_path / "killed")
+    monkeypatch.setattr(experiment, "save_state", save)
+    assert saved == [5, 10] and not (tmp_path / "killed" / "result.json").exists()
+    assert load_state(tmp_path / "killed", PARTIAL_FILE).step == 10
+
+    fit, started = experiment.fit_config, []
+
+    def watched(*args, resume_from=None, **kwargs):
+        started.append(resume_from.step if resume_from is not None else 0)
+        return fit(*args, resume_from=resume_from, **kwargs)
+
+    monkeypatch.setattr(experiment, "fit_config", watched)
+    other = run_experiment(task, model, {**trainer, "lr": 0.003}, out_dir=tmp_path / "killed", extend=True)
+    assert started == [0] and other.steps == 40  # another plan: started over (and its own snapshots removed)
+    assert not (tmp_path / "killed" / PARTIAL_FILE).exists()
+
+    with pytest.raises(Killed):  # kill the first plan again, then resume it
+        monkeypatch.setattr(experiment, "save_state", save_then_die)
+        saved.clear()
+        run_experiment(task, model, trainer, out_dir=tmp_path / "killed")
+    monkeypatch.setattr(experiment, "save_state", save)
+    capsys.readouterr()
+    resumed = run_experiment(task, model, trainer, out_dir=tmp_path / "killed", extend=True)
+    assert started == [0, 0, 10]  # the kill started from 0; the resume from step 10
+    assert "parity x gru seed 0: continues from step 10 (a snapshot of the run, killed)" in capsys.readouterr().err
+    assert resumed.history == straight.history and resumed.metrics == straight.metrics
+    assert resumed.steps == straight.steps and resumed.best_step == straight.best_step
+    assert resumed.config_hash == straight.config_hash
+    assert not (tmp_path / "killed" / PARTIAL_FILE).exists()
 
 
 def test_only_the_same_setup_with_a_larger_cap_continues(tmp_path):

@@ -27,7 +27,7 @@ import math
 import random
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,7 +38,7 @@ from torch import nn
 
 from seqbench.core.batch import Batch, count_tokens
 from seqbench.engine.convergence import Plateau, plateau_for, steps_to, still_improving
-from seqbench.engine.training_state import TrainingState
+from seqbench.engine.training_state import SNAPSHOT_SECONDS, TrainingState
 from seqbench.engine.evaluation import evaluate, make_eval_sets, score_splits
 from seqbench.engine.loggers import Logger
 from seqbench.models.hooks import ScheduledModel
@@ -137,7 +137,9 @@ def fit(model: nn.Module, task: Task, seed: int = 0, device: str = "cpu",
 def fit_config(model: nn.Module, task: Task, config: TrainerConfig, seed: int = 0, device: str = "cpu",
                strategy: StepStrategy | None = None, eval_sets: dict[str, Batch] | None = None,
                progress: str | None = None, logger: Logger | None = None,
-               resume_from: TrainingState | None = None) -> FitResult:
+               resume_from: TrainingState | None = None,
+               snapshot: Callable[[TrainingState], object] | None = None,
+               snapshot_seconds: float | None = None) -> FitResult:
     """:func:`fit` with checked options (``config``) and random streams already seeded (:func:`seeded`):
     it checks and seeds nothing. ``seed`` picks the task's training stream.
 
@@ -147,7 +149,11 @@ def fit_config(model: nn.Module, task: Task, config: TrainerConfig, seed: int = 
     receives every history row and is closed at the end. A non-finite loss or gradient ends the
     run with status ``diverged``, keeping the best checkpoint seen before it. ``resume_from`` (a
     :class:`~seqbench.engine.training_state.TrainingState` of the same run stopped at a smaller cap)
-    continues from its step; a run that ends budget-limited returns its state in ``state``.
+    continues from its step, as does a ``partial.pt`` snapshot of the same run; a run that ends
+    budget-limited returns its state in ``state``. ``snapshot``, when given, receives the state at
+    the first evaluation after every ``snapshot_seconds`` of wall time (default
+    :data:`~seqbench.engine.training_state.SNAPSHOT_SECONDS`; it writes ``partial.pt``:
+    :mod:`seqbench.engine.training_state`), so a killed run can go on from there.
     """
     dev = torch.device(device)
     model.to(dev).train()
@@ -178,8 +184,15 @@ def fit_config(model: nn.Module, task: Task, config: TrainerConfig, seed: int = 
         torch.set_rng_state(resume_from.torch_rng)
     from tqdm.auto import tqdm  # progress bar on terminals only (disable=None)
 
+    def state_now() -> TrainingState:  # everything needed to go on after this step
+        return TrainingState(step, copy.deepcopy(model.state_dict()), copy.deepcopy(optimizer.state_dict()),
+                             best_value, best_step, copy.deepcopy(best_state), list(history),
+                             {"best": plateau.best, "best_step": plateau.best_step, "waited": plateau.waited},
+                             train_rng.bit_generator.state, torch.get_rng_state(), tokens, train_seconds)
+
     bar = tqdm(total=config.steps, initial=start, disable=None, leave=False, desc=f"{task.name}")
     last_report, last_val = time.monotonic(), None  # a long job is never silent, bar or not
+    last_snapshot, every = time.monotonic(), SNAPSHOT_SECONDS if snapshot_seconds is None else snapshot_seconds
     for step in range(start + 1, config.steps + 1):
         started = time.perf_counter()
         batch = task.sample(train_rng, config.batch_size, "train")
@@ -219,16 +232,16 @@ def fit_config(model: nn.Module, task: Task, config: TrainerConfig, seed: int = 
                 best_state = copy.deepcopy(model.state_dict())
             if plateau.update(step, value):
                 break
+            if snapshot is not None and step < config.steps and time.monotonic() - last_snapshot >= every:
+                snapshot(state_now())
+                last_snapshot, every = time.monotonic(), SNAPSHOT_SECONDS if snapshot_seconds is None else snapshot_seconds
     bar.close()
     if logger is not None:
         logger.close()
     limited = capped_while_improving(status, plateau, history, primary, higher, config)
     state = None
     if limited:  # what a larger cap needs to go on from here (seqbench.engine.training_state)
-        state = TrainingState(step, copy.deepcopy(model.state_dict()), copy.deepcopy(optimizer.state_dict()),
-                              best_value, best_step, best_state, list(history),
-                              {"best": plateau.best, "best_step": plateau.best_step, "waited": plateau.waited},
-                              train_rng.bit_generator.state, torch.get_rng_state(), tokens, train_seconds)
+        state = state_now()
     if best_state is not None and (config.checkpoint != "last" or status != "ok"):
         model.load_state_dict(best_state)  # checkpoint=last scores the final parameters, unless they diverged
     scores = score_splits(model, task, eval_sets, dev, config.eval_batch_size)

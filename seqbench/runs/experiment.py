@@ -31,8 +31,9 @@ import datetime as _dt
 import os
 import platform
 import subprocess
+import sys
 import traceback
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -49,7 +50,8 @@ from seqbench.core.record import RESULT_FILE, RunRecord, read_result, write_resu
 from seqbench.engine.evaluation import baseline_scores, make_eval_sets
 from seqbench.runs.plan import Plan, validate_experiment  # noqa: F401 - validate_experiment: re-exported
 from seqbench.runs.task_facts import facts_of
-from seqbench.engine.training_state import TrainingState, continues, discard_state, load_state, save_state
+from seqbench.engine.training_state import (PARTIAL_FILE, TrainingState, continues, discard_state, load_state,
+                                             save_state)
 from seqbench.engine.train import RECORD, FitResult, fit_config, seeded
 
 OOM_HINT = "out of memory: try a smaller trainer.batch_size or model.hidden_size"
@@ -228,6 +230,12 @@ def _continuation(planned: RunRecord, out_dir: str | Path) -> TrainingState | No
     return state if state is not None and state.step == previous.steps else None
 
 
+def _interrupted(plan: Plan, out_dir: str | Path) -> TrainingState | None:
+    """The snapshot (``partial.pt``) a killed run of this very plan left in ``out_dir``, if any."""
+    state = load_state(out_dir, PARTIAL_FILE)
+    return state if state is not None and state.identity == plan.identity else None
+
+
 def _allocation_failure(exc: Exception) -> bool:
     text = str(exc).lower()
     return "out of memory" in text or "can't allocate memory" in text or "defaultcpuallocator" in text
@@ -243,14 +251,21 @@ def _train(outcome: Outcome, plan: Plan, job_number: int, out_dir: str | Path = 
     check_run_fits(model, plan.task.spec, config.as_dict())  # memory estimated before it is spent (H1)
     eval_sets = make_eval_sets(plan.task, config.eval_size, config.val_size)
     outcome.task_facts = facts_of(plan.task, eval_sets["test"])  # the first example every model is tested on
-    resume_from = _continuation(build_record(plan, outcome), out_dir) if extend else None
+    resume_from = (_continuation(build_record(plan, outcome), out_dir) or _interrupted(plan, out_dir)) if extend else None
+    if resume_from is not None:  # said once, so that a log shows which runs went on from a saved state
+        print(f"[seqbench] {plan.task.name} x {plan.label} seed {plan.seed}: continues from step {resume_from.step} "
+              f"({'a snapshot of the run, killed' if resume_from.identity else 'a budget-limited run, to a larger cap'})",
+              file=sys.stderr, flush=True)
     logger = make_logger(plan.logger, out_dir, run_name(plan.task.name, plan.label, plan.seed))
     try:
         result = fit_config(model, plan.task, config, seed=plan.seed, device=device, eval_sets=eval_sets,
                             progress=f"{plan.task.name} x {plan.label} seed {plan.seed}", logger=logger,
-                            resume_from=resume_from)
+                            resume_from=resume_from,
+                            snapshot=lambda state: save_state(replace(state, identity=plan.identity), out_dir,
+                                                              PARTIAL_FILE))
     finally:
         logger.close()  # fit closes it too; this covers a run that raised
+    discard_state(out_dir, PARTIAL_FILE)  # the run ended: its record says the rest
     if result.state is not None:  # budget-limited: a larger cap can go on from here
         save_state(result.state, out_dir)
     else:
