@@ -94,6 +94,7 @@ def test_a_budget_limited_run_continues_to_a_larger_cap_as_if_it_had_run_there_a
     assert extended.history == straight.history and extended.metrics == straight.metrics
     assert extended.steps == straight.steps == 40 and extended.best_step == straight.best_step
     assert (tmp_path / "a" / STATE_FILE).exists() == bool(extended.budget_limited)
+    assert [r["step"] for r in extended.resumed] == [20] and extended.resumed[0]["from"] == STATE_FILE
 
 
 class Killed(BaseException):
@@ -156,6 +157,30 @@ def test_a_killed_run_resumes_from_its_snapshot_as_if_never_stopped(tmp_path, mo
     assert resumed.steps == straight.steps and resumed.best_step == straight.best_step
     assert resumed.config_hash == straight.config_hash
     assert not (tmp_path / "killed" / PARTIAL_FILE).exists()
+    assert straight.resumed is None and resumed.resumed == [{"step": 10, "from": PARTIAL_FILE,
+                                                             "git_commit": experiment.git_commit()}]
+
+
+def test_a_snapshot_of_a_language_model_loads_back(tmp_path):
+    """Perplexity comes out of numpy; the state file's safe loader refuses numpy numbers, so the
+    curve keeps plain floats and a language model's snapshot is read back, not silently dropped."""
+    import math
+
+    from seqbench import make_model, make_task
+    from seqbench.engine.train import fit_config, seeded
+    from seqbench.engine.trainer_options import TrainerConfig
+    from seqbench.engine.training_state import PARTIAL_FILE, load_state, save_state
+
+    task = make_task("markov_lm")
+    config = TrainerConfig.of({"steps": 4, "batch_size": 8, "eval_every": 2, "eval_size": 32, "val_size": 32})
+    states = []
+    with seeded(0):
+        model = make_model("gru", task.spec, hidden_size=8)
+        fit_config(model, task, config, snapshot=states.append, snapshot_seconds=0.0)
+    assert [state.step for state in states] == [2]  # none at the last step: the run ends there
+    assert type(states[0].history[0]["val_perplexity"]) is float and math.isfinite(states[0].history[0]["val_perplexity"])
+    save_state(states[0], tmp_path, PARTIAL_FILE)
+    assert load_state(tmp_path, PARTIAL_FILE).history == states[0].history
 
 
 def test_only_the_same_setup_with_a_larger_cap_continues(tmp_path):

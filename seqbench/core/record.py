@@ -135,6 +135,9 @@ class RunRecord:
     gradflow: dict[str, Any] | None = None
     #: a record kept under a later rule that gives the same run: its identity before, and why (seqbench.runs.replacement)
     adopted: dict[str, Any] | None = None
+    #: the saved states the run went on from, in order: the step, the file (partial.pt: killed; state.pt: a larger
+    #: cap) and the commit of the code that trained up to it (seqbench.engine.training_state); None: trained in one go
+    resumed: list[dict[str, Any]] | None = None
     #: where the reader found this record (never stored in, nor read from, the file)
     source: Path | None = field(default=None, compare=False, repr=False)
 

@@ -286,6 +286,7 @@ FIELDS: dict[str, Checker] = {
     "weights": optional(_STR),
     "gradflow": optional(_OBJECT),
     "adopted": optional(_OBJECT),
+    "resumed": optional(listing(_OBJECT)),
 }
 
 

@@ -182,11 +182,12 @@ def fit_config(model: nn.Module, task: Task, config: TrainerConfig, seed: int = 
         plateau.seen = [v for row in history if (v := row.get(f"val_{primary}")) is not None and math.isfinite(v)]
         train_rng.bit_generator.state = resume_from.train_rng
         torch.set_rng_state(resume_from.torch_rng)
+        last_finite = history[-1].get("train_loss") if history and history[-1]["step"] == start else None
     from tqdm.auto import tqdm  # progress bar on terminals only (disable=None)
 
-    def state_now() -> TrainingState:  # everything needed to go on after this step
-        return TrainingState(step, copy.deepcopy(model.state_dict()), copy.deepcopy(optimizer.state_dict()),
-                             best_value, best_step, copy.deepcopy(best_state), list(history),
+    def state_now() -> TrainingState:  # everything needed to go on after this step, copied to the CPU
+        return TrainingState(step, _on_cpu(model.state_dict()), _on_cpu(optimizer.state_dict()),
+                             best_value, best_step, _on_cpu(best_state), list(history),
                              {"best": plateau.best, "best_step": plateau.best_step, "waited": plateau.waited},
                              train_rng.bit_generator.state, torch.get_rng_state(), tokens, train_seconds)
 
@@ -221,7 +222,7 @@ def fit_config(model: nn.Module, task: Task, config: TrainerConfig, seed: int = 
         if step % config.eval_every == 0 or step == config.steps:
             val = evaluate(model, task, eval_sets["val"], dev, config.eval_batch_size)
             value = val[primary]
-            history.append({"step": step, "train_loss": loss, **{f"val_{k}": v for k, v in val.items()}})
+            history.append({"step": step, "train_loss": loss, **{f"val_{k}": _plain(v) for k, v in val.items()}})
             if logger is not None:
                 logger.log(history[-1])
             bar.set_postfix(loss=f"{loss:.3f}", **{primary: f"{value:.3f}"})
@@ -256,6 +257,22 @@ def fit_config(model: nn.Module, task: Task, config: TrainerConfig, seed: int = 
         budget_limited=limited, state=state,
         steps_to=steps_to(history, primary, higher),
     )
+
+
+def _plain(value: Any) -> Any:
+    """A metric value as a Python number (numpy's are refused by a state file's safe loader)."""
+    return float(value) if isinstance(value, (np.floating, np.integer)) else value
+
+
+def _on_cpu(state: Any) -> Any:
+    """A copy of a (nested) state dict with every tensor on the CPU: a snapshot costs no device memory."""
+    if isinstance(state, torch.Tensor):
+        return state.detach().to("cpu", copy=True)
+    if isinstance(state, dict):
+        return type(state)((k, _on_cpu(v)) for k, v in state.items())
+    if isinstance(state, list):
+        return [_on_cpu(v) for v in state]
+    return copy.deepcopy(state)
 
 
 def capped_while_improving(status: str, plateau: Plateau, history: list[dict], primary: str, higher: bool,

@@ -12,7 +12,9 @@ bit). Runs that converged keep no state: there is nothing left to do. The file i
 A run in progress also saves its state every :data:`SNAPSHOT_SECONDS` (at its next evaluation),
 as ``partial.pt`` with the run's identity: killed (a session's end, ``kill -9``, a power cut),
 the same command with ``resume=true`` goes on from that evaluation, not from step 0, and the
-result is again the uninterrupted run's, bit for bit on CPU. The run removes the file when it ends.
+result is again the uninterrupted run's, bit for bit on CPU. The file is removed once the run's
+record is written (a run that raised keeps it). A record that went on from a saved state says so
+in ``resumed``: the step, the file and the commit of the code that trained up to it.
 
 >>> import tempfile
 >>> state = TrainingState(step=3, model={}, optimizer={}, best_value=0.5, best_step=2, best_model=None,
@@ -26,7 +28,7 @@ result is again the uninterrupted run's, bit for bit on CPU. The run removes the
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +57,8 @@ class TrainingState:
     tokens: int
     train_seconds: float
     identity: str = ""  #: a snapshot's run identity (:attr:`seqbench.runs.plan.Plan.identity`); "" for state.pt
+    git_commit: str | None = None  #: the code that trained up to ``step`` (:func:`seqbench.runs.experiment.git_commit`)
+    resumed: list[dict[str, Any]] = field(default_factory=list)  #: the continuations before this state (the record's ``resumed``)
 
 
 def save_state(state: TrainingState, folder: str | os.PathLike, name: str = STATE_FILE) -> Path:

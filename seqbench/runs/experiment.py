@@ -50,8 +50,8 @@ from seqbench.core.record import RESULT_FILE, RunRecord, read_result, write_resu
 from seqbench.engine.evaluation import baseline_scores, make_eval_sets
 from seqbench.runs.plan import Plan, validate_experiment  # noqa: F401 - validate_experiment: re-exported
 from seqbench.runs.task_facts import facts_of
-from seqbench.engine.training_state import (PARTIAL_FILE, TrainingState, continues, discard_state, load_state,
-                                             save_state)
+from seqbench.engine.training_state import (PARTIAL_FILE, STATE_FILE, TrainingState, continues, discard_state,
+                                             load_state, save_state)
 from seqbench.engine.train import RECORD, FitResult, fit_config, seeded
 
 OOM_HINT = "out of memory: try a smaller trainer.batch_size or model.hidden_size"
@@ -115,6 +115,7 @@ class Outcome:
     config_hash: str | None = None  #: a probe's own hash (its plan's and its own options)
     peak_rss_mb: float | None = None
     peak_rss_scope: str | None = None
+    resumed: list[dict[str, Any]] | None = None  #: the saved states the run went on from (step, file, commit)
 
 
 def build_record(plan: Plan, outcome: Outcome | None = None, record_type: str = "run") -> RunRecord:
@@ -207,6 +208,8 @@ def execute(plan: Plan, out_dir: str | Path = ".", job_number: int = 0, extend: 
     outcome.peak_rss_mb = peak_rss_mb()
     record = build_record(plan, outcome)
     write_result(out_dir, record)
+    if outcome.fit is not None:  # the run ended and its record says so: its snapshot is spent
+        discard_state(out_dir, PARTIAL_FILE)
     return record
 
 
@@ -231,9 +234,38 @@ def _continuation(planned: RunRecord, out_dir: str | Path) -> TrainingState | No
 
 
 def _interrupted(plan: Plan, out_dir: str | Path) -> TrainingState | None:
-    """The snapshot (``partial.pt``) a killed run of this very plan left in ``out_dir``, if any."""
+    """The snapshot (``partial.pt``) a killed run of this very plan left in ``out_dir``, if any; one
+    that cannot be read is said, and the run starts over."""
     state = load_state(out_dir, PARTIAL_FILE)
+    if state is None and (Path(out_dir) / PARTIAL_FILE).exists():
+        print(f"[seqbench] {Path(out_dir) / PARTIAL_FILE}: unreadable, so the run starts over", file=sys.stderr,
+              flush=True)
     return state if state is not None and state.identity == plan.identity else None
+
+
+def _went_on(state: TrainingState) -> list[dict[str, Any]]:
+    """The record's ``resumed``: the continuations ``state`` carries, and this one."""
+    return [*state.resumed, {"step": state.step, "from": PARTIAL_FILE if state.identity else STATE_FILE,
+                             "git_commit": state.git_commit}]
+
+
+class _Snapshots:
+    """Writes a run's snapshots as ``partial.pt``; a write that fails (a full disk) is said once and
+    the run trains on without them."""
+
+    def __init__(self, plan: Plan, out_dir: str | Path, resumed: list[dict[str, Any]]):
+        self.plan, self.out_dir, self.resumed, self.failed = plan, out_dir, resumed, False
+
+    def __call__(self, state: TrainingState) -> None:
+        if self.failed:
+            return
+        try:
+            save_state(replace(state, identity=self.plan.identity, git_commit=git_commit(), resumed=self.resumed),
+                       self.out_dir, PARTIAL_FILE)
+        except OSError as exc:
+            self.failed = True
+            print(f"[seqbench] {Path(self.out_dir) / PARTIAL_FILE}: not written ({exc}); the run goes on "
+                  "without snapshots", file=sys.stderr, flush=True)
 
 
 def _allocation_failure(exc: Exception) -> bool:
@@ -251,8 +283,12 @@ def _train(outcome: Outcome, plan: Plan, job_number: int, out_dir: str | Path = 
     check_run_fits(model, plan.task.spec, config.as_dict())  # memory estimated before it is spent (H1)
     eval_sets = make_eval_sets(plan.task, config.eval_size, config.val_size)
     outcome.task_facts = facts_of(plan.task, eval_sets["test"])  # the first example every model is tested on
-    resume_from = (_continuation(build_record(plan, outcome), out_dir) or _interrupted(plan, out_dir)) if extend else None
+    resume_from = None
+    if extend:  # the furthest saved state of this run: a budget-limited record's, or a killed run's snapshot
+        saved = [s for s in (_continuation(build_record(plan, outcome), out_dir), _interrupted(plan, out_dir)) if s]
+        resume_from = max(saved, key=lambda s: s.step) if saved else None
     if resume_from is not None:  # said once, so that a log shows which runs went on from a saved state
+        outcome.resumed = _went_on(resume_from)
         print(f"[seqbench] {plan.task.name} x {plan.label} seed {plan.seed}: continues from step {resume_from.step} "
               f"({'a snapshot of the run, killed' if resume_from.identity else 'a budget-limited run, to a larger cap'})",
               file=sys.stderr, flush=True)
@@ -260,14 +296,11 @@ def _train(outcome: Outcome, plan: Plan, job_number: int, out_dir: str | Path = 
     try:
         result = fit_config(model, plan.task, config, seed=plan.seed, device=device, eval_sets=eval_sets,
                             progress=f"{plan.task.name} x {plan.label} seed {plan.seed}", logger=logger,
-                            resume_from=resume_from,
-                            snapshot=lambda state: save_state(replace(state, identity=plan.identity), out_dir,
-                                                              PARTIAL_FILE))
+                            resume_from=resume_from, snapshot=_Snapshots(plan, out_dir, outcome.resumed or []))
     finally:
         logger.close()  # fit closes it too; this covers a run that raised
-    discard_state(out_dir, PARTIAL_FILE)  # the run ended: its record says the rest
     if result.state is not None:  # budget-limited: a larger cap can go on from here
-        save_state(result.state, out_dir)
+        save_state(replace(result.state, git_commit=git_commit(), resumed=outcome.resumed or []), out_dir)
     else:
         discard_state(out_dir)
     outcome.fit = result
