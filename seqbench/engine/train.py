@@ -235,7 +235,7 @@ def fit_config(model: nn.Module, task: Task, config: TrainerConfig, seed: int = 
                 break
             if snapshot is not None and step < config.steps and time.monotonic() - last_snapshot >= every:
                 snapshot(state_now())
-                last_snapshot, every = time.monotonic(), SNAPSHOT_SECONDS if snapshot_seconds is None else snapshot_seconds
+                last_snapshot = time.monotonic()
     bar.close()
     if logger is not None:
         logger.close()
