@@ -283,19 +283,20 @@ def _train(outcome: Outcome, plan: Plan, job_number: int, out_dir: str | Path = 
     check_run_fits(model, plan.task.spec, config.as_dict())  # memory estimated before it is spent (H1)
     eval_sets = make_eval_sets(plan.task, config.eval_size, config.val_size)
     outcome.task_facts = facts_of(plan.task, eval_sets["test"])  # the first example every model is tested on
+    name = f"{plan.task.name} x {plan.label} seed {plan.seed}"  # the run, in the progress lines
     resume_from = None
     if extend:  # the furthest saved state of this run: a budget-limited record's, or a killed run's snapshot
         saved = [s for s in (_continuation(build_record(plan, outcome), out_dir), _interrupted(plan, out_dir)) if s]
         resume_from = max(saved, key=lambda s: s.step) if saved else None
     if resume_from is not None:  # said once, so that a log shows which runs went on from a saved state
         outcome.resumed = _went_on(resume_from)
-        print(f"[seqbench] {plan.task.name} x {plan.label} seed {plan.seed}: continues from step {resume_from.step} "
+        print(f"[seqbench] {name}: continues from step {resume_from.step} "
               f"({'a snapshot of the run, killed' if resume_from.identity else 'a budget-limited run, to a larger cap'})",
               file=sys.stderr, flush=True)
     logger = make_logger(plan.logger, out_dir, run_name(plan.task.name, plan.label, plan.seed))
     try:
         result = fit_config(model, plan.task, config, seed=plan.seed, device=device, eval_sets=eval_sets,
-                            progress=f"{plan.task.name} x {plan.label} seed {plan.seed}", logger=logger,
+                            progress=name, logger=logger,
                             resume_from=resume_from, snapshot=_Snapshots(plan, out_dir, outcome.resumed or []))
     finally:
         logger.close()  # fit closes it too; this covers a run that raised
