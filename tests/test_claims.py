@@ -272,6 +272,34 @@ def test_a_claim_with_length_reads_the_score_at_that_one_length():
         judge(runs, {"id": "l", **claim, "score": "test_ood/cross_entropy", "model": "lstm", "value": 0.5})
 
 
+def test_a_claim_over_several_lengths_holds_at_each_of_them():
+    """A list or a ``{from, to}`` range of lengths is one claim judged at each length: the reversal
+    runs above score 0.5 + k / (2n) at n = 41, 107 and 500 symbols, so "at least 0.6" holds at
+    82 positions and fails from 214 on, and a range reads only the lengths the split holds."""
+    runs = [reversal("lstm", s, 20 + s) for s in range(3)] + [reversal("gru", s, None) for s in range(3)]
+    for r in runs:
+        r.by_length["test_ood"]["intervals"] = {k: [v - 0.03, v + 0.03] for k, v in r.by_length["test_ood"]["values"].items()}
+    claim = {"kind": "at_least", "task": "reverse", "score": "test_ood/primary", "of": "every_seed"}
+    assert judge(runs, {"id": "a", **claim, "model": "gru", "length": {"from": 1, "to": 1000}, "value": 0.7},
+                 {"id": "b", **claim, "model": "lstm", "length": {"from": 1, "to": 100}, "value": 0.7},  # only 82
+                 {"id": "c", **claim, "model": "lstm", "length": {"from": 1, "to": 214}, "value": 0.7},  # 214 fails
+                 {"id": "d", **claim, "model": "lstm", "length": [82, 1000], "value": 0.5},
+                 {"id": "e", **claim, "kind": "better", "model": "gru", "length": {"from": 200, "to": 1000},
+                  "than": "lstm"}) == [True, True, False, True, True]
+    (outcome,) = evaluate(Board(runs), [{"id": "f", **claim, "model": "lstm", "length": [82, 214], "value": 0.6}])
+    assert not outcome.passed and [line for line in outcome.numbers if line.startswith("test_ood")] == [
+        "test_ood/primary at length 82 every_seed >= 0.6", "test_ood/primary at length 214 every_seed >= 0.6"]
+    assert outcome.numbers[-1].startswith("✗ ")  # 0.5 + 20 / 214 < 0.6 for seed 0
+    with pytest.raises(SeqbenchError, match=r"length \{from: 300, to: 400\}: no length of the split in that range "
+                                            r"\(the runs hold 82, 214, 1000\)"):
+        judge(runs, {"id": "g", **claim, "model": "lstm", "length": {"from": 300, "to": 400}, "value": 0.5})
+    with pytest.raises(SeqbenchError, match=r"length 80: not a length of reverse/test_ood"):
+        judge(runs, {"id": "h", **claim, "model": "lstm", "length": [82, 80], "value": 0.5})
+    for bad in ({"from": 9, "to": 3}, {"from": 1}, {"from": 1, "to": 5, "by": 2}, [], [82, 0], "82"):
+        with pytest.raises(SeqbenchError, match="length .*: must be a whole number >= 1 .*, a non-empty list of them, or"):
+            judge(runs, {"id": "i", **claim, "model": "lstm", "length": bad, "value": 0.5})
+
+
 def test_seeds_requirement_and_missing_runs_fail():
     runs = PARITY[:1] + [record("parity", "rnn_tanh", 0, 0.5, status="failed")]
     claim = {"id": "a", "kind": "at_least", "task": "parity", "value": 0.5}

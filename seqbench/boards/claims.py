@@ -9,7 +9,9 @@ task's primary metric) and aggregates the ``ok`` seeds with :func:`seqbench.boar
 conservative bound), ``mean``, ``low``, ``high``, ``best_seed``, ``every_seed`` or ``some_seed``;
 ``seeds: N`` fails a cell with fewer ok seeds; ``length: L`` (the kinds that compare scores) reads
 each run's score at the one length ``L`` of the split, with its interval over that length's examples
-(``by_length``: "0.96 at 41 symbols, chance at 500"). The kinds, one function each: ``better``, ``tied``,
+(``by_length``: "0.96 at 41 symbols, chance at 500"); ``length: [L1, L2]`` or ``length: {from: A, to: B}``
+(every length of the split from ``A`` to ``B``) holds the claim at each of those lengths ("at least
+0.97 up to 13 symbols" is one claim, not one per length). The kinds, one function each: ``better``, ``tied``,
 ``not_better`` (intervals compared), ``at_least`` / ``at_most`` (a value or a baseline on the same
 examples), ``near_baseline``, ``reaches_floor``, ``equals`` (a quoted number or record field),
 ``baseline_equals`` (a quoted baseline),
@@ -594,6 +596,17 @@ def _is_whole(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
+def _is_length(value: Any) -> bool:
+    return _is_whole(value) and value >= 1
+
+
+def _is_lengths(value: Any) -> bool:
+    """A length, a non-empty list of lengths, or a range ``{from: A, to: B}`` with ``A <= B``."""
+    if isinstance(value, dict):
+        return set(value) == {"from", "to"} and all(map(_is_length, value.values())) and value["from"] <= value["to"]
+    return _is_length(value) or isinstance(value, list) and bool(value) and all(map(_is_length, value))
+
+
 def _is_scalar(value: Any) -> bool:
     return value is None or isinstance(value, (str, bool)) or _is_number(value)
 
@@ -617,7 +630,8 @@ FIELDS: dict[str, tuple[str, Callable[[Any], bool]]] = {
         "task", "model", "than", "flatter_than", "order", "first", "last")},
     **{key: ("a number", _is_number) for key in ("margin", "at_least", "at_most", "scale", "low", "high")},
     **{key: ("a whole number >= 0", _is_whole) for key in ("seeds", "digits", "equals", "shared")},
-    "length": ("a whole number >= 1 (a length the split was scored at)", lambda v: _is_whole(v) and v >= 1),
+    "length": ("a whole number >= 1 (a length the split was scored at), a non-empty list of them, or "
+               "{from: A, to: B} with 1 <= A <= B (every length of the split from A to B)", _is_lengths),
     "says": ("a string", lambda v: isinstance(v, str)),
     "beyond_doubt": ("true or false", lambda v: isinstance(v, bool)),
     "where": ("a mapping of knob names to values", lambda v: isinstance(v, dict) and all(
@@ -725,6 +739,40 @@ def check_claim(claim: Any, position: int) -> None:
                              f"identical, equals); {kind} compares cells at their selected rate")
 
 
+def _lengths(board: Board, claim: dict) -> list[int]:
+    """The lengths a claim with a list or a range of lengths holds at: the list, or every length
+    of the split from ``from`` to ``to`` that the selected runs of its cells (``than`` models too)
+    were scored at; none is an error, never a claim about nothing."""
+    if isinstance(claim["length"], list):
+        return sorted(set(claim["length"]))
+    low, high = claim["length"]["from"], claim["length"]["to"]
+    found: set[int] = set()
+    for task in board.tasks(claim):
+        split, _ = board.column(claim, task)
+        models = set(board.models(claim, task)) | (set(board.models(claim, task, "than")) if "than" in claim else set())
+        for model in models:
+            for r in board.runs(claim, task, model):
+                found |= {int(k) for k in ((r.by_length or {}).get(split) or {}).get("values", {})}
+    chosen = sorted(k for k in found if low <= k <= high)
+    if not chosen:
+        raise problem(claim, f"length {{from: {low}, to: {high}}}: no length of the split in that range "
+                             f"(the runs hold {', '.join(map(str, sorted(found))) or 'none'})")
+    return chosen
+
+
+def _judge_claim(board: Board, claim: dict) -> tuple[bool, list[str]]:
+    """Judge one claim; a claim over several lengths passes when it holds at each of them."""
+    judge = KINDS[claim["kind"]][0]
+    if not isinstance(claim.get("length"), (list, dict)):
+        return judge(board, claim)
+    passed, lines = True, []
+    for length in _lengths(board, claim):
+        ok, numbers = judge(board, {**claim, "length": length})
+        passed &= bool(ok)
+        lines += numbers
+    return passed, lines
+
+
 def evaluate(board: Board, claims: list) -> list[Outcome]:
     """Check every claim's form first (one line for the first problem), then judge each."""
     ids = [c.get("id") if isinstance(c, dict) else None for c in claims]
@@ -734,7 +782,7 @@ def evaluate(board: Board, claims: list) -> list[Outcome]:
             raise problem(claim, "the id is used twice")
     outcomes = []
     for claim in claims:
-        passed, numbers = KINDS[claim["kind"]][0](board.within(claim), claim)
+        passed, numbers = _judge_claim(board.within(claim), claim)
         outcomes.append(Outcome(str(claim["id"]), str(claim.get("says", "")), claim["kind"], bool(passed), numbers))
     return outcomes
 
