@@ -274,30 +274,46 @@ def test_a_claim_with_length_reads_the_score_at_that_one_length():
 
 def test_a_claim_over_several_lengths_holds_at_each_of_them():
     """A list or a ``{from, to}`` range of lengths is one claim judged at each length: the reversal
-    runs above score 0.5 + k / (2n) at n = 41, 107 and 500 symbols, so "at least 0.6" holds at
-    82 positions and fails from 214 on, and a range reads only the lengths the split holds."""
+    runs above score 0.5 + k / (2n) at n = 41, 107 and 500 symbols (the GRU 0.7 throughout), so
+    "at least 0.7" holds for the LSTM at 82 positions and fails from 214 on; a range reads only the
+    lengths each task's split holds, and a cell with no ok run fails the claim, as at one length."""
     runs = [reversal("lstm", s, 20 + s) for s in range(3)] + [reversal("gru", s, None) for s in range(3)]
     for r in runs:
         r.by_length["test_ood"]["intervals"] = {k: [v - 0.03, v + 0.03] for k, v in r.by_length["test_ood"]["values"].items()}
+    copies = [reversal("lstm", s, 20 + s) for s in range(3)]  # a second task scored at other lengths: 83, 215, 1001
+    for r in copies:
+        r.task, r.config_hash = "copy", f"copy-{r.seed}"
+        r.by_length["test_ood"]["values"] = {str(int(k) + 1): v for k, v in r.by_length["test_ood"]["values"].items()}
+    failed = [record("reverse", "rnn", s, 0.5, split="test_ood", status="failed") for s in range(3)]
     claim = {"kind": "at_least", "task": "reverse", "score": "test_ood/primary", "of": "every_seed"}
-    assert judge(runs, {"id": "a", **claim, "model": "gru", "length": {"from": 1, "to": 1000}, "value": 0.7},
+    assert judge(runs + copies + failed,
+                 {"id": "a", **claim, "model": "gru", "length": {"from": 1, "to": 1000}, "value": 0.7},
                  {"id": "b", **claim, "model": "lstm", "length": {"from": 1, "to": 100}, "value": 0.7},  # only 82
                  {"id": "c", **claim, "model": "lstm", "length": {"from": 1, "to": 214}, "value": 0.7},  # 214 fails
                  {"id": "d", **claim, "model": "lstm", "length": [82, 1000], "value": 0.5},
-                 {"id": "e", **claim, "kind": "better", "model": "gru", "length": {"from": 200, "to": 1000},
-                  "than": "lstm"}) == [True, True, False, True, True]
-    (outcome,) = evaluate(Board(runs), [{"id": "f", **claim, "model": "lstm", "length": [82, 214], "value": 0.6}])
+                 {"id": "e", **claim, "kind": "at_most", "model": "lstm", "length": [1000, 82], "value": 0.6},  # 82 fails
+                 {"id": "f", **claim, "kind": "better", "model": "gru", "length": {"from": 200, "to": 1000},
+                  "than": "lstm"},
+                 {"id": "g", **claim, "task": ["reverse", "copy"], "model": "lstm", "length": {"from": 82, "to": 1001},
+                  "value": 0.5},  # each task at its own three lengths
+                 {"id": "h", **claim, "model": "rnn", "length": {"from": 1, "to": 1000}, "value": 0.5}) == [
+        True, True, False, True, False, True, True, False]
+    (outcome,) = evaluate(Board(runs), [{"id": "j", **claim, "model": "lstm", "length": [214, 82, 82], "value": 0.6}])
     assert not outcome.passed and [line for line in outcome.numbers if line.startswith("test_ood")] == [
         "test_ood/primary at length 82 every_seed >= 0.6", "test_ood/primary at length 214 every_seed >= 0.6"]
     assert outcome.numbers[-1].startswith("✗ ")  # 0.5 + 20 / 214 < 0.6 for seed 0
-    with pytest.raises(SeqbenchError, match=r"length \{from: 300, to: 400\}: no length of the split in that range "
-                                            r"\(the runs hold 82, 214, 1000\)"):
-        judge(runs, {"id": "g", **claim, "model": "lstm", "length": {"from": 300, "to": 400}, "value": 0.5})
+    (both,) = evaluate(Board(runs + copies), [{"id": "k", **claim, "task": ["reverse", "copy"], "model": "lstm",
+                                               "length": {"from": 82, "to": 1001}, "value": 0.5}])
+    assert both.passed and [line.split(": ")[0] for line in both.numbers if not line.startswith("test_ood")] == [
+        "reverse"] * 3 + ["copy"] * 3
+    with pytest.raises(SeqbenchError, match=r"length \{from: 300, to: 400\}: no length of reverse/test_ood in that "
+                                            r"range \(its runs hold 82, 214, 1000\)"):
+        judge(runs, {"id": "l", **claim, "model": "lstm", "length": {"from": 300, "to": 400}, "value": 0.5})
     with pytest.raises(SeqbenchError, match=r"length 80: not a length of reverse/test_ood"):
-        judge(runs, {"id": "h", **claim, "model": "lstm", "length": [82, 80], "value": 0.5})
-    for bad in ({"from": 9, "to": 3}, {"from": 1}, {"from": 1, "to": 5, "by": 2}, [], [82, 0], "82"):
+        judge(runs, {"id": "m", **claim, "model": "lstm", "length": [82, 80], "value": 0.5})
+    for bad in ({"from": 9, "to": 3}, {"from": 1}, {"from": 1, "to": 5, "by": 2}, [], [82, 0], "82", [True], 3.0):
         with pytest.raises(SeqbenchError, match="length .*: must be a whole number >= 1 .*, a non-empty list of them, or"):
-            judge(runs, {"id": "i", **claim, "model": "lstm", "length": bad, "value": 0.5})
+            judge(runs, {"id": "n", **claim, "model": "lstm", "length": bad, "value": 0.5})
 
 
 def test_seeds_requirement_and_missing_runs_fail():

@@ -10,8 +10,9 @@ conservative bound), ``mean``, ``low``, ``high``, ``best_seed``, ``every_seed`` 
 ``seeds: N`` fails a cell with fewer ok seeds; ``length: L`` (the kinds that compare scores) reads
 each run's score at the one length ``L`` of the split, with its interval over that length's examples
 (``by_length``: "0.96 at 41 symbols, chance at 500"); ``length: [L1, L2]`` or ``length: {from: A, to: B}``
-(every length of the split from ``A`` to ``B``) holds the claim at each of those lengths ("at least
-0.97 up to 13 symbols" is one claim, not one per length). The kinds, one function each: ``better``, ``tied``,
+(each task's split's lengths from ``A`` to ``B`` that its runs were scored at) holds the claim at each
+of those lengths, judged in increasing order ("at least 0.97 up to 13 symbols" is one claim, not one
+per length). The kinds, one function each: ``better``, ``tied``,
 ``not_better`` (intervals compared), ``at_least`` / ``at_most`` (a value or a baseline on the same
 examples), ``near_baseline``, ``reaches_floor``, ``equals`` (a quoted number or record field),
 ``baseline_equals`` (a quoted baseline),
@@ -739,37 +740,40 @@ def check_claim(claim: Any, position: int) -> None:
                              f"identical, equals); {kind} compares cells at their selected rate")
 
 
-def _lengths(board: Board, claim: dict) -> list[int]:
-    """The lengths a claim with a list or a range of lengths holds at: the list, or every length
-    of the split from ``from`` to ``to`` that the selected runs of its cells (``than`` models too)
-    were scored at; none is an error, never a claim about nothing."""
+def _lengths(board: Board, claim: dict, task: str) -> list[int]:
+    """The lengths, in increasing order, at which a claim with a list or a range of lengths is
+    judged on ``task``: the list, or every length of the task's split from ``from`` to ``to`` that
+    the selected ok runs of its cells (``than`` models too) were scored at. A range that holds none
+    of the lengths the runs have is an error; cells with no ok run yet are judged at ``from`` (they
+    fail there as "no ok run", as a single length would)."""
     if isinstance(claim["length"], list):
         return sorted(set(claim["length"]))
     low, high = claim["length"]["from"], claim["length"]["to"]
-    found: set[int] = set()
-    for task in board.tasks(claim):
-        split, _ = board.column(claim, task)
-        models = set(board.models(claim, task)) | (set(board.models(claim, task, "than")) if "than" in claim else set())
-        for model in models:
-            for r in board.runs(claim, task, model):
-                found |= {int(k) for k in ((r.by_length or {}).get(split) or {}).get("values", {})}
+    split, _ = board.column(claim, task)
+    models = set(board.models(claim, task)) | (set(board.models(claim, task, "than")) if "than" in claim else set())
+    found = {int(k) for model in models for r in board.runs(claim, task, model)
+             for k in ((r.by_length or {}).get(split) or {}).get("values", {})}
     chosen = sorted(k for k in found if low <= k <= high)
-    if not chosen:
-        raise problem(claim, f"length {{from: {low}, to: {high}}}: no length of the split in that range "
-                             f"(the runs hold {', '.join(map(str, sorted(found))) or 'none'})")
-    return chosen
+    if found and not chosen:
+        raise problem(claim, f"length {{from: {low}, to: {high}}}: no length of {task}/{split} in that range "
+                             f"(its runs hold {', '.join(map(str, sorted(found)))})")
+    return chosen or [low]
 
 
 def _judge_claim(board: Board, claim: dict) -> tuple[bool, list[str]]:
-    """Judge one claim; a claim over several lengths passes when it holds at each of them."""
+    """Judge one claim; a claim over several lengths passes when it holds at each of them, each
+    task of the claim at the lengths of its own split."""
     judge = KINDS[claim["kind"]][0]
     if not isinstance(claim.get("length"), (list, dict)):
         return judge(board, claim)
     passed, lines = True, []
-    for length in _lengths(board, claim):
-        ok, numbers = judge(board, {**claim, "length": length})
-        passed &= bool(ok)
-        lines += numbers
+    for task in board.tasks(claim):
+        for length in _lengths(board, claim, task):
+            ok, numbers = judge(board, {**claim, "task": task, "length": length})
+            passed &= bool(ok)
+            lines += numbers
+    if not lines:  # a claim about nothing proves nothing
+        return judge(board, claim)
     return passed, lines
 
 
