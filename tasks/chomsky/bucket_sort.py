@@ -18,7 +18,15 @@ class BucketSort(StringTransduction):
     a binomial tail. Its accuracy, pooled over scored positions as ``accuracy`` is, is computed
     for the split's lengths; long sorted strings are nearly determined by the position alone (about
     0.92 on the default test_ood grid, 0.72 on training lengths), so compare models with it,
-    not with chance.
+    not with chance. By length it rises from 0.78 at 41 symbols to 0.94 at 500, 0.894 averaged
+    over the 8 lengths (the paper's score, ``length_mean``):
+
+    >>> grid = [int(n) for n in BucketSort().split_string_lengths("test_ood")]
+    >>> grid
+    [41, 107, 172, 238, 303, 369, 434, 500]
+    >>> by_length = [_order_statistic_hits(n, 5) / n for n in grid]
+    >>> round(by_length[0], 2), round(by_length[-1], 2), round(float(np.mean(by_length)), 3)
+    (0.78, 0.94, 0.894)
 
     >>> import numpy as np
     >>> task = BucketSort(length=5)
