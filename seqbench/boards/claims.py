@@ -65,7 +65,7 @@ from typing import Any
 import numpy as np
 
 from seqbench.boards.aggregate import better as better_cell
-from seqbench.boards.lookup import Board, Est, apart, as_list, field_value, problem
+from seqbench.boards.lookup import Board, Est, apart, as_list, field_value, length_curve, problem
 from seqbench.core.errors import SeqbenchError
 from seqbench.core.record import RunRecord, load_results
 OF = ("interval", "mean", "low", "high", "best_seed", "every_seed", "some_seed")
@@ -267,7 +267,7 @@ def inverse_length(board, claim):
         runs = board.runs(claim, task, model, one_setup=True)
         counts = []
         for r in runs:
-            curve = (r.by_length or {}).get(split) or {}
+            curve = length_curve(r, split)
             if curve.get("metric") != metric or not curve.get("values"):
                 raise problem(claim, f"{task} {model} seed {r.seed}: no {split} {metric} by length to read "
                                      f"(its by_length holds {curve.get('metric')!r}; score the primary metric)")
@@ -752,7 +752,7 @@ def _lengths(board: Board, claim: dict, task: str) -> list[int]:
     split, _ = board.column(claim, task)
     models = set(board.models(claim, task)) | (set(board.models(claim, task, "than")) if "than" in claim else set())
     found = {int(k) for model in models for r in board.runs(claim, task, model)
-             for k in ((r.by_length or {}).get(split) or {}).get("values", {})}
+             for k in length_curve(r, split).get("values", {})}
     chosen = sorted(k for k in found if low <= k <= high)
     if found and not chosen:
         raise problem(claim, f"length {{from: {low}, to: {high}}}: no length of {task}/{split} in that range "

@@ -209,7 +209,7 @@ class Board:
         length = str(claim["length"])
         values, lows, highs = [], [], []
         for r in runs:
-            curve = (r.by_length or {}).get(split) or {}
+            curve = length_curve(r, split)
             if curve.get("metric") != metric:
                 raise problem(claim, f"length {length}: {task} {r.model_label} seed {r.seed} has no {split} "
                                      f"{metric} by length (it has {curve.get('metric') or 'none'}); "
@@ -246,6 +246,11 @@ class Board:
         value = float(np.mean(scores))
         low, high = (band if band and None not in band else (value, value))
         return value, low, high, f"{name} {num(value)}" + (f" [{num(low)}, {num(high)}]" if high > low else "")
+
+
+def length_curve(record: RunRecord, split: str) -> dict:
+    """The run's scores by length on ``split`` (``{"metric", "values", "intervals", ...}``), or ``{}``."""
+    return (record.by_length or {}).get(split) or {}
 
 
 def _one_task_setup(claim: dict, task: str, runs: list[RunRecord]) -> None:
