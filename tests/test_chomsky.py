@@ -290,6 +290,28 @@ def test_bucket_sort_position_prior_by_enumeration():
         assert _order_statistic_hits(n, k) == pytest.approx(best)
 
 
+
+def test_compute_sqrt_position_prior_by_enumeration_and_from_the_generator():
+    """The closed form counts, for each bit of the root, the numbers whose root has it set; by
+    enumeration for short numbers, and the generator's own examples agree with it."""
+    import math
+
+    from seqbench.tasks.chomsky.compute_sqrt import _root_bit_prior_hits
+
+    for n in (1, 2, 5, 8):
+        roots = [format(math.isqrt(x), "b").zfill((n + 1) // 2) for x in range(1, 2 ** n)]
+        best = sum(max(sum(r[j] == "1" for r in roots), sum(r[j] == "0" for r in roots))
+                   for j in range((n + 1) // 2)) / len(roots)
+        assert _root_bit_prior_hits(n) == pytest.approx(best)
+    # 20 bits, so that the inputs held out for val and test barely change the training distribution
+    task = make_task("compute_sqrt")
+    with task.fixed_length(20):  # one length: 10 scored bits an example
+        data = task.sample(np.random.default_rng(0), 20_000).numpy()
+    bits = data["targets"][data["target_mask"].astype(bool)].reshape(-1, 10)  # (examples, 10)
+    ones = bits.mean(0)
+    assert np.maximum(ones, 1 - ones).mean() == pytest.approx(_root_bit_prior_hits(20) / 10, abs=0.01)
+    assert ones[0] == pytest.approx(0.75, abs=0.01)  # the top bit: root >= 2**9, x >= 2**18
+
 # ----------------------------------------------------------------- the experiment presets
 @pytest.mark.slow
 def test_experiment_chomsky_is_the_board_grid_and_its_smoke_a_look_of_its_own():
