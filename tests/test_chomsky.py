@@ -290,7 +290,6 @@ def test_bucket_sort_position_prior_by_enumeration():
         assert _order_statistic_hits(n, k) == pytest.approx(best)
 
 
-
 def test_compute_sqrt_position_prior_by_enumeration_and_from_the_generator():
     """The closed form counts, for each bit of the root, the numbers whose root has it set; by
     enumeration for short numbers, and the generator's own examples agree with it."""
@@ -311,6 +310,7 @@ def test_compute_sqrt_position_prior_by_enumeration_and_from_the_generator():
     ones = bits.mean(0)
     assert np.maximum(ones, 1 - ones).mean() == pytest.approx(_root_bit_prior_hits(20) / 10, abs=0.01)
     assert ones[0] == pytest.approx(0.75, abs=0.01)  # the top bit: root >= 2**9, x >= 2**18
+
 
 # ----------------------------------------------------------------- the experiment presets
 @pytest.mark.slow
