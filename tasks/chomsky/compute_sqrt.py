@@ -37,8 +37,9 @@ class ComputeSqrt(AlignedTask):
     in 4 of the ``x`` at even ``n``) and the low bits are nearly fair. Pooled over scored positions as
     ``accuracy`` is, it scores 0.533 on the training lengths and 0.503 on the default test_ood
     grid; by length 0.509 at 41 bits and 0.502 at 500, 0.504 averaged over the 8 lengths (the
-    paper's score, ``length_mean``). It is taken over every input of each length; val and test
-    hold only some of the shortest lengths' few inputs, which moves it by about 0.001:
+    paper's score, ``length_mean``). It is taken over every input of each length: the shortest
+    lengths have few inputs, val and test each hold only some of them, so on those splits' own
+    inputs it differs by about 0.001:
 
     >>> {split: round(ComputeSqrt().analytic_baselines(split)["position_prior_exact"]["accuracy"], 3)
     ...  for split in ("test", "test_ood")}
@@ -88,7 +89,8 @@ class ComputeSqrt(AlignedTask):
 @functools.lru_cache(maxsize=None)
 def _root_bit_prior_hits(n: int) -> float:
     """Expected right answers, over the ``ceil(n / 2)`` bits of ``isqrt(x)`` for ``x`` uniform on
-    ``1 .. 2**n - 1``, of answering each bit's more likely value; exact in integers.
+    ``1 .. 2**n - 1``, of answering each bit's more likely value (counted exactly in integers, then
+    divided).
 
     >>> _root_bit_prior_hits(2)  # x = 1, 2, 3 all have root 1: one bit, always 1
     1.0
@@ -116,7 +118,7 @@ def _root_bit_set(n: int, j: int) -> int:
     starts = whole * run + step * whole * (whole - 1) // 2  # the sum of their a
     total = step * starts + whole * run * run  # sum over them of (a + run)**2 - a**2
     a = whole * step + run
-    while a * a < limit:  # the runs cut at 2**n
+    while a * a < limit:  # the run cut at 2**n (at most one)
         total += min((a + run) ** 2, limit) - a * a
         a += step
     return total
