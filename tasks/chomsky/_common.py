@@ -26,6 +26,7 @@ allows), in equal shares, so every evaluation length gets enough examples for an
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -238,6 +239,15 @@ class AlignedTask(ChomskyTask, ABC):
     @abstractmethod
     def output_length(self, lengths: np.ndarray) -> np.ndarray:
         """Blank steps (the output's length) for string lengths (vectorised)."""
+
+    def position_prior_exact(self, split: str, hits: Callable[[int], float]) -> dict[str, dict[str, float]]:
+        """The baseline ``position_prior_exact`` of a task that scores every output position: the
+        best answer that knows only the string's length and the output position, pooled over
+        ``split``'s scored positions as ``accuracy`` is (each string length equally likely).
+        ``hits(n)`` is its expected right answers over the ``output_length(n)`` positions."""
+        lengths = self.split_string_lengths(split)
+        accuracy = sum(hits(int(n)) for n in lengths) / self.output_length(lengths).sum()
+        return {"position_prior_exact": {"accuracy": float(accuracy)}}
 
     def steps(self, lengths: np.ndarray) -> np.ndarray:
         """Model steps (string + blanks) for string lengths."""

@@ -58,9 +58,7 @@ class BucketSort(StringTransduction):
         return symbols, np.minimum((ends[:, None, :] <= j).sum(-1), self.vocab_size - 1), None
 
     def analytic_baselines(self, split: str) -> dict[str, dict[str, float]]:
-        lengths = self.split_string_lengths(split)
-        hits = sum(_order_statistic_hits(int(n), self.vocab_size) for n in lengths)
-        return {"position_prior_exact": {"accuracy": float(hits / lengths.sum())}}
+        return self.position_prior_exact(split, lambda n: _order_statistic_hits(n, self.vocab_size))
 
 
 def _order_statistic_hits(n: int, k: int) -> float:

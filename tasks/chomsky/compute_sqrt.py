@@ -61,9 +61,7 @@ class ComputeSqrt(AlignedTask):
     outputs = ("0", "1")
 
     def analytic_baselines(self, split: str) -> dict[str, dict[str, float]]:
-        lengths = [int(n) for n in self.split_string_lengths(split)]
-        hits = sum(_root_bit_prior_hits(n) for n in lengths)
-        return {"position_prior_exact": {"accuracy": float(hits / sum((n + 1) // 2 for n in lengths))}}
+        return self.position_prior_exact(split, _root_bit_prior_hits)
 
     def count_inputs(self, length: int) -> int | float:
         """Every nonzero number written with ``length`` bits."""
