@@ -13,7 +13,7 @@ import yaml
 
 from conftest import ROOT, run_cli
 from docs_text import blocks, section
-from seqbench.boards.claims import Board, evaluate
+from seqbench.boards.claims import Board, evaluate, seed_dependent
 from seqbench.core.errors import SeqbenchError
 from seqbench.core.record import RunRecord, load_results, write_result
 
@@ -361,6 +361,34 @@ def test_command_exit_status_table_and_json(tmp_path):
     other = tmp_path / "other.yaml"
     other.write_text(yaml.safe_dump({"claims": [good]}))
     assert run_cli("claims", str(folder), "--claims", str(other)).returncode == 0
+
+
+def test_as_if_seeds_lists_the_claims_whose_verdict_rests_on_the_seed_count(tmp_path):
+    """A tie that 5 seeds of the same spread would separate is listed; a "better" that holds at 3
+    seeds, a best-seed claim and a quote are not; the exit status says whether any is."""
+    runs = [record("parity", m, s, v + d, width=0.001) for m, v in [("lstm", 0.80), ("gru", 0.75), ("rnn_tanh", 0.50)]
+            for s, d in enumerate([-0.02, 0.0, 0.02])]
+    tie = {"id": "tie", "kind": "tied", "task": "parity", "model": "lstm", "than": "gru"}
+    beats = {"id": "beats", "kind": "better", "task": "parity", "model": "lstm", "than": "rnn_tanh"}
+    best = {"id": "best", "kind": "at_least", "task": "parity", "model": "gru", "of": "best_seed", "value": 0.77}
+    quote = {"id": "quote", "kind": "equals", "task": "parity", "model": "gru", "of": "interval",
+             "value": [0.75, 0.70, 0.80], "digits": 2}
+    folder = board_dir(tmp_path, runs, [tie, beats, best, quote])
+    assert run_cli("claims", str(folder)).returncode == 0  # all four hold as judged, at 3 seeds
+    assert [(a.id, a.passed, b.passed) for a, b in seed_dependent(folder, 5)] == [("tie", True, False)]
+    assert seed_dependent(folder, 3) == [] and seed_dependent(folder, 2) == []  # never wider than as judged
+    done = run_cli("claims", str(folder), "--as-if-seeds", "5", check=False)
+    assert done.returncode == 1 and "PASS -> FAIL" in done.stdout and "1 claim changes verdict" in done.stdout
+    assert "| beats" not in done.stdout and "| best" not in done.stdout and "| quote" not in done.stdout
+    listed = json.loads(run_cli("claims", str(folder), "--as-if-seeds", "5", "--json", check=False).stdout)
+    assert [(o["id"], o["passed"], o["passed_as_if_5_seeds"]) for o in listed] == [("tie", True, False)]
+    (folder / "claims.yaml").write_text(yaml.safe_dump({"claims": [beats, best]}))
+    done = run_cli("claims", str(folder), "--as-if-seeds", "10")
+    assert done.returncode == 0 and "0 claims change verdict" in done.stdout
+    for bad in ("1", "x", "2.5"):
+        done = run_cli("claims", str(folder), "--as-if-seeds", bad, check=False)
+        assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+        assert f"--as-if-seeds: '{bad}': must be a whole number of at least 2" in done.stderr
 
 
 @pytest.mark.parametrize("setup, message", [

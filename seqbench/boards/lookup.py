@@ -38,10 +38,12 @@ from seqbench.core.spec import metric_margin, metric_spec
 class Est:
     """A cell's score over its ok seeds: ``mean [low, high]`` (seeds and examples), per-seed values."""
 
-    def __init__(self, label: str, values: list[float], lows: list, highs: list, higher: bool):
+    def __init__(self, label: str, values: list[float], lows: list, highs: list, higher: bool,
+                 as_if_seeds: int | None = None):
         self.label, self.values, self.higher, self.n = label, values, higher, len(values)
         self.margin: Margin = 0.0  #: the metric's equivalence margin (set by Board.estimate)
-        self.mean, self.low, self.high = seed_interval(values, lows, highs) if values else (math.nan,) * 3
+        self.mean, self.low, self.high = (seed_interval(values, lows, highs, as_if_seeds=as_if_seeds) if values
+                                          else (math.nan,) * 3)
         if self.values and not (math.isfinite(self.low) and math.isfinite(self.high)):
             self.low, self.high = -math.inf, math.inf  # no interval: unknown, so nothing holds beyond doubt
 
@@ -104,10 +106,13 @@ def as_list(value: Any) -> list:
 class Board:
     """The ok training runs of a board, and the lookups claims need (names checked with hints)."""
 
-    def __init__(self, records: list[RunRecord], root: Path | None = None):
+    def __init__(self, records: list[RunRecord], root: Path | None = None, as_if_seeds: int | None = None):
         from seqbench.boards.selection import compared_runs
 
         self.root = root  #: the board's folder (claims' ``from`` is relative to it)
+        #: None, or N: every cell's interval as if it had at least N seeds of the same mean and
+        #: spread (:func:`seqbench.boards.aggregate.seed_interval`; ``seqbench claims --as-if-seeds``)
+        self.as_if_seeds = as_if_seeds
         self._every = list(records)
         compared = compared_runs(r for r in records if r.record_type == "run")
         #: every distinct training run, at every learning rate tried, labelled by setup (:mod:`seqbench.boards.cells`)
@@ -128,7 +133,7 @@ class Board:
             if not folder.is_dir() or self.root.resolve() not in (folder, *folder.parents):
                 raise problem(claim, f"from '{where}': not a folder of the board {self.root}")
             chosen = [r for r in self._every if r.source is not None and folder in Path(r.source).resolve().parents]
-            self._within[str(where)] = Board(chosen, self.root)
+            self._within[str(where)] = Board(chosen, self.root, self.as_if_seeds)
         return self._within[str(where)]
 
     def pool(self, claim: dict) -> list[RunRecord]:
@@ -194,10 +199,11 @@ class Board:
         higher = _higher(metric, runs or self.runs(claim, task, ok=False))
         if "length" in claim:
             values, lows, highs = self._at_length(claim, task, split, metric, runs)
-            est = Est(model, values, lows, highs, higher)
+            est = Est(model, values, lows, highs, higher, self.as_if_seeds)
         else:
             bands = [record_interval(r, split, metric) for r in runs]  # exact, or unknown (nan), never [v, v]
-            est = Est(model, [r.metrics[split][metric] for r in runs], [b[0] for b in bands], [b[1] for b in bands], higher)
+            est = Est(model, [r.metrics[split][metric] for r in runs], [b[0] for b in bands], [b[1] for b in bands],
+                      higher, self.as_if_seeds)
         primary = next((r.primary_metric for r in runs if r.primary_metric), None)
         est.margin = metric_margin(metric, primary)
         est.mean, est.low, est.high = clip_to_range(metric, primary, (est.mean, est.low, est.high))
