@@ -23,6 +23,8 @@ commands:
   leaderboard DIR... [--out DIR] [--score SPLIT/METRIC] [--best-seed]
                              tables from every result.json below DIR
   claims DIR... [--json]     check every claim in DIR/claims.yaml against the results below DIR
+  claims DIR... --as-if-seeds N
+                             the claims whose verdict N seeds of the same spread would change
   generate TASK [KEY=VALUE ...] --split S --n N --seed S --out FILE
                              export a dataset (.jsonl, .parquet or .npz) and its card
   gradflow KEY=VALUE ...     gradient norms per time step (vanishing / exploding gradients)
