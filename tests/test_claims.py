@@ -13,7 +13,8 @@ import yaml
 
 from conftest import ROOT, run_cli
 from docs_text import blocks, section
-from seqbench.boards.claims import Board, evaluate, seed_dependent
+from seqbench.boards.claims import Board, evaluate
+from seqbench.boards.seed_needs import seed_dependent, split_cells
 from seqbench.core.errors import SeqbenchError
 from seqbench.core.record import RunRecord, load_results, write_result
 
@@ -389,6 +390,32 @@ def test_as_if_seeds_lists_the_claims_whose_verdict_rests_on_the_seed_count(tmp_
         done = run_cli("claims", str(folder), "--as-if-seeds", bad, check=False)
         assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
         assert f"--as-if-seeds: '{bad}': must be a whole number of at least 2" in done.stderr
+
+
+def test_split_cells_are_those_a_claim_reads_through_its_interval_or_mean_whose_seeds_split(tmp_path):
+    """A cell whose seeds split (0.52, 0.55, 0.93: a gap of 0.38) is listed when a claim reads its
+    mean or interval, not when claims read only its best seed or count its runs; gaps under 0.1
+    are one mode; a claim with ``length`` is read at that length."""
+    runs = [record("parity", m, s, v, width=0.001) for m, values in [("lstm", [0.78, 0.80, 0.82]),
+            ("gru", [0.70, 0.79, 0.88]), ("lru", [0.52, 0.55, 0.93])] for s, v in enumerate(values)]
+    best = {"id": "best", "kind": "at_least", "task": "parity", "model": "lru", "of": "best_seed", "value": 0.9}
+    runs_of = {"id": "runs", "kind": "count", "task": "parity", "model": "lru", "equals": 3}
+    folder = board_dir(tmp_path, runs, [best, runs_of, {"id": "one-mode", "kind": "better", "task": "parity",
+                                                         "model": "lstm", "than": "gru"}])
+    assert split_cells(folder) == []  # gru's gaps are 0.09: one mode
+    mean = {"id": "mean", "kind": "at_most", "task": "parity", "model": "lru", "of": "mean", "value": 0.7}
+    tie = {"id": "tie", "kind": "tied", "task": "parity", "model": "lstm", "than": "lru"}
+    (folder / "claims.yaml").write_text(yaml.safe_dump({"claims": [best, runs_of, mean, tie]}))
+    assert [(c.task, c.model, c.n, round(c.gap, 2), c.claims) for c in split_cells(folder)] == \
+        [("parity", "lru", 3, 0.38, ["mean", "tie"])]
+    assert split_cells(folder, gap=0.5) == []
+    lengths = [reversal("lstm", s, [20, 21, 35][s]) for s in range(3)]  # at 82: 0.744, 0.756, 0.927
+    folder = board_dir(tmp_path / "lengths", lengths, [
+        {"id": "at-82", "kind": "at_least", "task": "reverse", "model": "lstm", "score": "test_ood/primary",
+         "length": 82, "of": "mean", "value": 0.5},
+        {"id": "at-1000", "kind": "at_least", "task": "reverse", "model": "lstm", "score": "test_ood/primary",
+         "length": 1000, "of": "mean", "value": 0.5}])
+    assert [(c.model, c.claims) for c in split_cells(folder)] == [("lstm", ["at-82"])]
 
 
 @pytest.mark.parametrize("setup, message", [

@@ -70,7 +70,6 @@ from seqbench.core.errors import SeqbenchError
 from seqbench.core.record import RunRecord, load_results
 OF = ("interval", "mean", "low", "high", "best_seed", "every_seed", "some_seed")
 COMMON = {"id", "says", "kind", "task", "model", "where", "score", "of", "seeds", "from", "runs"}
-QUOTES = ("equals", "baseline_equals")  #: kinds that quote numbers rather than judge them (:func:`seed_dependent`)
 MAX_BYTES = 1 << 20  #: the largest claims file read: claims files are untrusted input
 MAX_CLAIMS = 2000  #: the most claims one file may hold
 
@@ -851,7 +850,7 @@ def check_board(folder: str | Path, claims_file: str | Path | None = None,
                 as_if_seeds: int | None = None) -> list[Outcome]:
     """Judge ``folder``'s claims (``folder/claims.yaml`` unless given) over every record below it;
     with ``as_if_seeds``, as if every cell had at least that many seeds of the same mean and spread
-    (a projection: :func:`seed_dependent`)."""
+    (a projection: :func:`seqbench.boards.seed_needs.seed_dependent`)."""
     folder = Path(folder)
     if not folder.is_dir():
         raise SeqbenchError(f"{folder}: no such folder")
@@ -860,35 +859,3 @@ def check_board(folder: str | Path, claims_file: str | Path | None = None,
         return evaluate(Board(load_results([folder]).records, folder, as_if_seeds), claims)
     except SeqbenchError as exc:
         raise SeqbenchError(f"{claims_file or folder / 'claims.yaml'}: {exc}") from None
-
-
-def seed_dependent(folder: str | Path, seeds: int, claims_file: str | Path | None = None) -> list[tuple[Outcome, Outcome]]:
-    """The claims whose verdict rests on how few seeds their cells have: (as judged, as projected)
-    for each claim whose verdict changes when every cell's interval is as narrow as ``seeds`` seeds
-    of the same mean and spread would make it. A "tied" or "at the baseline" that only the width
-    of 3 seeds' interval allows turns; a "better" that holds at 3 seeds holds at more, if the
-    mean and spread stay. The coverage study (``docs/protocol.md``) sets how many seeds a claim
-    needs; this says which claims need them. Claims that read no cell interval (best seed, every
-    seed, counts) never change, and quotes (``equals``, ``baseline_equals``) are left out: a quoted
-    interval changes with every seed added, and is checked as quoted.
-
-    A tie at 3 seeds that 5 seeds of the same spread would separate (its interval half as wide):
-
-    >>> import tempfile, yaml
-    >>> from seqbench.core.record import RunRecord, write_result
-    >>> folder = Path(tempfile.mkdtemp())
-    >>> for model, base in [("lstm", 0.80), ("gru", 0.75)]:
-    ...     for seed, step in enumerate([-0.02, 0.0, 0.02]):
-    ...         _ = write_result(folder / "raw" / f"{model}{seed}", RunRecord(task="parity", model=model, seed=seed,
-    ...             status="ok", primary_metric="accuracy", metrics={"test": {"accuracy": base + step}}))
-    >>> _ = (folder / "claims.yaml").write_text(yaml.safe_dump({"claims": [
-    ...     {"id": "tie", "kind": "tied", "task": "parity", "model": "lstm", "than": "gru"}]}))
-    >>> [(now.id, now.passed, projected.passed) for now, projected in seed_dependent(folder, 5)]
-    [('tie', True, False)]
-    """
-    if not isinstance(seeds, int) or isinstance(seeds, bool) or seeds < 2:
-        raise SeqbenchError(f"seeds {_short(seeds)}: must be a whole number of at least 2 (the seeds a cell "
-                            f"would have; its spread needs 2)")
-    now = check_board(folder, claims_file)
-    projected = check_board(folder, claims_file, as_if_seeds=seeds)
-    return [(a, b) for a, b in zip(now, projected) if a.passed != b.passed and a.kind not in QUOTES]

@@ -54,7 +54,7 @@ def _seed_count(text: str) -> int:
 
 def _seed_report(args) -> int:
     """The claims whose verdict rests on the seed count (:func:`seqbench.boards.claims.seed_dependent`)."""
-    from seqbench.boards.claims import seed_dependent
+    from seqbench.boards.seed_needs import seed_dependent
 
     n = args.as_if_seeds
     changed = [(folder, now, then) for folder in args.folders for now, then in seed_dependent(folder, n, args.claims)]
