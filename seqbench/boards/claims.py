@@ -360,12 +360,18 @@ def ranks(board, claim):
 
 
 def _field_matches(claim: dict, record: RunRecord) -> bool:
-    return "field" not in claim or field_value(record, claim["field"]) == claim["value"]
+    if "field" not in claim:
+        return True
+    value = field_value(record, claim["field"])
+    if "low" in claim:  # a number from low to high, both included
+        return _is_number(value) and claim["low"] <= value <= claim["high"]
+    return value == claim["value"]
 
 
 def count(board, claim):
-    """How many runs (with ``status``, any by default; with ``field`` equal to ``value``, where
-    given), ``per`` ``cell`` (each task x model) or in all: ``equals`` or ``at_least`` a number."""
+    """How many runs (with ``status``, any by default; with ``field`` equal to ``value``, or a
+    number from ``low`` to ``high``: "three of its 10 seeds from 0.772 to 0.807"), ``per`` ``cell``
+    (each task x model) or in all: ``equals`` or ``at_least`` a number."""
     per, status = claim.get("per", "all"), claim.get("status")
     want = claim.get("equals", claim.get("at_least"))
     test = (lambda n: n == want) if "equals" in claim else (lambda n: n >= want)
@@ -558,7 +564,7 @@ KINDS: dict[str, tuple[Callable, set[str], set[str]]] = {
     "inverse_length": (inverse_length, {"value", "baseline", "low", "high"}, {"task", "model", "low", "high"}),
     "ranks": (ranks, {"order", "first", "last", "value", "digits", "shared", "beyond_doubt"}, set()),
     "identical": (identical, {"field", "status"}, {"field"}),
-    "count": (count, {"status", "per", "equals", "at_least", "field", "value"}, set()),
+    "count": (count, {"status", "per", "equals", "at_least", "field", "value", "low", "high"}, set()),
     "faster": (faster, {"than"}, {"task", "model", "than"}),
     "separates": (separates, {"baseline"}, {"task"}),
     "bounded": (bounded, {"field", "low", "high", "status"}, {"field", "low", "high"}),
@@ -712,6 +718,13 @@ def check_claim(claim: Any, position: int) -> None:
         raise problem(claim, "kind gradient needs exactly one of 'at_most', 'at_least' and 'flatter_than'")
     if kind == "count" and ("equals" in claim) == ("at_least" in claim):
         raise problem(claim, "kind count needs exactly one of 'equals' and 'at_least'")
+    if kind == "count" and ("field" in claim) != ("value" in claim or "low" in claim or "high" in claim):
+        raise problem(claim, "kind count: 'field' goes with 'value' or with 'low' and 'high' (and they with it)")
+    if kind == "count" and ("value" in claim) + ("low" in claim or "high" in claim) > 1 or \
+            kind == "count" and ("low" in claim) != ("high" in claim):
+        raise problem(claim, "kind count needs either 'value' or both 'low' and 'high'")
+    if kind == "count" and "low" in claim and claim["low"] > claim["high"]:
+        raise problem(claim, f"low {claim['low']} is above high {claim['high']}")
     if kind == "ranks" and sum(k in claim for k in ("order", "first", "last")) != 1:
         raise problem(claim, "kind ranks needs exactly one of 'order', 'first' and 'last'")
     if kind == "ranks" and "order" in claim and len(as_list(claim["order"])) < 2:
