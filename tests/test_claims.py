@@ -146,6 +146,23 @@ def test_identical_fields_across_runs():
     assert judge(runs, claim, {**claim, "id": "b", "model": "lstm"}) == [False, True]
 
 
+def test_count_runs_whose_field_lies_in_a_range():
+    """``count`` with ``field``, ``low`` and ``high``: the runs whose field is a number in the range."""
+    claim = {"kind": "count", "task": "parity", "model": "lstm", "field": "metrics.test.accuracy"}
+    assert judge(PARITY, {"id": "a", **claim, "low": 0.955, "high": 0.97, "equals": 2},  # 0.96 and 0.97 of 0.95-0.97
+                 {"id": "b", **claim, "low": 0.95, "high": 0.95, "equals": 1},
+                 {"id": "c", **claim, "low": 0.99, "high": 1.0, "equals": 0},
+                 {"id": "d", **claim, "low": 0.9, "high": 1.0, "per": "cell", "at_least": 4}) == [True, True, True, False]
+    for keys, message in [({"low": 0.9}, "needs either 'value' or both 'low' and 'high'"),
+                          ({"low": 0.9, "high": 1, "value": 1}, "needs either 'value' or both 'low' and 'high'"),
+                          ({"low": 1.0, "high": 0.9}, "low 1.0 is above high 0.9"),
+                          ({}, "'field' goes with 'value' or with 'low' and 'high'")]:
+        with pytest.raises(SeqbenchError, match=message):
+            judge(PARITY, {"id": "x", **claim, **keys, "equals": 1})
+    with pytest.raises(SeqbenchError, match="'field' goes with"):
+        judge(PARITY, {"id": "y", "kind": "count", "task": "parity", "low": 0.1, "high": 0.2, "equals": 1})
+
+
 def test_ranks_and_count():
     runs = PARITY + [record("sort", m, s, v) for m, v in [("lstm", 0.9), ("gru", 0.7), ("transformer", 0.5)]
                      for s in range(3)]
@@ -451,6 +468,35 @@ def test_every_committed_claim_holds(board):
     failing = [f"{o['id']} ({o['says']}): " + " / ".join([o["numbers"][0], *(n for n in o["numbers"] if n.startswith("✗"))])
                for o in json.loads(done.stdout or "[]") if not o["passed"]]
     assert done.returncode == 0 and not failing, done.stderr + "\n".join(failing)
+
+
+#: issue 26's Chomsky board (leaderboards/README.md, "Seeds where the sentences need them"): the cells
+#: whose seeds split into modes, read by a sentence through their interval or mean, still short of 10
+#: seeds, and the sentences whose verdict 5 seeds of the same spread would change. Each leaves this
+#: list when its seeds are committed and its sentences rewritten from them; nothing joins it silently.
+CHOMSKY_SPLIT_OWED = {
+    ("binary_addition", "lru"), ("binary_addition", "rnn_relu"), ("binary_multiplication", "lru"),
+    ("binary_multiplication", "rnn_tanh"), ("cycle_navigation", "lstm"), ("even_pairs", "mlstm"),
+    ("even_pairs", "rnn_relu"), ("even_pairs", "slstm"), ("missing_duplicate_string", "gru"),
+    ("missing_duplicate_string", "lstm"), ("missing_duplicate_string", "rnn_tanh"), ("modular_arithmetic", "rnn_tanh"),
+    ("solve_equation", "lstm"), ("solve_equation", "rnn_tanh"), ("stack_manipulation", "lru"),
+    ("stack_manipulation", "rnn_tanh")}
+CHOMSKY_SEEDS_OWED = {
+    "bm-lru-at-majority", "bm-slstm-not-beyond-gru", "dup-ood-best", "dup-others-at-baseline", "dup-test-tied",
+    "odd-mamba-touches", "odd-near-baseline", "rev-near-baseline", "seq-gru-slstm-chance-at-107",
+    "seq-lstm-chance-at-238", "seq-test-tied", "stk-test-lstm-tied"}
+
+
+@pytest.mark.slow
+def test_the_chomsky_board_owes_seeds_only_where_it_says():
+    """The coverage study's rules over the Chomsky board's claims: a cell a sentence reads through its
+    interval or mean, whose seeds split into modes, has 10 seeds, and no sentence's verdict rests on a
+    3-seed interval's width, but for the cells and sentences the board lists as owed."""
+    from seqbench.boards.seed_needs import MODE_SEEDS
+
+    board = ROOT / "leaderboards" / "chomsky_past_ceiling"
+    assert {(c.task, c.model) for c in split_cells(board) if c.n < MODE_SEEDS} == CHOMSKY_SPLIT_OWED
+    assert {now.id for now, _ in seed_dependent(board, 5)} == CHOMSKY_SEEDS_OWED
 
 
 def test_the_committed_boards_have_claims():
