@@ -13,6 +13,7 @@ import yaml
 
 from conftest import ROOT, run_cli
 from docs_text import blocks, section
+from seqbench.boards.aggregate import seed_interval
 from seqbench.boards.claims import Board, evaluate
 from seqbench.boards.seed_needs import seed_dependent, split_cells
 from seqbench.core.errors import SeqbenchError
@@ -153,14 +154,16 @@ def test_count_runs_whose_field_lies_in_a_range():
                  {"id": "b", **claim, "low": 0.95, "high": 0.95, "equals": 1},
                  {"id": "c", **claim, "low": 0.99, "high": 1.0, "equals": 0},
                  {"id": "d", **claim, "low": 0.9, "high": 1.0, "per": "cell", "at_least": 4}) == [True, True, True, False]
-    for keys, message in [({"low": 0.9}, "needs either 'value' or both 'low' and 'high'"),
-                          ({"low": 0.9, "high": 1, "value": 1}, "needs either 'value' or both 'low' and 'high'"),
-                          ({"low": 1.0, "high": 0.9}, "low 1.0 is above high 0.9"),
-                          ({}, "'field' goes with 'value' or with 'low' and 'high'")]:
+    for keys, message in [({"low": 0.9}, "key 'low' without 'high': a range needs both"),
+                          ({"low": 0.9, "high": 1, "value": 1}, "key 'low': kind count takes 'value' or 'low' and 'high', not both"),
+                          ({"low": 1.0, "high": 0.9}, "low 1.0: must be at most high 0.9"),
+                          ({}, "field: kind count needs 'value'")]:
         with pytest.raises(SeqbenchError, match=message):
             judge(PARITY, {"id": "x", **claim, **keys, "equals": 1})
-    with pytest.raises(SeqbenchError, match="'field' goes with"):
+    with pytest.raises(SeqbenchError, match="key 'low': kind count reads it only with 'field'"):
         judge(PARITY, {"id": "y", "kind": "count", "task": "parity", "low": 0.1, "high": 0.2, "equals": 1})
+    assert "runs with metrics.test.accuracy from 0.955 to 0.97 == 2" in \
+        evaluate(Board(PARITY), [{"id": "a", **claim, "low": 0.955, "high": 0.97, "equals": 2}])[0].numbers[0]
 
 
 def test_ranks_and_count():
@@ -395,6 +398,9 @@ def test_as_if_seeds_lists_the_claims_whose_verdict_rests_on_the_seed_count(tmp_
     assert run_cli("claims", str(folder)).returncode == 0  # all four hold as judged, at 3 seeds
     assert [(a.id, a.passed, b.passed) for a, b in seed_dependent(folder, 5)] == [("tie", True, False)]
     assert seed_dependent(folder, 3) == [] and seed_dependent(folder, 2) == []  # never wider than as judged
+    values = [0.5, 0.7, 0.9]
+    assert seed_interval(values, as_if_seeds=2) == seed_interval(values) == seed_interval(values, as_if_seeds=3)
+    assert seed_interval(values, as_if_seeds=5)[1] > seed_interval(values)[1]
     done = run_cli("claims", str(folder), "--as-if-seeds", "5", check=False)
     assert done.returncode == 1 and "PASS -> FAIL" in done.stdout and "1 claim changes verdict" in done.stdout
     assert "| beats" not in done.stdout and "| best" not in done.stdout and "| quote" not in done.stdout

@@ -385,7 +385,9 @@ def count(board, claim):
         [f"{len(groups)} cells: " + ", ".join(sorted({str(n) for n in groups.values()}))] if per == "cell"
         else [f"{sum(groups.values())} runs"])
     sign = "==" if "equals" in claim else ">="
-    return not bad, [f"runs{' ' + status if status else ''}{' per cell' if per == 'cell' else ''} {sign} {want}", *shown]
+    which = "" if "field" not in claim else (f" with {claim['field']} from {claim['low']} to {claim['high']}" if "low" in claim
+                                              else f" with {claim['field']} == {claim['value']}")
+    return not bad, [f"runs{' ' + status if status else ''}{which}{' per cell' if per == 'cell' else ''} {sign} {want}", *shown]
 
 
 def identical(board, claim):
@@ -690,6 +692,23 @@ def _check_choices(claim: dict) -> None:
             raise problem(claim, f"{key} '{claim[key]}': not {what}", claim[key], list(choices))
 
 
+def _check_count_field(claim: dict) -> None:
+    """A count's ``field`` goes with a ``value`` or a range ``low`` to ``high``, and they with it."""
+    ranged = [key for key in ("low", "high") if key in claim]
+    if "field" not in claim and ("value" in claim or ranged):
+        raise problem(claim, f"key '{'value' if 'value' in claim else ranged[0]}': kind count reads it only with 'field' "
+                             f"(the record field it counts)")
+    if "field" in claim and "value" not in claim and not ranged:
+        raise problem(claim, "field: kind count needs 'value' (runs whose field equals it) or 'low' and 'high' "
+                             "(runs whose field lies in the range)")
+    if "value" in claim and ranged:
+        raise problem(claim, f"key '{ranged[0]}': kind count takes 'value' or 'low' and 'high', not both")
+    if len(ranged) == 1:
+        raise problem(claim, f"key '{ranged[0]}' without '{({'low', 'high'} - set(ranged)).pop()}': a range needs both")
+    if ranged and claim["low"] > claim["high"]:
+        raise problem(claim, f"low {claim['low']}: must be at most high {claim['high']}")
+
+
 def check_claim(claim: Any, position: int) -> None:
     """Raise SeqbenchError naming the claim and the closest valid name for a malformed claim:
     every field has its type checked (:data:`FIELDS`) before anything reads it."""
@@ -718,13 +737,8 @@ def check_claim(claim: Any, position: int) -> None:
         raise problem(claim, "kind gradient needs exactly one of 'at_most', 'at_least' and 'flatter_than'")
     if kind == "count" and ("equals" in claim) == ("at_least" in claim):
         raise problem(claim, "kind count needs exactly one of 'equals' and 'at_least'")
-    if kind == "count" and ("field" in claim) != ("value" in claim or "low" in claim or "high" in claim):
-        raise problem(claim, "kind count: 'field' goes with 'value' or with 'low' and 'high' (and they with it)")
-    if kind == "count" and ("value" in claim) + ("low" in claim or "high" in claim) > 1 or \
-            kind == "count" and ("low" in claim) != ("high" in claim):
-        raise problem(claim, "kind count needs either 'value' or both 'low' and 'high'")
-    if kind == "count" and "low" in claim and claim["low"] > claim["high"]:
-        raise problem(claim, f"low {claim['low']} is above high {claim['high']}")
+    if kind == "count":
+        _check_count_field(claim)
     if kind == "ranks" and sum(k in claim for k in ("order", "first", "last")) != 1:
         raise problem(claim, "kind ranks needs exactly one of 'order', 'first' and 'last'")
     if kind == "ranks" and "order" in claim and len(as_list(claim["order"])) < 2:
