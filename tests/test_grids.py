@@ -153,7 +153,8 @@ def test_the_chomsky_board_resumes_every_committed_run_in_the_folder_its_grid_na
     """The Chomsky board is run in sittings (``resume=true``): every run committed under
     ``leaderboards/chomsky_past_ceiling/raw`` sits in a folder ``experiment=chomsky`` names, made under
     the configuration the grid plans for it today, so a sitting finds it instead of training it again
-    (the preflight refuses a sitting that would replace one). The first board's runs,
+    (the preflight refuses a sitting that would replace one); the seeds sitting 13 added, in the
+    folders its ``seed=0,3,4,...`` sittings name. The first board's runs,
     ``chomsky_converged/raw``, were made by another trainer: a sitting into that folder is refused."""
     import shutil
 
@@ -178,9 +179,20 @@ def test_the_chomsky_board_resumes_every_committed_run_in_the_folder_its_grid_na
 
     folder, committed = copy("chomsky_past_ceiling")
     assert committed
-    board, cells = plan(folder, committed)
+    seed = lambda name: int(name.split(",seed=")[1].split(",")[0])  # noqa: E731
+    first = {name for name in committed if seed(name) < 3}
+    board, cells = plan(folder, first)
     assert board.n_jobs == cells * (2 + 2)  # seed 0 at both rates, then seeds 1 and 2 at the chosen one
-    assert committed <= set(board.subdirs)
+    assert first <= set(board.subdirs)
+    more: dict[tuple[str, str], set[str]] = {}  # sitting 13's seeds: seed=0,3,4[,...,9] per cell
+    for name in committed - first:
+        cell = (name.split("task=")[1].split(",")[0], name.split("model=")[1].split(",")[0])
+        more.setdefault(cell, set()).add(name)
+    for (task, model), names in sorted(more.items()):
+        seeds = ",".join(map(str, [0, *range(3, 1 + max(map(seed, names)))]))
+        extra = preflight(["-m", "experiment=chomsky", f"task={task}", f"model={model}", f"seed={seeds}",
+                           "resume=true", f"hydra.sweep.dir={folder}"])
+        assert names <= set(extra.subdirs), (task, model)
     folder, closed = copy("chomsky_converged")
     one_task = {name for name in closed if "task=parity_check," in name}
     with pytest.raises(ConfigError, match=r"ok records made under another configuration would be trained "
