@@ -156,7 +156,7 @@ def test_count_runs_whose_field_lies_in_a_range():
                  {"id": "d", **claim, "low": 0.9, "high": 1.0, "per": "cell", "at_least": 4}) == [True, True, True, False]
     for keys, message in [({"low": 0.9}, "key 'low' without 'high': a range needs both"),
                           ({"low": 0.9, "high": 1, "value": 1}, "key 'low': kind count takes 'value' or 'low' and 'high', not both"),
-                          ({"low": 1.0, "high": 0.9}, "low 1.0: must be at most high 0.9"),
+                          ({"low": 1.0, "high": 0.9}, "low 1.0 is above high 0.9"),
                           ({}, "field: kind count needs 'value'")]:
         with pytest.raises(SeqbenchError, match=message):
             judge(PARITY, {"id": "x", **claim, **keys, "equals": 1})
