@@ -481,7 +481,7 @@ def test_every_committed_claim_holds(board):
 #: seeds, and the sentences whose verdict 5 seeds of the same spread would change. Each leaves this
 #: list when its seeds are committed and its sentences rewritten from them; nothing joins it silently.
 CHOMSKY_SPLIT_OWED = {
-    ("binary_multiplication", "lru"), ("binary_multiplication", "rnn_tanh"), ("solve_equation", "slstm")}  # split at 41 symbols by its seeds 3 and 4
+    ("binary_multiplication", "lru"), ("binary_multiplication", "rnn_tanh")}
 CHOMSKY_SEEDS_OWED = {
     "bm-lru-at-majority", "bm-slstm-not-beyond-gru", "dup-ood-best", "dup-others-at-baseline", "dup-test-tied",
     "rev-near-baseline"}
