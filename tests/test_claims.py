@@ -483,8 +483,7 @@ def test_every_committed_claim_holds(board):
 CHOMSKY_SPLIT_OWED = {
     ("binary_multiplication", "lru"), ("binary_multiplication", "rnn_tanh")}
 CHOMSKY_SEEDS_OWED = {
-    "bm-lru-at-majority", "bm-slstm-not-beyond-gru", "dup-ood-best", "dup-others-at-baseline", "dup-test-tied",
-    "rev-near-baseline"}
+    "bm-lru-at-majority", "bm-slstm-not-beyond-gru", "rev-near-baseline"}
 
 
 @pytest.mark.slow
