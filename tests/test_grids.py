@@ -171,25 +171,26 @@ def test_the_chomsky_board_resumes_every_committed_run_in_the_folder_its_grid_na
             shutil.copy(record, folder / record.parent.name)
         return folder, {p.parent.name for p in folder.glob("*/result.json")}
 
+    def knobs(name: str) -> dict[str, str]:  # a run folder's name, "experiment=chomsky,model=lru,seed=3,..."
+        return dict(part.split("=", 1) for part in name.split(","))
+
     def plan(folder: Path, names: set[str]):
-        tasks = sorted({name.split("task=")[1].split(",")[0] for name in names})
-        models = sorted({name.split("model=")[1].split(",")[0] for name in names})
+        tasks = sorted({knobs(name)["task"] for name in names})
+        models = sorted({knobs(name)["model"] for name in names})
         return preflight(["-m", "experiment=chomsky", f"task={','.join(tasks)}", f"model={','.join(models)}",
                           "resume=true", f"hydra.sweep.dir={folder}"]), len(tasks) * len(models)
 
     folder, committed = copy("chomsky_past_ceiling")
     assert committed
-    seed = lambda name: int(name.split(",seed=")[1].split(",")[0])  # noqa: E731
-    first = {name for name in committed if seed(name) < 3}
+    first = {name for name in committed if int(knobs(name)["seed"]) < 3}
     board, cells = plan(folder, first)
     assert board.n_jobs == cells * (2 + 2)  # seed 0 at both rates, then seeds 1 and 2 at the chosen one
     assert first <= set(board.subdirs)
     more: dict[tuple[str, str], set[str]] = {}  # sitting 13's seeds: seed=0,3,4[,...,9] per cell
     for name in committed - first:
-        cell = (name.split("task=")[1].split(",")[0], name.split("model=")[1].split(",")[0])
-        more.setdefault(cell, set()).add(name)
+        more.setdefault((knobs(name)["task"], knobs(name)["model"]), set()).add(name)
     for (task, model), names in sorted(more.items()):
-        seeds = ",".join(map(str, [0, *range(3, 1 + max(map(seed, names)))]))
+        seeds = ",".join(map(str, [0, *range(3, 1 + max(int(knobs(name)["seed"]) for name in names))]))
         extra = preflight(["-m", "experiment=chomsky", f"task={task}", f"model={model}", f"seed={seeds}",
                            "resume=true", f"hydra.sweep.dir={folder}"])
         assert names <= set(extra.subdirs), (task, model)
