@@ -483,7 +483,7 @@ def test_every_committed_claim_holds(board):
 CHOMSKY_SPLIT_OWED = {
     ("binary_multiplication", "lru"), ("binary_multiplication", "rnn_tanh")}
 CHOMSKY_SEEDS_OWED = {
-    "bm-lru-at-majority", "bm-slstm-not-beyond-gru", "rev-near-baseline"}
+    "bm-lru-at-majority", "bm-slstm-not-beyond-gru"}
 
 
 @pytest.mark.slow
